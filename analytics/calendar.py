@@ -1,0 +1,64 @@
+"""The NYSE trading calendar (holidays, early closes), from exchange_calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import exchange_calendars as xcals
+import pandas as pd
+
+EASTERN = "America/New_York"
+
+
+@lru_cache(maxsize=1)
+def nyse() -> xcals.ExchangeCalendar:
+    """The XNYS calendar (built once per process; building takes a few hundred ms)."""
+    return xcals.get_calendar("XNYS", start="1990-01-01")
+
+
+def _clamp(day: dt.date) -> pd.Timestamp:
+    cal = nyse()
+    ts = pd.Timestamp(day)
+    first, last = cal.first_session, cal.last_session
+    return min(max(ts, first), last)
+
+
+def sessions_between(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
+    """NYSE sessions from start to end inclusive (empty if start > end)."""
+    if start > end:
+        return pd.DatetimeIndex([])
+    return nyse().sessions_in_range(_clamp(start), _clamp(end))
+
+
+def is_session(day: dt.date) -> bool:
+    """True when the NYSE trades on `day`."""
+    cal = nyse()
+    ts = pd.Timestamp(day)
+    if ts < cal.first_session or ts > cal.last_session:
+        return ts.weekday() < 5
+    return bool(cal.is_session(ts))
+
+
+def session_close(day: dt.date) -> dt.datetime:
+    """The closing time of session `day` as an aware UTC datetime (13:00 ET on early closes)."""
+    close = nyse().session_close(pd.Timestamp(day))
+    return close.to_pydatetime()
+
+
+def last_completed_session(now: dt.datetime) -> dt.date:
+    """The most recent session whose close is at or before `now` (aware datetime)."""
+    cal = nyse()
+    now_ts = pd.Timestamp(now)
+    if now_ts.tzinfo is None:
+        now_ts = now_ts.tz_localize("UTC")
+    day = now_ts.tz_convert(EASTERN).normalize().tz_localize(None)
+    session = cal.date_to_session(_clamp(day.date()), direction="previous")
+    if cal.session_close(session) > now_ts:
+        session = cal.previous_session(session)
+    return session.date()
+
+
+def session_open(day: dt.date) -> dt.datetime:
+    """The opening time of session `day` as an aware UTC datetime."""
+    return nyse().session_open(pd.Timestamp(day)).to_pydatetime()

@@ -1,0 +1,277 @@
+"""The SQLite price cache (sqlite-utils): daily bars per ticker and what range of each is known.
+
+One connection per thread (sqlite3 connections must not cross threads); WAL mode lets the bot
+read while a refresh writes. The schema is versioned; `MIGRATIONS[n]` upgrades n -> n+1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlite_utils
+
+from analytics.data.provider import BAR_COLUMNS
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    0: (
+        """CREATE TABLE IF NOT EXISTS bars (
+            ticker TEXT NOT NULL, date TEXT NOT NULL,
+            open REAL, high REAL, low REAL, close REAL, adj_close REAL, volume REAL,
+            source TEXT,
+            PRIMARY KEY (ticker, date)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS coverage (
+            ticker TEXT PRIMARY KEY,
+            checked_from TEXT NOT NULL,
+            checked_to TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            source TEXT
+        )""",
+    ),
+}
+
+HISTORY_FLOOR = dt.date(1900, 1, 1)
+"""`checked_from` value meaning "the provider's full history has been fetched"."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The date range the provider has been asked about for one ticker, and when."""
+
+    ticker: str
+    checked_from: dt.date
+    checked_to: dt.date
+    fetched_at: dt.datetime
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class TickerStatus:
+    """One row of `cache status`."""
+
+    ticker: str
+    first_date: dt.date
+    last_date: dt.date
+    rows: int
+    fetched_at: dt.datetime | None
+    source: str | None
+
+
+def default_db_path() -> Path:
+    """Per-user default: $XDG_DATA_HOME/marketbot/marketbot.db (~/.local/share/...)."""
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "marketbot" / "marketbot.db"
+
+
+class PriceCache:
+    """Daily bars in SQLite. Thread-safe: each thread gets its own connection."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's sqlite-utils Database on the cache file."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+            with self._lock:
+                self._connections.append(conn)
+        return db
+
+    def close(self) -> None:
+        """Close every connection opened by any thread."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> PriceCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        conn = self.db.conn
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was written by a newer marketbot (schema {version}); upgrade marketbot."
+            )
+        while version < SCHEMA_VERSION:
+            with conn:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                version += 1
+                conn.execute(f"PRAGMA user_version={version}")
+
+    # -- writes ------------------------------------------------------------------------------
+    def store_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
+        """Upsert a bar frame (index dates, BAR_COLUMNS); returns the number of rows written."""
+        if bars.empty:
+            return 0
+        frame = bars.reindex(columns=list(BAR_COLUMNS))
+        dates = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+        values = frame.astype("float64").to_numpy()
+        rows = [
+            (ticker, day, *(None if v != v else float(v) for v in row), source)
+            for day, row in zip(dates, values, strict=True)
+        ]
+        conn = self.db.conn
+        with conn:
+            conn.executemany(
+                "INSERT INTO bars (ticker, date, open, high, low, close, adj_close, volume, source)"
+                " VALUES (?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(ticker, date) DO UPDATE SET open=excluded.open, high=excluded.high,"
+                " low=excluded.low, close=excluded.close, adj_close=excluded.adj_close,"
+                " volume=excluded.volume, source=excluded.source",
+                rows,
+            )
+        return len(rows)
+
+    def mark_checked(
+        self,
+        ticker: str,
+        checked_from: dt.date,
+        checked_to: dt.date,
+        fetched_at: dt.datetime,
+        source: str,
+    ) -> None:
+        """Record that the provider was asked for [checked_from, checked_to]; widens the range."""
+        old = self.coverage([ticker]).get(ticker)
+        if old is not None:
+            # A later fetch of the newest session replaces a partial bar: keep its time only when
+            # it extends the range forwards.
+            if checked_to < old.checked_to:
+                fetched_at = old.fetched_at
+            checked_from = min(checked_from, old.checked_from)
+            checked_to = max(checked_to, old.checked_to)
+        self.db["coverage"].upsert(
+            {
+                "ticker": ticker,
+                "checked_from": checked_from.isoformat(),
+                "checked_to": checked_to.isoformat(),
+                "fetched_at": fetched_at.astimezone(dt.UTC).isoformat(),
+                "source": source,
+            },
+            pk="ticker",
+        )
+
+    # -- reads -------------------------------------------------------------------------------
+    def coverage(self, tickers: Iterable[str]) -> dict[str, Coverage]:
+        """Known ranges for the given tickers (absent tickers are left out)."""
+        tickers = list(tickers)
+        if not tickers:
+            return {}
+        out: dict[str, Coverage] = {}
+        for chunk in _chunks(tickers, 900):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                "SELECT ticker, checked_from, checked_to, fetched_at, source FROM coverage"
+                f" WHERE ticker IN ({marks})",
+                chunk,
+            ):
+                out[row[0]] = Coverage(
+                    ticker=row[0],
+                    checked_from=dt.date.fromisoformat(row[1]),
+                    checked_to=dt.date.fromisoformat(row[2]),
+                    fetched_at=dt.datetime.fromisoformat(row[3]),
+                    source=row[4],
+                )
+        return out
+
+    def read_bars(
+        self, tickers: Sequence[str], start: dt.date | None = None, end: dt.date | None = None
+    ) -> pd.DataFrame:
+        """Bars of many tickers in one query: long frame (ticker, date, BAR_COLUMNS, source)."""
+        columns = ["ticker", "date", *BAR_COLUMNS, "source"]
+        if not tickers:
+            return _typed(pd.DataFrame(columns=columns))
+        lo = (start or HISTORY_FLOOR).isoformat()
+        hi = (end or dt.date(9999, 12, 31)).isoformat()
+        frames = []
+        for chunk in _chunks(list(tickers), 30000):
+            marks = ",".join("?" * len(chunk))
+            cursor = self.db.execute(
+                f"SELECT {', '.join(columns)} FROM bars"
+                f" WHERE ticker IN ({marks}) AND date BETWEEN ? AND ? ORDER BY ticker, date",
+                [*chunk, lo, hi],
+            )
+            frames.append(pd.DataFrame.from_records(cursor.fetchall(), columns=columns))
+        return _typed(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+
+    def known_tickers(self, prefix: str = "", limit: int = 25) -> list[str]:
+        """Tickers with cached bars whose symbol starts with `prefix` (for autocomplete)."""
+        rows = self.db.execute(
+            "SELECT ticker FROM coverage WHERE ticker LIKE ? ORDER BY ticker LIMIT ?",
+            [prefix.upper().replace("%", "") + "%", limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def status(self) -> list[TickerStatus]:
+        """Per ticker: first and last cached date, rows, last fetch."""
+        rows = self.db.execute(
+            "SELECT b.ticker, MIN(b.date), MAX(b.date), COUNT(*), c.fetched_at, c.source"
+            " FROM bars b LEFT JOIN coverage c ON c.ticker = b.ticker"
+            " GROUP BY b.ticker ORDER BY b.ticker"
+        ).fetchall()
+        return [
+            TickerStatus(
+                ticker=r[0],
+                first_date=dt.date.fromisoformat(r[1]),
+                last_date=dt.date.fromisoformat(r[2]),
+                rows=int(r[3]),
+                fetched_at=dt.datetime.fromisoformat(r[4]) if r[4] else None,
+                source=r[5],
+            )
+            for r in rows
+        ]
+
+    def file_size(self) -> int:
+        """Bytes on disk, WAL included."""
+        total = 0
+        for suffix in ("", "-wal"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+    for column in BAR_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    frame["ticker"] = frame["ticker"].astype("object")
+    return frame
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,26 @@
+"""Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path | None:
+    """../shared/data beside the checkout (or MARKETBOT_SHARED_DATA), if present."""
+    override = os.environ.get("MARKETBOT_SHARED_DATA")
+    candidate = Path(override) if override else REPO_ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real market data in ../shared/data; tests using it skip when it is absent."""
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip("real data not available: ../shared/data is absent (set MARKETBOT_SHARED_DATA)")
+    return path
