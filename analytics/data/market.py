@@ -45,6 +45,7 @@ class PriceResult:
     fetched: tuple[str, ...] = ()
     requests: int = 0
     stale: bool = False
+    offline: bool = False
 
     def wide(self, column: str = "adj_close") -> pd.DataFrame:
         """Index dates, one column per ticker (requested order, tickers with bars only)."""
@@ -156,6 +157,7 @@ class MarketData:
             fetched=tuple(fetched),
             requests=requests,
             stale=stale,
+            offline=self.offline,
         )
 
     def missing_ranges(

@@ -1,0 +1,48 @@
+"""Helpers shared by command functions: date parsing and turning a PriceResult into errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics.data.market import PriceResult
+from analytics.errors import BadInput, NoData, UnknownSymbol
+
+
+def parse_date(raw: str | None, *, name: str = "date") -> dt.date | None:
+    """'2024-06-28' -> date; None/'' -> None; anything else -> BadInput naming the option."""
+    if raw is None or not str(raw).strip():
+        return None
+    text = str(raw).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{name} '{text[:20]}' is not a date; write it as YYYY-MM-DD, e.g. 2024-06-28.") from None
+
+
+def check_as_of(as_of: dt.date | None, today: dt.date) -> None:
+    """Reject an as_of date in the future."""
+    if as_of is not None and as_of > today:
+        raise BadInput(f"as_of {as_of.isoformat()} is in the future; give a past date or leave it empty.")
+
+
+def require_prices(result: PriceResult, tickers: list[str] | tuple[str, ...]) -> None:
+    """Raise a specific error when any requested ticker is unknown or has no data at all."""
+    unknown = [t for t in tickers if t in result.unknown]
+    if unknown:
+        raise UnknownSymbol(unknown)
+    missing = [t for t in tickers if t in result.missing]
+    if missing:
+        names = ", ".join(missing)
+        if result.warnings:
+            raise NoData(f"No prices for {names}: {result.warnings[0]}")
+        if result.offline:
+            raise NoData(
+                f"Nothing cached for {names} in that range, and offline mode is on: "
+                "import a file (marketbot import prices FILE) or go online."
+            )
+        raise NoData(f"No prices for {names} in that range.")
+
+
+def pct(value: float, digits: int = 2) -> str:
+    """0.0734 -> '+7.34%'."""
+    return f"{value * 100:+.{digits}f}%"

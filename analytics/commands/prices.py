@@ -1,0 +1,94 @@
+"""`prices`: one ticker's cached (or fetched) daily bars, with a price chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib.dates as mdates
+import pandas as pd
+
+from analytics.answer import Answer, Field, Table
+from analytics.charts import style
+from analytics.commands.common import check_as_of, pct, require_prices
+from analytics.data.market import MarketData
+from analytics.errors import BadInput, NoData
+from analytics.symbols import normalize_symbol
+
+DEFAULT_LOOKBACK = dt.timedelta(days=365)
+
+
+def price_answer(
+    market: MarketData,
+    ticker: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    chart: bool = True,
+) -> Answer:
+    """Daily bars of `ticker` from `start` (default: a year before `end`) to `end` (default today)."""
+    symbol = normalize_symbol(ticker)
+    today = market.today()
+    check_as_of(end, today)
+    end = end or today
+    start = start or end - DEFAULT_LOOKBACK
+    if start > end:
+        raise BadInput(f"start {start} is after end {end}; give start before end.")
+    result = market.bars([symbol], start, end)
+    require_prices(result, [symbol])
+    bars = result.series(symbol)
+    if bars.empty:
+        raise NoData(f"No {symbol} sessions between {start} and {end}.")
+    last = bars.iloc[-1]
+    first_close = bars["adj_close"].iloc[0]
+    change = bars["adj_close"].iloc[-1] / first_close - 1 if len(bars) > 1 else 0.0
+    last_day = bars.index[-1].date()
+    rows = [
+        {
+            "date": day.date().isoformat(),
+            **{c: _num(bars.at[day, c]) for c in ("open", "high", "low", "close", "adj_close", "volume")},
+        }
+        for day in bars.index
+    ]
+    tail = tuple(
+        (r["date"], _fmt(r["open"]), _fmt(r["high"]), _fmt(r["low"]), _fmt(r["close"]), _fmt(r["volume"], 0))
+        for r in rows[-10:][::-1]
+    )
+    summary = (
+        f"{symbol} closed at {last['close']:,.2f} on {last_day.isoformat()}; "
+        f"{pct(change)} since {bars.index[0].date().isoformat()} ({len(bars)} sessions)."
+    )
+    png = _chart(symbol, bars, change, result.as_of, market.source_name) if chart else None
+    return Answer(
+        title=f"{symbol}: {last['close']:,.2f}",
+        summary=summary,
+        fields=(
+            Field("Last close", f"{last['close']:,.2f}"),
+            Field("Change", pct(change)),
+            Field("Range", f"{bars['low'].min():,.2f} – {bars['high'].max():,.2f}"),
+        ),
+        tables=(Table(("date", "open", "high", "low", "close", "volume"), tail, "Latest sessions"),),
+        chart_png=png,
+        source=market.source_name,
+        as_of=last_day,
+        warnings=result.warnings,
+        tone=1 if change >= 0 else -1,
+        data={"ticker": symbol, "bars": rows},
+        advice_disclaimer=False,
+    )
+
+
+def _num(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
+def _chart(symbol: str, bars: pd.DataFrame, change: float, as_of: dt.date | None, source: str) -> bytes:
+    fig, ax = style.new_figure(f"{symbol} {pct(change)} over the period", subtitle="Daily close")
+    ax.plot(bars.index, bars["close"], color=style.tone_color(change), linewidth=2.2)
+    ax.fill_between(bars.index, bars["close"], bars["close"].min(), color=style.tone_color(change), alpha=0.12)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
+    ax.margins(x=0.01)
+    return style.finish(fig, source=source, as_of=as_of)

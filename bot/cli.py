@@ -1,0 +1,133 @@
+"""`marketbot`: the terminal twin of the bot. Same commands, same answers, `--json` for scripts.
+
+Exit codes: 0 success; 2 bad input, missing data or a bad setting (one line on stderr);
+1 an unexpected error (an apology and the traceback in the log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from analytics.answer import Answer
+from analytics.errors import MarketbotError
+from bot.settings import Settings, SettingsError, configure_logging, load_settings
+
+log = logging.getLogger("marketbot")
+
+EXIT_OK, EXIT_BUG, EXIT_USER = 0, 1, 2
+
+
+class CliContext:
+    """Settings plus lazily opened services, and the output options of this invocation."""
+
+    def __init__(self, settings: Settings, *, json_output: bool, chart_dir: Path | None) -> None:
+        self.settings = settings
+        self.json = json_output
+        self.chart_dir = chart_dir
+        self._services = None
+        self._stack = None
+
+    def services(self, *, network: bool = True):
+        """Open the cache (and, unless `network` is False or offline, the provider) once."""
+        if self._services is None:
+            from contextlib import ExitStack
+
+            from bot.services import open_services
+
+            settings = self.settings if network else self.settings.with_overrides(offline=True)
+            self._stack = ExitStack()
+            self._services = self._stack.enter_context(open_services(settings))
+        return self._services
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+
+    def emit(self, answer: Answer, *, json_payload: object | None = None) -> None:
+        """Print an Answer as JSON or as a terminal panel (saving its chart if asked)."""
+        from bot.terminal import print_json, render_answer
+
+        if self.json:
+            print_json(answer.to_json() if json_payload is None else json_payload)
+            return
+        from rich.console import Console
+
+        chart_path = None
+        if answer.chart_png and self.chart_dir is not None:
+            self.chart_dir.mkdir(parents=True, exist_ok=True)
+            slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[:60]
+            chart_path = self.chart_dir / f"{slug or 'chart'}.png"
+            chart_path.write_bytes(answer.chart_png)
+        render_answer(answer, Console(), chart_path=chart_path)
+
+
+Handler = Callable[[argparse.Namespace, CliContext], int | None]
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """--db, --offline, --json, --chart-dir: accepted before or after the subcommand."""
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument("--db", type=Path, default=default, help="SQLite cache file (default: $MARKETBOT_DB or ~/.local/share/marketbot/marketbot.db)")
+    parser.add_argument("--offline", action="store_true", default=default, help="never touch the network; answer from the cache only")
+    parser.add_argument("--json", action="store_true", default=default, help="print the answer as JSON")
+    parser.add_argument("--chart-dir", type=Path, default=default, help="save the answer's chart as PNG in this folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot import cli_commands
+
+    parser = argparse.ArgumentParser(
+        prog="marketbot",
+        description="Market answers with charts: streaks, movers, contributors, macro. "
+        "The same commands run as Discord slash commands (marketbot run).",
+    )
+    add_common_options(parser, top_level=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        add_common_options(sub, top_level=False)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    for module in cli_commands.MODULES:
+        module.register(add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `marketbot` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level if args.command == "run" else "WARNING")
+        settings = settings.with_overrides(db_path=args.db, offline=True if args.offline else None)
+    except SettingsError as exc:
+        print(f"marketbot: {exc}", file=sys.stderr)
+        return EXIT_USER
+    ctx = CliContext(settings, json_output=bool(args.json), chart_dir=args.chart_dir)
+    try:
+        code = args.handler(args, ctx)
+        return EXIT_OK if code is None else code
+    except (MarketbotError, SettingsError) as exc:
+        message = exc.message if isinstance(exc, MarketbotError) else str(exc)
+        print(f"marketbot: {message}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("marketbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("unexpected error in %s", args.command)
+        print("marketbot: sorry, something went wrong on our side (details above).", file=sys.stderr)
+        return EXIT_BUG
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Building the shared services (cache, provider, MarketData) from Settings, for CLI and bot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from analytics.data.cache import PriceCache
+from analytics.data.market import MarketData
+from bot.settings import Settings
+
+
+@dataclass
+class Services:
+    """What every command needs; created once in the entry point and passed in."""
+
+    settings: Settings
+    cache: PriceCache
+    market: MarketData
+
+
+def make_provider(settings: Settings):
+    """The Yahoo provider, or None in offline mode (imported lazily: yfinance is heavy)."""
+    if settings.offline:
+        return None
+    from analytics.data.yahoo import YahooProvider
+
+    return YahooProvider(cache_dir=Path(settings.db_path).parent / "yfinance")
+
+
+@contextmanager
+def open_services(settings: Settings, provider=None) -> Iterator[Services]:
+    """Open the cache and the data facade; close the cache on exit."""
+    cache = PriceCache(settings.db_path)
+    try:
+        market = MarketData(
+            cache, provider if provider is not None else make_provider(settings), offline=settings.offline
+        )
+        yield Services(settings=settings, cache=cache, market=market)
+    finally:
+        cache.close()

@@ -1,0 +1,44 @@
+"""Rendering an Answer in the terminal (rich) or as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table as RichTable
+
+from analytics.answer import Answer
+
+
+def print_json(payload: Any) -> None:
+    """Pretty JSON on stdout."""
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def render_answer(answer: Answer, console: Console, *, chart_path: Path | None = None) -> None:
+    """A panel with the summary and fields, then tables, warnings and where the chart went."""
+    colour = "green" if answer.tone > 0 else "red" if answer.tone < 0 else "cyan"
+    lines = [answer.summary]
+    if answer.fields:
+        lines.append("")
+        lines += [f"[bold]{f.name}:[/bold] {f.value}" for f in answer.fields]
+    footer = " · ".join(
+        p for p in (answer.source and f"Source: {answer.source}", answer.as_of and f"as of {answer.as_of}") if p
+    )
+    console.print(Panel("\n".join(lines), title=f"[bold]{answer.title}[/bold]", subtitle=footer or None,
+                        border_style=colour, expand=False))
+    for table in answer.tables:
+        rich_table = RichTable(title=table.title or None, show_edge=False)
+        for column in table.columns:
+            rich_table.add_column(column, justify="left" if column in ("ticker", "name", "date") else "right")
+        for row in table.rows:
+            rich_table.add_row(*row)
+        console.print(rich_table)
+    for warning in answer.warnings:
+        console.print(f"[yellow]! {warning}[/yellow]")
+    if chart_path is not None:
+        console.print(f"[dim]Chart saved to {chart_path}[/dim]")
