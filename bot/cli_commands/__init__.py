@@ -1,5 +1,5 @@
 """CLI subcommands, one module per feature; each has `register(add)`."""
 
-from bot.cli_commands import data, imports
+from bot.cli_commands import botctl, data, imports
 
-MODULES = [data, imports]
+MODULES = [data, imports, botctl]
