@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from functools import lru_cache
 
 import exchange_calendars as xcals
@@ -14,7 +15,10 @@ EASTERN = "America/New_York"
 @lru_cache(maxsize=1)
 def nyse() -> xcals.ExchangeCalendar:
     """The XNYS calendar (built once per process; building takes a few hundred ms)."""
-    return xcals.get_calendar("XNYS", start="1990-01-01")
+    # exchange_calendars 4.x reads Series.values on tz-aware data, which pandas 3 deprecates.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        return xcals.get_calendar("XNYS", start="1990-01-01")
 
 
 def _clamp(day: dt.date) -> pd.Timestamp:

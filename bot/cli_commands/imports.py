@@ -7,6 +7,7 @@ from pathlib import Path
 
 from analytics.answer import Answer, Table
 from analytics.errors import BadInput
+from bot.cli import add_common_options
 
 
 def register(add) -> None:
@@ -14,6 +15,7 @@ def register(add) -> None:
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
     prices = kinds.add_parser("prices", help="CSV price files (Yahoo, yfinance, Alpha Vantage, close-only, long multi-ticker)",
                               description="Load CSV price files; the format is detected from the header.")
+    add_common_options(prices, top_level=False)
     prices.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV files to import")
     prices.add_argument("--ticker", help="the ticker of a single-ticker file (default: from the file name)")
     prices.set_defaults(handler=_import_prices)
