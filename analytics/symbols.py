@@ -15,7 +15,6 @@ INDEX_ALIASES: dict[str, str] = {
     "DJI": "^DJI",
     "DJIA": "^DJI",
     "VIX": "^VIX",
-    "COMP": "^IXIC",
     "IXIC": "^IXIC",
 }
 

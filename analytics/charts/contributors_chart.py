@@ -1,0 +1,70 @@
+"""Contributors chart: the top and bottom contributors to a fund's return, ranked, in bp."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analytics.charts.style import MUTED, TEXT, finish, new_figure, tone_color
+from analytics.errors import NoData
+
+
+def contributors_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str = "",
+    n: int = 8,
+    source: str = "iShares holdings, Yahoo prices",
+    as_of: dt.date | None = None,
+) -> bytes:
+    """PNG of horizontal bars: the `n` largest contributors on top, the `n` smallest below.
+
+    `frame` is `contributions(...)` output (indexed by ticker, `contribution_bp`, sorted
+    largest first). With at most 2n names every name is drawn. Gains green, losses red, each
+    bar labelled with its value in bp. `title` should state the answer. Raises NoData for an
+    empty frame.
+    """
+    if frame.empty:
+        raise NoData("No constituent had prices over this window, so there is nothing to chart.")
+    values = frame["contribution_bp"].sort_values(ascending=False, kind="stable")
+    split = len(values) > 2 * n
+    shown = pd.concat([values.head(n), values.tail(n)]) if split else values
+
+    # Top of the chart = largest contribution; a blank slot separates leaders from laggards.
+    labels = [str(t) for t in shown.index]
+    bars = list(shown.to_numpy())
+    positions = list(range(len(bars)))
+    if split:
+        positions = list(range(n)) + [p + 1 for p in range(n, 2 * n)]
+    height = (positions[-1] + 1) if positions else 1
+    y = [height - 1 - p for p in positions]
+
+    fig, ax = new_figure(title, subtitle=subtitle)
+    ax.barh(y, bars, color=[tone_color(v) for v in bars], height=0.72)
+    ax.axvline(0, color=MUTED, linewidth=1.0)
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, height - 0.3)
+    ax.grid(False, axis="y")
+    ax.set_xlabel("Contribution to the fund's return (bp)", fontsize=12)
+
+    low, high = min(0.0, min(bars)), max(0.0, max(bars))
+    pad = 0.2 * ((high - low) or 1.0)
+    # Room for the value labels only on the side that has bars.
+    ax.set_xlim(low - pad if low < 0 else -0.02 * pad, high + pad if high > 0 else 0.02 * pad)
+    for pos, value in zip(y, bars, strict=True):
+        text = f"{value:+.1f} bp" if abs(value) < 100 else f"{value:+,.0f} bp"
+        offset = 0.012 * (high - low + 2 * pad)
+        ax.text(
+            value + (offset if value >= 0 else -offset),
+            pos,
+            text,
+            color=TEXT,
+            fontsize=11,
+            va="center",
+            ha="left" if value >= 0 else "right",
+        )
+    if split:
+        ax.text(0, height - 1 - n, "...", color=MUTED, fontsize=12, ha="center", va="center")
+    return finish(fig, source=source, as_of=as_of)
