@@ -16,7 +16,13 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-DEFAULT_COGS: tuple[str, ...] = ("cogs.help", "cogs.prices")
+def discover_cogs() -> tuple[str, ...]:
+    """Every module in the cogs package (one per feature), as extension names."""
+    import pkgutil
+
+    import cogs
+
+    return tuple(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_"))
 
 
 class MarketTree(app_commands.CommandTree):
@@ -64,7 +70,7 @@ class MarketBot(commands.Bot):
         services: Services,
         http_session: aiohttp.ClientSession,
         guild_id: int | None = None,
-        cogs: Sequence[str] = DEFAULT_COGS,
+        cogs: Sequence[str] | None = None,
         **options,
     ) -> None:
         intents = discord.Intents.none()
@@ -80,7 +86,7 @@ class MarketBot(commands.Bot):
         self.services = services
         self.http_session = http_session
         self.guild_id = guild_id
-        self.cog_names = tuple(cogs)
+        self.cog_names = tuple(cogs) if cogs is not None else discover_cogs()
         self.failed_cogs: dict[str, str] = {}
 
     @property

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    for module in cli_commands.MODULES:
+    for module in cli_commands.modules():
         module.register(add)
     return parser
 
