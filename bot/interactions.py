@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -48,3 +49,39 @@ async def ticker_autocomplete(interaction: discord.Interaction, current: str) ->
 def per_user(interaction: discord.Interaction) -> int:
     """Cooldown bucket key: one bucket per user, across servers."""
     return interaction.user.id
+
+
+class DiscordProgress:
+    """A thread-safe progress callback that edits the deferred reply, at most every `interval` s.
+
+    Worker threads call it as `progress(done, total)`; edits are scheduled on the bot's loop.
+    """
+
+    def __init__(self, interaction: discord.Interaction, label: str, *, interval: float = 1.5) -> None:
+        self.interaction = interaction
+        self.label = label
+        self.interval = interval
+        self.loop = asyncio.get_running_loop()
+        self._last = 0.0
+        self._pending: set[asyncio.Future] = set()
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if done < total and now - self._last < self.interval:
+            return
+        self._last = now
+        text = f"⏳ {self.label}: {done:,} of {total:,} ({done / total:.0%})" if total else f"⏳ {self.label}…"
+        future = asyncio.run_coroutine_threadsafe(self._edit(text), self.loop)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    async def _edit(self, text: str) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await self.interaction.edit_original_response(content=text)
+
+    async def drain(self) -> None:
+        """Wait for scheduled edits so the final answer lands after them."""
+        for future in list(self._pending):
+            await asyncio.wrap_future(future)

@@ -42,3 +42,29 @@ def render_answer(answer: Answer, console: Console, *, chart_path: Path | None =
         console.print(f"[yellow]! {warning}[/yellow]")
     if chart_path is not None:
         console.print(f"[dim]Chart saved to {chart_path}[/dim]")
+
+
+class TerminalProgress:
+    """A progress bar on stderr for long fetches: `with TerminalProgress("Pricing") as p: ... p(done, total)`.
+
+    Hidden when stderr is not a terminal or when JSON is printed (scripts read stdout only).
+    """
+
+    def __init__(self, label: str, *, enabled: bool = True) -> None:
+        from rich.progress import Progress
+
+        self.label = label
+        self._progress = Progress(console=Console(stderr=True), transient=True, disable=not enabled)
+        self._task = None
+
+    def __enter__(self) -> TerminalProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._task = self._progress.add_task(self.label, total=total)
+        self._progress.update(self._task, completed=done, total=total)
