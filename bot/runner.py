@@ -56,14 +56,19 @@ async def run_bot(settings: Settings) -> int:
         with open_services(settings) as services:
             bot = MarketBot(services=services, http_session=http_session, guild_id=settings.guild_id)
             loop = asyncio.get_running_loop()
+            handled = []
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-            async with bot:
-                try:
+                    handled.append(sig)
+            try:
+                async with bot:
                     await bot.start(settings.discord_token)
-                except discord.LoginFailure:
-                    print("marketbot: Discord rejected the token.\n" + TOKEN_HELP, file=sys.stderr)
-                    return 2
+            except discord.LoginFailure:
+                print("marketbot: Discord rejected the token.\n" + TOKEN_HELP, file=sys.stderr)
+                return 2
+            finally:
+                for sig in handled:
+                    loop.remove_signal_handler(sig)
     log.info("marketbot stopped")
     return 0

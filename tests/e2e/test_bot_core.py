@@ -132,3 +132,14 @@ async def test_a_cog_that_fails_to_load_does_not_take_the_others_down(e2e_servic
             assert reply.embeds
     finally:
         await session.close()
+
+
+async def test_outage_with_a_cache_answers_from_it_labelled_with_its_date(market_bot, e2e_provider, e2e_services):
+    # SPY is cached through 2024-06-28; on Monday 2024-07-01 the provider is down
+    e2e_services.market.import_bars("SPY", bars_for("SPY", dt.date(2024, 6, 3), dt.date(2024, 6, 28)), "test")
+    e2e_provider.fail_reason = "rate limited"
+    e2e_provider.rate_limited = True
+    reply = await market_bot.invoke("price", ticker="SPY", period="1m")
+    [embed] = reply.embeds
+    assert embed["description"].startswith("⚠️ Fake is rate limited; showing cached data as of 2024-06-28.")
+    assert embed["footer"]["text"] == "Source: Fake · as of 2024-06-28"
