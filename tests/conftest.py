@@ -24,3 +24,9 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("real data not available: ../shared/data is absent (set MARKETBOT_SHARED_DATA)")
     return path
+
+
+@pytest.fixture(scope="session")
+def yf_cache_dir(tmp_path_factory) -> Path:
+    """yfinance's own tz/cookie cache: it honours a location only until first opened, so one per run."""
+    return tmp_path_factory.mktemp("yfinance-cache")

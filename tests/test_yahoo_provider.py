@@ -32,12 +32,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="session")
-def yf_cache_dir(tmp_path_factory) -> Path:
-    # yfinance honours its cache location only until it first opens it: one dir per run.
-    return tmp_path_factory.mktemp("yfinance-cache")
-
-
 @pytest.fixture
 def fake():
     with FakeYahoo() as server:
