@@ -53,11 +53,14 @@ def parse_symbol_list(raw: str, *, minimum: int = 1, maximum: int = 10) -> list[
     """Split 'IWM SPY, QQQ' into normalized symbols; rejects duplicates and bad counts."""
     parts = [p for p in re.split(r"[\s,]+", raw or "") if p]
     symbols = [normalize_symbol(p) for p in parts]
-    seen: set[str] = set()
-    for symbol in symbols:
+    seen: dict[str, str] = {}
+    for typed, symbol in zip(parts, symbols, strict=True):
         if symbol in seen:
-            raise BadInput(f"{symbol} is listed twice; give each ticker once.")
-        seen.add(symbol)
+            first = seen[symbol]
+            if first.upper() == typed.upper():
+                raise BadInput(f"{symbol} is listed twice; give each ticker once.")
+            raise BadInput(f"{first} and {typed} are the same symbol ({symbol}); give each ticker once.")
+        seen[symbol] = typed
     if not minimum <= len(symbols) <= maximum:
         raise BadInput(f"Give between {minimum} and {maximum} tickers (got {len(symbols)}).")
     return symbols
