@@ -19,6 +19,8 @@ def register(add) -> None:
     prices.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV files to import")
     prices.add_argument("--ticker", help="the ticker of a single-ticker file (default: from the file name)")
     prices.set_defaults(handler=_import_prices)
+    _register_fred(kinds)
+    _register_holdings(kinds)
 
 
 def _import_prices(args: argparse.Namespace, ctx) -> None:
@@ -41,6 +43,99 @@ def _import_prices(args: argparse.Namespace, ctx) -> None:
         tables=(Table(("file", "ticker", "rows", "first", "last"),
                       tuple((f, t, f"{n:,}", a.isoformat(), b.isoformat()) for f, t, n, a, b in report[:50])),),
         data={"imported": [{"file": f, "ticker": t, "rows": n, "first": a, "last": b} for f, t, n, a, b in report]},
+        advice_disclaimer=False,
+    )
+    ctx.emit(answer)
+
+
+# --- `marketbot import fred FILE...` (FRED series saved as CSV) ---------------------------------
+
+
+def _register_fred(kinds) -> None:
+    fred = kinds.add_parser(
+        "fred",
+        help="FRED series saved as CSV (fredgraph 'observation_date,ID' or 'date,value' named ID.csv)",
+        description="Load FRED series files for offline /macro answers; each file replaces the "
+        "stored copy of its series.",
+    )
+    add_common_options(fred, top_level=False)
+    fred.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="FRED CSV files to import"
+    )
+    fred.set_defaults(handler=_import_fred)
+
+
+def _import_fred(args: argparse.Namespace, ctx) -> None:
+    from analytics.macro.store import import_fred_file
+
+    db = ctx.services(network=False).cache.db
+    results = [import_fred_file(db, path) for path in args.files]
+    rows = tuple(
+        (
+            r.path.name,
+            r.series_id,
+            f"{r.rows:,}",
+            r.first.isoformat() if r.first else "",
+            r.last.isoformat() if r.last else "",
+        )
+        for r in results
+    )
+    answer = Answer(
+        title="Import",
+        summary=f"Imported {sum(r.rows for r in results):,} observations of "
+        f"{len({r.series_id for r in results})} FRED series from {len(results)} file(s).",
+        tables=(Table(("file", "series", "rows", "first", "last"), rows[:50]),),
+        data={
+            "imported": [
+                {
+                    "file": r.path.name,
+                    "series": r.series_id,
+                    "rows": r.rows,
+                    "first": r.first,
+                    "last": r.last,
+                }
+                for r in results
+            ]
+        },
+        advice_disclaimer=False,
+    )
+    ctx.emit(answer)
+
+
+# --- `marketbot import holdings FUND FILE` (an iShares holdings CSV) ----------------------------
+
+
+def _register_holdings(kinds) -> None:
+    holdings = kinds.add_parser(
+        "holdings",
+        help="an iShares holdings CSV (the fund page's 'Detailed Holdings and Analytics' download)",
+        description="Store a fund's holdings file as its snapshot for that date, for "
+        "`contributors` (offline, or when the download from iShares fails).",
+    )
+    add_common_options(holdings, top_level=False)
+    holdings.add_argument("fund", metavar="FUND", help="the fund's ticker, e.g. IWM, IVV, IJR")
+    holdings.add_argument("file", type=Path, metavar="FILE", help="the downloaded CSV")
+    holdings.set_defaults(handler=_import_holdings)
+
+
+def _import_holdings(args: argparse.Namespace, ctx) -> None:
+    from analytics.holdings import get_fund, import_holdings_file
+
+    fund = get_fund(args.fund)
+    holdings = import_holdings_file(ctx.services(network=False).cache.db, fund, args.file)
+    weight = float(holdings.weights.sum())
+    unmapped = list(holdings.unmapped)
+    skipped = f"; {len(unmapped)} tickers without a Yahoo symbol left out" if unmapped else ""
+    answer = Answer(
+        title=f"Imported {fund.symbol} holdings as of {holdings.as_of.isoformat()}",
+        summary=f"{len(holdings.frame):,} stocks, {weight:.2%} of the fund, from {args.file.name}{skipped}.",
+        tables=(Table(("ticker", "name", "weight"),
+                      tuple((t, str(n), f"{w:.2%}") for t, n, w in
+                            zip(holdings.frame.index[:10], holdings.frame["name"][:10],
+                                holdings.weights[:10], strict=True)), "Largest holdings"),),
+        data={"fund": fund.symbol, "fund_name": holdings.fund_name, "as_of": holdings.as_of,
+              "file": args.file.name, "constituents": len(holdings.frame), "weight": weight,
+              "unmapped": unmapped},
         advice_disclaimer=False,
     )
     ctx.emit(answer)

@@ -1,0 +1,443 @@
+"""The `macro` command: real FRED files offline through the CLI, the aiohttp path against a
+fake FRED (cache freshness, FRED down with and without a cache), and bad input.
+
+Expected answers are recomputed here from the CSV files with the csv module and plain loops.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import statistics
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from analytics.commands.macro import macro_answer, parse_exclusions
+from analytics.data.cache import PriceCache
+from analytics.errors import BadInput, NoData, UpstreamError
+from analytics.macro.store import import_fred_file
+from bot.cli import main
+from tests.fakes.fred import API_KEY, FakeFred
+
+NOON = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.UTC)
+PANDEMIC = [(dt.date(2020, 4, 1), dt.date(2021, 12, 31))]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# --- independent computations -------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> list[tuple[dt.date, float]]:
+    """(date, value) rows of a FRED CSV in file order, missing values left out."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))[1:]
+    return [
+        (dt.date.fromisoformat(r[0]), float(r[1]))
+        for r in rows
+        if r and r[1].strip() not in ("", ".")
+    ]
+
+
+def episodes_by_hand(
+    rows: list[tuple[dt.date, float]],
+    value: float,
+    *,
+    before: dt.date,
+    exclude: list[tuple[dt.date, dt.date]] = (),
+    direction: str | None = None,
+) -> tuple[str, list[dict]]:
+    """Direction (above the median of the compared rows = high) and the last row of each run
+    of consecutive qualifying rows, most recent first, at most three. An excluded row breaks
+    a run and never qualifies."""
+    compared = [(d, v) for d, v in rows if d < before and not any(a <= d <= b for a, b in exclude)]
+    if direction is None:
+        direction = "high" if value > statistics.median(v for _, v in compared) else "low"
+    runs: list[tuple[dt.date, float]] = []
+    in_run = False
+    for d, v in rows:
+        if d >= before:
+            break
+        hidden = any(a <= d <= b for a, b in exclude)
+        ok = not hidden and (v >= value if direction == "high" else v <= value)
+        if ok and in_run:
+            runs[-1] = (d, v)
+        elif ok:
+            runs.append((d, v))
+        in_run = ok
+    latest_first = [{"date": d.isoformat(), "value": v} for d, v in reversed(runs)]
+    return direction, latest_first[:3]
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fred_dir(shared_data: Path) -> Path:
+    return shared_data / "fred"
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    """A clean CLI environment: a fresh db, no .env, no FRED key."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "FRED_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
+    return tmp_path
+
+
+@pytest.fixture
+def gdp_files(fred_dir: Path) -> list[Path]:
+    return [
+        fred_dir / "GDPNOW.csv",
+        fred_dir / "A191RL1Q225SBEA.csv",
+        fred_dir / "codex_macro_monitor" / "USREC.csv",
+    ]
+
+
+@pytest.fixture
+def cache(tmp_path):
+    with PriceCache(tmp_path / "c.db") as c:
+        yield c
+
+
+@pytest.fixture
+async def session():
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv: str) -> dict:
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def at(hours: float):
+    return lambda: NOON + dt.timedelta(hours=hours)
+
+
+# --- offline CLI on the real files ---------------------------------------------------------------
+
+
+def test_import_fred_reports_each_file(cli_env, capsys, gdp_files) -> None:
+    payload = run_json(capsys, "import", "fred", *map(str, gdp_files), "--json")
+    expected = []
+    for path in gdp_files:
+        rows = read_rows(path)
+        expected.append(
+            {
+                "file": path.name,
+                "series": "USREC" if path.name == "USREC.csv" else path.stem,
+                "rows": len(rows),
+                "first": rows[0][0].isoformat(),
+                "last": rows[-1][0].isoformat(),
+            }
+        )
+    assert payload["imported"] == expected
+
+
+def test_gdpnow_offline_against_bea_history_without_pandemic(cli_env, capsys, gdp_files) -> None:
+    assert run(capsys, "import", "fred", *map(str, gdp_files))[0] == 0
+    payload = run_json(capsys, "--offline", "macro", "gdpnow", "--json")
+
+    last_date, last_value = read_rows(gdp_files[0])[-1]
+    bea = read_rows(gdp_files[1])
+    direction, previous = episodes_by_hand(bea, last_value, before=last_date, exclude=PANDEMIC)
+    assert (payload["series"], payload["value"], payload["date"]) == (
+        "GDPNOW",
+        last_value,
+        "2025-01-01",
+    )
+    assert payload["direction"] == direction
+    assert payload["previous"] == previous
+    assert payload["excluded"] == [["2020-04-01", "2021-12-31"]]
+    # Checked by reading the file: 2.9416 is below BEA's median growth; the last quarters at
+    # or below it were 2024 Q4 (2.3), 2024 Q1 (1.6) and 2023 Q2 (2.4).
+    assert (direction, [p["date"] for p in previous]) == (
+        "low",
+        ["2024-10-01", "2024-01-01", "2023-04-01"],
+    )
+    assert (
+        payload["title"]
+        == "GDPNow +2.9%: slowest since 2024 Q4, and before that 2024 Q1 and 2023 Q2"
+    )
+    assert "Leaves out 2020 Q2 to 2021 Q4 (the pandemic swings)" in payload["summary"]
+    assert payload["source"] == "FRED (file GDPNOW.csv)"
+    assert payload["as_of"] == "2025-01-01"
+
+
+def test_value_option_asks_when_growth_was_last_this_fast(cli_env, capsys, gdp_files) -> None:
+    run(capsys, "import", "fred", *map(str, gdp_files))
+    payload = run_json(capsys, "--offline", "macro", "gdpnow", "--value", "5.3", "--json")
+    bea = read_rows(gdp_files[1])
+    # --value searches the whole history up to the latest reading (2025-01-01).
+    direction, previous = episodes_by_hand(bea, 5.3, before=dt.date(2025, 1, 2), exclude=PANDEMIC)
+    assert (payload["value"], payload["direction"], payload["previous"]) == (
+        5.3,
+        direction,
+        previous,
+    )
+    assert previous == [
+        {"date": "2014-04-01", "value": 5.3},
+        {"date": "2006-01-01", "value": 5.5},
+        {"date": "2003-07-01", "value": 6.8},
+    ]
+    assert payload["title"].startswith(
+        "GDPNow +5.3%: fastest since 2014 Q2, and before that 2006 Q1"
+    )
+
+
+def test_exclude_none_and_custom_ranges(cli_env, capsys, gdp_files) -> None:
+    run(capsys, "import", "fred", *map(str, gdp_files))
+    last_date, last_value = read_rows(gdp_files[0])[-1]
+    bea = read_rows(gdp_files[1])
+
+    everything = run_json(capsys, "--offline", "macro", "gdpnow", "--exclude", "none", "--json")
+    assert everything["excluded"] == []
+    assert everything["previous"] == episodes_by_hand(bea, last_value, before=last_date)[1]
+
+    custom = run_json(
+        capsys,
+        "--offline",
+        "macro",
+        "gdpnow",
+        "--exclude",
+        "2024Q1:2024",
+        "--exclude",
+        "2023-04:2023-06",
+        "--json",
+    )
+    ranges = [
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+        (dt.date(2023, 4, 1), dt.date(2023, 6, 30)),
+    ]
+    assert custom["excluded"] == [["2024-01-01", "2024-12-31"], ["2023-04-01", "2023-06-30"]]
+    assert (
+        custom["previous"] == episodes_by_hand(bea, last_value, before=last_date, exclude=ranges)[1]
+    )
+    assert "pandemic" not in custom["summary"]
+
+
+def test_unemployment_low_reading(cli_env, capsys, fred_dir) -> None:
+    path = fred_dir / "codex_macro_monitor" / "UNRATE.csv"
+    run(capsys, "import", "fred", str(path))
+    payload = run_json(capsys, "--offline", "macro", "unemployment", "--json")
+    rows = read_rows(path)
+    last_date, last_value = rows[-1]
+    direction, previous = episodes_by_hand(rows, last_value, before=last_date)
+    assert (payload["series"], payload["value"], payload["date"]) == (
+        "UNRATE",
+        last_value,
+        last_date.isoformat(),
+    )
+    assert direction == "low"  # 4.6% is below the median since 1980
+    assert (payload["direction"], payload["previous"], payload["excluded"]) == (
+        direction,
+        previous,
+        [],
+    )
+    # The file has no October 2025 value: the previous reading is September's.
+    (before_date, before_value) = rows[-2]
+    assert before_date == dt.date(2025, 9, 1)
+    assert f"{last_value - before_value:+.1f} pp from the previous reading" in payload["summary"]
+
+
+def test_as_of_uses_only_earlier_observations(cli_env, capsys, gdp_files) -> None:
+    run(capsys, "import", "fred", *map(str, gdp_files))
+    payload = run_json(capsys, "--offline", "macro", "gdpnow", "--as-of", "2019-12-31", "--json")
+    day, value = [r for r in read_rows(gdp_files[0]) if r[0] <= dt.date(2019, 12, 31)][-1]
+    bea = read_rows(gdp_files[1])
+    direction, previous = episodes_by_hand(bea, value, before=day, exclude=PANDEMIC)
+    assert (payload["date"], payload["value"]) == (day.isoformat(), value)
+    assert (payload["direction"], payload["previous"]) == (direction, previous)
+
+
+def test_cpi_is_shown_as_year_over_year_inflation(cli_env, capsys, fred_dir) -> None:
+    path = fred_dir / "codex_macro_monitor" / "CPIAUCSL.csv"
+    run(capsys, "import", "fred", str(path))
+    payload = run_json(capsys, "--offline", "macro", "cpi", "--json")
+    index = dict(read_rows(path))
+    last = max(index)
+    expected = (index[last] / index[last.replace(year=last.year - 1)] - 1) * 100
+    assert payload["series"] == "CPIAUCSL"
+    assert payload["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_chart_is_saved_and_shading_is_optional(cli_env, capsys, fred_dir) -> None:
+    path = fred_dir / "codex_macro_monitor" / "UNRATE.csv"
+    run(capsys, "import", "fred", str(path))  # no USREC: the chart is drawn without shading
+    code, out, err = run(
+        capsys, "--offline", "macro", "UNRATE", "--chart-dir", str(cli_env / "charts")
+    )
+    assert code == 0, err
+    [png] = list((cli_env / "charts").glob("*.png"))
+    assert png.read_bytes().startswith(PNG)
+    assert "Unemployment rate 4.6%" in out
+
+
+def test_offline_with_nothing_cached_says_how_to_import(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "--offline", "macro", "gdpnow")
+    assert code == 2
+    assert out == ""
+    assert "Nothing is cached for GDPNOW and offline mode is on" in err
+    assert "marketbot import fred FILE" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["macro", "un rate!"], "is not a FRED series id or a known name"),
+        (["macro", "gdp", "--exclude", "2020:"], "is not a range"),
+        (["macro", "gdp", "--exclude", "2021:2020"], "ends before it starts"),
+        (["macro", "gdp", "--exclude", "none", "--exclude", "2020:2021"], "do not combine"),
+        (["macro", "gdp", "--as-of", "2024-13-01"], "--as-of '2024-13-01' is not a date"),
+        (["macro", "gdp", "--as-of", "2999-01-01"], "is in the future"),
+        (["macro", "gdp", "--value", "nan"], "--value must be a number"),
+    ],
+)
+def test_bad_input_exits_2_with_a_specific_message(cli_env, capsys, argv, message) -> None:
+    code, out, err = run(capsys, "--offline", *argv)
+    assert code == 2
+    assert message in err
+
+
+def test_parse_exclusions_bounds() -> None:
+    assert parse_exclusions(None) is None
+    assert parse_exclusions(["None"]) == ()
+    assert parse_exclusions("2020Q2:2021-Q4") == ((dt.date(2020, 4, 1), dt.date(2021, 12, 31)),)
+    assert parse_exclusions(["2024-02:2024-02"]) == ((dt.date(2024, 2, 1), dt.date(2024, 2, 29)),)
+    assert parse_exclusions(["2008-09-15:2009"]) == ((dt.date(2008, 9, 15), dt.date(2009, 12, 31)),)
+    with pytest.raises(BadInput, match="has no month 13"):
+        parse_exclusions(["2020-13:2021"])
+
+
+# --- the aiohttp path against the fake FRED ---------------------------------------------------------
+
+
+@pytest.fixture
+def unrate_text(fred_dir: Path) -> str:
+    return (fred_dir / "codex_macro_monitor" / "UNRATE.csv").read_text()
+
+
+def fred_client(session, fake: FakeFred, **kw):
+    from analytics.macro.fred import FredClient
+
+    return FredClient(session, base_url=fake.base_url, api_base_url=fake.base_url, **kw)
+
+
+async def test_fresh_fetch_then_cache_until_stale(cache, session, fred_dir, unrate_text) -> None:
+    rows = read_rows(fred_dir / "codex_macro_monitor" / "UNRATE.csv")
+    async with FakeFred({"UNRATE": unrate_text}) as fake:
+        client = fred_client(session, fake)
+        first = await macro_answer(
+            "unemployment", cache=cache, client=client, now=at(0), chart=False
+        )
+        assert fake.requests == [("/graph/fredgraph.csv", {"id": "UNRATE"})]
+        # Monthly series are fresh for a day: no request at all within it.
+        second = await macro_answer("UNRATE", cache=cache, client=client, now=at(23), chart=False)
+        assert len(fake.requests) == 1
+        third = await macro_answer("unrate", cache=cache, client=client, now=at(25), chart=False)
+        assert len(fake.requests) == 2
+    assert first.data == second.data == third.data
+    assert (first.data["value"], first.data["date"]) == (rows[-1][1], rows[-1][0].isoformat())
+    assert (first.source, first.warnings, second.warnings) == ("FRED", (), ())
+
+
+async def test_gdpnow_fetches_its_history_and_usrec_for_the_chart(
+    cache, session, gdp_files
+) -> None:
+    texts = {p.stem: p.read_text() for p in gdp_files}
+    async with FakeFred(texts) as fake:
+        answer = await macro_answer(
+            "gdpnow", cache=cache, client=fred_client(session, fake), now=at(0)
+        )
+    assert [q["id"] for _, q in fake.requests] == ["GDPNOW", "A191RL1Q225SBEA", "USREC"]
+    last_date, last_value = read_rows(gdp_files[0])[-1]
+    expected = episodes_by_hand(
+        read_rows(gdp_files[1]), last_value, before=last_date, exclude=PANDEMIC
+    )
+    assert (answer.data["direction"], answer.data["previous"]) == expected
+    assert answer.chart_png.startswith(PNG)
+
+
+async def test_missing_usrec_only_drops_the_shading(cache, session, unrate_text) -> None:
+    async with FakeFred({"UNRATE": unrate_text}) as fake:  # USREC answers 404
+        answer = await macro_answer(
+            "unrate", cache=cache, client=fred_client(session, fake), now=at(0)
+        )
+    assert [q["id"] for _, q in fake.requests] == ["UNRATE", "USREC"]
+    assert answer.chart_png.startswith(PNG)
+    assert answer.warnings == ()
+
+
+async def test_fred_down_serves_the_cache_with_its_date(cache, session, unrate_text) -> None:
+    async with FakeFred({"UNRATE": unrate_text}) as fake:
+        client = fred_client(session, fake)
+        fresh = await macro_answer("unrate", cache=cache, client=client, now=at(0), chart=False)
+        fake.status_ids["UNRATE"] = 500
+        later = await macro_answer("unrate", cache=cache, client=client, now=at(48), chart=False)
+    assert len(fake.requests) == 2
+    assert later.data == fresh.data
+    [warning] = later.warnings
+    assert "HTTP 500" in warning
+    assert "Showing UNRATE as cached on 2026-01-02 (latest observation 2025-11-01)" in warning
+
+
+async def test_fred_down_without_cache_is_a_specific_error(cache, session) -> None:
+    async with FakeFred({}, status_ids={"UNRATE": 503}) as fake:
+        with pytest.raises(UpstreamError) as err:
+            await macro_answer("unrate", cache=cache, client=fred_client(session, fake), now=at(0))
+    assert "HTTP 503" in err.value.message
+    assert "Nothing is cached for UNRATE to fall back on" in err.value.message
+
+
+async def test_imported_file_is_refreshed_when_online(
+    cache, session, fred_dir, unrate_text
+) -> None:
+    path = fred_dir / "codex_macro_monitor" / "UNRATE.csv"
+    import_fred_file(cache.db, path, now=NOON)
+    async with FakeFred({"UNRATE": unrate_text}) as fake:
+        answer = await macro_answer(
+            "unrate", cache=cache, client=fred_client(session, fake), now=at(1), chart=False
+        )
+    assert len(fake.requests) == 1  # an import makes data available, not current
+    assert answer.source == "FRED"
+
+
+async def test_unknown_ids_web_pages_and_empty_series(cache, session) -> None:
+    empty = "observation_date,EMPTY\n2024-01-01,.\n"
+    async with FakeFred({"EMPTY": empty}, html_ids=("HTMLPAGE",)) as fake:
+        client = fred_client(session, fake)
+        with pytest.raises(BadInput, match="FRED has no series 'NOSUCHSERIES'"):
+            await macro_answer("nosuchseries", cache=cache, client=client, now=at(0))
+        with pytest.raises(BadInput, match="is 'HTMLPAGE' a valid series id"):
+            await macro_answer("htmlpage", cache=cache, client=client, now=at(0))
+        with pytest.raises(NoData, match="no observations for EMPTY"):
+            await macro_answer("EMPTY", cache=cache, client=client, now=at(0))
+
+
+async def test_uncurated_id_with_api_key_takes_freds_title(cache, session, unrate_text) -> None:
+    text = unrate_text.replace("date,value", "observation_date,T5YIE", 1)
+    info = {
+        "T5YIE": {
+            "title": "5-Year Breakeven Inflation Rate",
+            "frequency": "Daily",
+            "units": "Percent",
+        }
+    }
+    async with FakeFred({"T5YIE": text}, info=info) as fake:
+        client = fred_client(session, fake, api_key=API_KEY)
+        answer = await macro_answer("t5yie", cache=cache, client=client, now=at(0), chart=False)
+    assert [path for path, _ in fake.requests] == ["/fred/series/observations", "/fred/series"]
+    assert answer.title.startswith("5-Year Breakeven Inflation Rate 4.60: ")
+    assert answer.source == "FRED API"
