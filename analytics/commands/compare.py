@@ -1,0 +1,243 @@
+"""`compare`: total returns of 2-10 tickers over one window, best first, with a rebased chart.
+
+Returns are close(E) / close(B) - 1 on adjusted closes (dividends reinvested), as fractions;
+B and E follow the window grammar in analytics/windows.py. Only the dates the window needs are
+fetched (windows.earliest_needed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from analytics.answer import Answer, Field, Table, jsonable
+from analytics.charts.compare_chart import compare_chart
+from analytics.commands.common import check_as_of, pct, require_prices
+from analytics.data.market import MarketData, PriceResult, Progress
+from analytics.errors import NoData
+from analytics.returns import WindowReturns, normalised, window_returns
+from analytics.symbols import parse_symbol_list
+from analytics.windows import Window, earliest_needed, parse_window
+
+DEFAULT_TICKERS = "IWM SPY QQQ"
+DEFAULT_WINDOW = "ytd"
+MIN_TICKERS, MAX_TICKERS = 2, 10
+_TO_DATE = {"ytd": "year to date", "qtd": "quarter to date", "mtd": "month to date"}
+
+
+def compare_inputs(tickers: str | Sequence[str], window: str) -> tuple[list[str], Window]:
+    """Validate the cheap inputs without reading data: 2-10 distinct symbols and a window.
+
+    `tickers` is a string ('IWM SPY, QQQ') or a list of symbols. Raises BadInput.
+    """
+    text = tickers if isinstance(tickers, str) else " ".join(tickers)
+    symbols = parse_symbol_list(text, minimum=MIN_TICKERS, maximum=MAX_TICKERS)
+    return symbols, parse_window(window)
+
+
+def window_phrase(window: Window) -> str:
+    """'year to date', 'over 3 months', 'from 2024-01-02 to 2024-03-28'."""
+    if window.kind in _TO_DATE:
+        return _TO_DATE[window.kind]
+    if window.kind == "range":
+        return f"from {window.start} to {window.end}"
+    return f"over {window.label}"
+
+
+def compare_answer(
+    market: MarketData,
+    tickers: str | Sequence[str] = DEFAULT_TICKERS,
+    window: str = DEFAULT_WINDOW,
+    as_of: dt.date | None = None,
+    *,
+    chart: bool = True,
+    progress: Progress | None = None,
+) -> Answer:
+    """Each ticker's return over `window` ending at the last session on or before `as_of`.
+
+    return = adj_close(E) / adj_close(B) - 1 (a fraction). Every ticker shares the window's B
+    and E on the common calendar; a ticker that did not trade on one of them uses its own
+    nearest earlier session (its row then carries start_date/end_date). An explicit date range
+    ignores `as_of`. Raises NoData when a ticker's history does not cover the window.
+    """
+    symbols, parsed = compare_inputs(tickers, window)
+    today = market.today()
+    check_as_of(as_of, today)
+    end = parsed.end if parsed.kind == "range" else as_of or today
+    assert end is not None
+    end = min(end, today)
+    start = earliest_needed(parsed, end)
+    result = market.bars(symbols, start, end, progress=progress)
+    _require_in_window(market, result, symbols, parsed, start, end)
+    closes = result.wide("adj_close")
+    try:
+        returns = window_returns(closes, parsed, as_of)
+    except NoData as exc:
+        if parsed.kind == "range":
+            raise
+        later = " or a later as_of" if as_of else ""
+        raise NoData(f"{exc.message} Use a shorter window{later}.") from None
+    if returns.excluded:
+        raise NoData(_not_enough_history(returns.excluded, parsed))
+
+    table = returns.table
+    begin, finish = returns.start.date(), returns.end.date()
+    title = _title(table, parsed)
+    png = None
+    if chart:
+        png = compare_chart(
+            normalised(closes, begin, finish),
+            table,
+            title=title,
+            subtitle=f"Total return, rebased to 100 at the close of {begin}",
+            source=market.source_name,
+            as_of=finish,
+        )
+    warnings = list(result.warnings)
+    if parsed.kind == "range" and as_of is not None:
+        warnings.append(f"as_of {as_of} is ignored: the window {parsed.text} sets its own end.")
+    warnings += _date_warnings(returns)
+    best, worst = table.index[0], table.index[-1]
+    return Answer(
+        title=title,
+        summary=(
+            f"{best} led with {pct(table.at[best, 'return'])}; {worst} trailed with "
+            f"{pct(table.at[worst, 'return'])}. Total returns (adjusted closes) from the close "
+            f"of {begin} to the close of {finish}."
+        ),
+        fields=(
+            Field("Window", f"{parsed.label}: {begin} to {finish}"),
+            Field("Best", f"{best} {pct(table.at[best, 'return'])}"),
+            Field("Worst", f"{worst} {pct(table.at[worst, 'return'])}"),
+            Field(
+                "Spread", f"{(table.at[best, 'return'] - table.at[worst, 'return']) * 100:.2f} pp"
+            ),
+        ),
+        tables=(_table(returns),),
+        chart_png=png,
+        source=market.source_name,
+        as_of=finish,
+        warnings=tuple(warnings),
+        tone=1 if table.at[best, "return"] >= 0 else -1,
+        data=_payload(returns, parsed),
+    )
+
+
+def _require_in_window(
+    market: MarketData,
+    result: PriceResult,
+    symbols: list[str],
+    window: Window,
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """Unknown symbols first; then, for a ticker with no prices in the range, say where its data is."""
+    unknown = [t for t in symbols if t in result.unknown]
+    missing = [t for t in symbols if t in result.missing]
+    if unknown or not missing or result.warnings:
+        require_prices(result, symbols)
+        return
+    for ticker in missing:
+        cached = market.cache.read_bars([ticker])
+        if cached.empty:
+            continue
+        first, last = cached["date"].min().date(), cached["date"].max().date()
+        if end < first:
+            raise NoData(
+                f"{ticker} has no prices on or before {end}: its data begins {first}. "
+                f"Give a later as_of (or window), or leave {ticker} out."
+            )
+        raise NoData(
+            f"{ticker} has no prices between {start} and {end} (its data covers {first} to "
+            f"{last}). Pick another window, or leave {ticker} out."
+        )
+    require_prices(result, symbols)
+
+
+def _not_enough_history(excluded: dict[str, str], window: Window) -> str:
+    names = ", ".join(excluded)
+    reasons = " ".join(f"{t}: {why.rstrip('.')}." for t, why in excluded.items())
+    return (
+        f"Not enough history for {names} to measure {window_phrase(window)}. {reasons} "
+        f"Use a shorter window, or leave {names} out."
+    )
+
+
+def _title(table: pd.DataFrame, window: Window) -> str:
+    returns = table["return"]
+    best = returns.index[0]
+    phrase = window_phrase(window)
+    if len(returns) == 2:
+        other = returns.index[1]
+        return f"{best} {pct(returns.iloc[0], 1)} vs {other} {pct(returns.iloc[1], 1)} {phrase}"
+    if returns.iloc[0] < 0:
+        return f"{best} fell least of {len(returns)} tickers {phrase}: {pct(returns.iloc[0], 1)}"
+    return f"{best} led {len(returns)} tickers {phrase} with {pct(returns.iloc[0], 1)}"
+
+
+def _differs(returns: WindowReturns, ticker: str) -> bool:
+    row = returns.table.loc[ticker]
+    return row["start_date"] != returns.start or row["end_date"] != returns.end
+
+
+def _date_warnings(returns: WindowReturns) -> list[str]:
+    out = []
+    for ticker in returns.table.index:
+        row = returns.table.loc[ticker]
+        if row["end_date"] != returns.end:
+            out.append(
+                f"{ticker} has no close on {returns.end.date()}; its last close, "
+                f"{row['end_date'].date()}, is used."
+            )
+    return out
+
+
+def _table(returns: WindowReturns) -> Table:
+    table = returns.table
+    with_dates = any(_differs(returns, t) for t in table.index)
+    columns = ("ticker", "return", "start close", "end close")
+    if with_dates:
+        columns += ("from", "to")
+    rows = []
+    for ticker in table.index:
+        row = table.loc[ticker]
+        cells = (
+            str(ticker),
+            pct(row["return"]),
+            f"{row['start_close']:,.2f}",
+            f"{row['end_close']:,.2f}",
+        )
+        if with_dates:
+            cells += (row["start_date"].date().isoformat(), row["end_date"].date().isoformat())
+        rows.append(cells)
+    return Table(columns, tuple(rows), f"Returns {returns.start.date()} to {returns.end.date()}")
+
+
+def _payload(returns: WindowReturns, window: Window) -> dict[str, Any]:
+    """The --json object: window, start, end and the ranked returns (fractions), best first."""
+    rows = []
+    for ticker in returns.table.index:
+        row = returns.table.loc[ticker]
+        item: dict[str, Any] = {
+            "ticker": ticker,
+            "return": float(row["return"]),
+            "start_close": float(row["start_close"]),
+            "end_close": float(row["end_close"]),
+        }
+        if _differs(returns, ticker):
+            item["start_date"] = row["start_date"].date()
+            item["end_date"] = row["end_date"].date()
+        rows.append(item)
+    return jsonable(
+        {
+            "window": window.text,
+            "window_label": window.label,
+            "start": returns.start.date(),
+            "end": returns.end.date(),
+            "returns": rows,
+            "prices": "adjusted close",
+        }
+    )
