@@ -133,9 +133,9 @@ def _import_holdings(args: argparse.Namespace, ctx) -> None:
                       tuple((t, str(n), f"{w:.2%}") for t, n, w in
                             zip(holdings.frame.index[:10], holdings.frame["name"][:10],
                                 holdings.weights[:10], strict=True)), "Largest holdings"),),
-        data={"fund": fund.symbol, "fund_name": holdings.fund_name, "as_of": holdings.as_of,
-              "file": args.file.name, "constituents": len(holdings.frame), "weight": weight,
-              "unmapped": unmapped},
+        as_of=holdings.as_of,
+        data={"fund": fund.symbol, "fund_name": holdings.fund_name, "file": args.file.name,
+              "constituents": len(holdings.frame), "weight": weight, "unmapped": unmapped},
         advice_disclaimer=False,
     )
     ctx.emit(answer)

@@ -1,0 +1,134 @@
+"""/contributors end to end: holdings downloaded from a fake iShares, progress edits of the
+deferred reply, the answer in place of the progress, a warm call with no network, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+
+import pandas as pd
+import pytest
+
+from tests.e2e.fake_discord import Sent
+from tests.fakes.ishares import FakeIShares, Reply, html_reply
+from tests.fakes.prices import bars_for
+from tests.test_contributors_command import UNIVERSE, ishares_csv
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+HOLDINGS_DATE = dt.date(2024, 6, 28)  # the Friday before the e2e clock (Monday 2024-07-01)
+YEAR_END = pd.Timestamp("2023-12-29")
+
+
+@pytest.fixture
+async def ishares():
+    """A fake iShares serving the planted IWM file; the cog is pointed at it in each test."""
+    body = ishares_csv(HOLDINGS_DATE).encode("utf-8")
+    async with FakeIShares(ajax=Reply(200, body, "text/csv")) as fake:
+        yield fake
+
+
+def use(bot, fake: FakeIShares) -> None:
+    bot.get_cog("Contributors").ishares_base_url = fake.base_url
+
+
+async def settled(handle, timeout: float = 10.0) -> list[Sent]:
+    """Every message of the interaction, once one carries an embed or is ephemeral (the end)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = handle.all_messages()
+        if any(m.kind != "callback" and (m.embeds or m.ephemeral) for m in messages):
+            return messages
+        await asyncio.sleep(0.01)
+    raise AssertionError(
+        f"no final answer; seen {[(m.kind, m.content) for m in handle.all_messages()]}"
+    )
+
+
+def ret(ticker: str) -> float:
+    """YTD return to the holdings date from the fake provider's adjusted closes."""
+    closes = bars_for(ticker, dt.date(2023, 12, 21), HOLDINGS_DATE)["adj_close"]
+    return closes[pd.Timestamp(HOLDINGS_DATE)] / closes[YEAR_END] - 1
+
+
+def expected_title() -> str:
+    """The title computed from the fake's bars: contributions by the start-weight formula."""
+    fund = ret("IWM")
+    bp = {t: w * (1 + fund) / (1 + ret(t)) * ret(t) for t, _, w in UNIVERSE}
+    ranked = sorted(bp.values(), reverse=True)
+    if fund >= 0:
+        lead = sum(ranked[:5])
+        return f"IWM {fund * 100:+.2f}% YTD: top 5 names added {abs(lead) * 100:.2f} pts ({lead / fund:.0%} of the gain)"
+    lead = sum(ranked[-5:])
+    return f"IWM {fund * 100:+.2f}% YTD: bottom 5 names took off {abs(lead) * 100:.2f} pts ({lead / fund:.0%} of the drop)"
+
+
+async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_provider, ishares):
+    use(market_bot.bot, ishares)
+    handle = await market_bot.fake.send_interaction("contributors", {})
+    messages = await settled(handle)
+    assert messages[0].type == 5  # deferred at once
+    *progress, final = messages[1:]
+    assert all(m.kind == "edit" for m in messages[1:])
+    # Progress edits of @original come before the answer (edits may land in any order).
+    assert {m.content for m in progress} == {
+        "⏳ Downloading IWM holdings…",
+        "⏳ Pricing IWM constituents: 0 of 6 (0%)",
+        "⏳ Pricing IWM constituents: 6 of 6 (100%)",
+    }
+    assert final.content is None
+    [embed] = final.embeds
+    assert embed["title"] == expected_title()
+    assert embed["image"]["url"] == "attachment://chart.png"
+    assert final.files["chart.png"].startswith(PNG_SIGNATURE)
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Holdings"] == "as of 2024-06-28, 5 stocks"
+    up = sum(ret(t) > 0 for t, _, _ in UNIVERSE)
+    down = sum(ret(t) < 0 for t, _, _ in UNIVERSE)
+    assert fields["Breadth"] == f"{up} up, {down} down ({up / 5:.0%} up)"
+    assert len(ishares.requests) == 1
+    assert e2e_provider.calls == [
+        (("IWM", "AAA", "BBB", "CCC", "DDD", "EEE"), dt.date(2023, 12, 21), HOLDINGS_DATE)
+    ]
+
+    # The same question again: no download, no price fetch, no progress, the same answer.
+    reply = await market_bot.invoke("contributors", fund="IWM", window="ytd")
+    assert [m.kind for m in reply.messages] == ["callback", "followup"]
+    assert reply.embeds[0]["title"] == embed["title"]
+    assert reply.embeds[0]["description"] == embed["description"]
+    assert len(ishares.requests) == 1
+    assert len(e2e_provider.calls) == 1
+
+
+async def test_bad_window_is_answered_at_once_and_privately(market_bot, e2e_provider, ishares):
+    use(market_bot.bot, ishares)
+    reply = await market_bot.invoke("contributors", window="yesterday")
+    assert (reply.response_type, reply.ephemeral) == (4, True)
+    assert reply.content.startswith("❌ 'yesterday' is not a window. Valid windows:")
+    assert ishares.requests == [] and e2e_provider.calls == []
+
+
+async def test_top_out_of_range_is_refused_by_discord(market_bot):
+    with pytest.raises(ValueError):
+        await market_bot.fake.send_interaction("contributors", {"top": 16})
+
+
+async def test_holdings_download_failure_with_nothing_cached_says_how_to_import(
+    market_bot, e2e_provider
+):
+    async with FakeIShares(ajax=html_reply(), latest=html_reply()) as fake:
+        use(market_bot.bot, fake)
+        handle = await market_bot.fake.send_interaction("contributors", {"fund": "IJR"})
+        messages = await settled(handle)
+    [error] = [m for m in messages if m.ephemeral]
+    assert error.content == (
+        "📡 Could not download IJR holdings from iShares (a web page instead of the file). Try again "
+        "later, or download the CSV from https://www.ishares.com/us/products/239774/"
+        "ishares-core-sp-smallcap-etf and run `marketbot import holdings IJR FILE`."
+    )
+    assert e2e_provider.calls == []
+
+
+async def test_window_suggestions(market_bot):
+    choices = await market_bot.autocomplete("contributors", focused="window", window="q")
+    assert [c["value"] for c in choices] == ["qtd"]
