@@ -35,6 +35,9 @@ def sessions_between(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     return nyse().sessions_in_range(_clamp(start), _clamp(end))
 
 
+# The per-day lookups below are cached: exchange_calendars takes tens of microseconds a call and
+# the cache-first data layer asks once per ticker (2,000 for a fund universe).
+@lru_cache(maxsize=65536)
 def is_session(day: dt.date) -> bool:
     """True when the NYSE trades on `day`."""
     cal = nyse()
@@ -44,6 +47,7 @@ def is_session(day: dt.date) -> bool:
     return bool(cal.is_session(ts))
 
 
+@lru_cache(maxsize=65536)
 def session_close(day: dt.date) -> dt.datetime:
     """The closing time of session `day` as an aware UTC datetime (13:00 ET on early closes)."""
     close = nyse().session_close(pd.Timestamp(day))
@@ -63,6 +67,7 @@ def last_completed_session(now: dt.datetime) -> dt.date:
     return session.date()
 
 
+@lru_cache(maxsize=65536)
 def session_open(day: dt.date) -> dt.datetime:
     """The opening time of session `day` as an aware UTC datetime."""
     return nyse().session_open(pd.Timestamp(day)).to_pydatetime()

@@ -70,7 +70,7 @@ def compare_answer(
     assert end is not None
     end = min(end, today)
     start = earliest_needed(parsed, end)
-    result = market.bars(symbols, start, end, progress=progress)
+    result = market.bars(symbols, start, end, progress=progress, columns=["adj_close"])
     _require_in_window(market, result, symbols, parsed, start, end)
     closes = result.wide("adj_close")
     try:

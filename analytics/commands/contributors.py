@@ -194,7 +194,7 @@ def contributors_from_holdings(
     constituents = [str(t) for t in weights.index]
     skipped = _known_unknowns(market.cache.db, fund.symbol, holdings.as_of)
     asked = [t for t in constituents if t not in skipped]
-    result = market.bars([fund.symbol, *asked], start, end, progress=progress)
+    result = market.bars([fund.symbol, *asked], start, end, progress=progress, columns=["adj_close"])
     require_prices(result, [fund.symbol])
     new_unknown = [t for t in asked if t in result.unknown]
     _remember_unknowns(

@@ -109,8 +109,12 @@ class MarketData:
         end: dt.date | None = None,
         *,
         progress: Progress | None = None,
+        columns: Sequence[str] | None = None,
     ) -> PriceResult:
-        """Daily bars of `tickers` from `start` (None = full history) to `end` (default today)."""
+        """Daily bars of `tickers` from `start` (None = full history) to `end` (default today).
+
+        `columns` limits what is read from the cache (default: every bar column and source).
+        """
         tickers = list(dict.fromkeys(tickers))
         end = min(end or self.today(), self.today())
         unknown: list[str] = []
@@ -135,7 +139,7 @@ class MarketData:
                     done += len(gap.tickers)
                     if progress:
                         progress(done, total)
-        frame = self.cache.read_bars(tickers, start, end)
+        frame = self.cache.read_bars(tickers, start, end, columns)
         have = set(frame["ticker"].unique())
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
         warnings: list[str] = []
