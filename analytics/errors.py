@@ -45,4 +45,6 @@ class UnknownSymbol(UserError):
         self.symbols = list(symbols)
         names = ", ".join(self.symbols)
         noun = "symbol" if len(self.symbols) == 1 else "symbols"
-        super().__init__(f"Unknown {noun}: {names}. Check the spelling (e.g. SPY, AAPL, BRK.B, ^GSPC).")
+        super().__init__(
+            f"Unknown {noun}: {names}. Check the spelling (e.g. SPY, AAPL, BRK.B, ^GSPC)."
+        )

@@ -59,7 +59,9 @@ def parse_symbol_list(raw: str, *, minimum: int = 1, maximum: int = 10) -> list[
             first = seen[symbol]
             if first.upper() == typed.upper():
                 raise BadInput(f"{symbol} is listed twice; give each ticker once.")
-            raise BadInput(f"{first} and {typed} are the same symbol ({symbol}); give each ticker once.")
+            raise BadInput(
+                f"{first} and {typed} are the same symbol ({symbol}); give each ticker once."
+            )
         seen[symbol] = typed
     if not minimum <= len(symbols) <= maximum:
         raise BadInput(f"Give between {minimum} and {maximum} tickers (got {len(symbols)}).")

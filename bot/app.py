@@ -16,19 +16,24 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+
 def discover_cogs() -> tuple[str, ...]:
     """Every module in the cogs package (one per feature), as extension names."""
     import pkgutil
 
     import cogs
 
-    return tuple(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_"))
+    return tuple(
+        f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")
+    )
 
 
 class MarketTree(app_commands.CommandTree):
     """The one place where errors from any slash command become replies."""
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         original = getattr(error, "original", error)
         if isinstance(error, app_commands.CommandOnCooldown):
             message = f"⏳ Slow down: that command is cooling down for you. Try again in {error.retry_after:.0f} s."
@@ -115,4 +120,9 @@ class MarketBot(commands.Bot):
         return synced
 
     async def on_ready(self) -> None:
-        log.info("logged in as %s (%s) in %d servers", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        log.info(
+            "logged in as %s (%s) in %d servers",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self.guilds),
+        )

@@ -59,7 +59,9 @@ class CliContext:
         chart_path = None
         if answer.chart_png and self.chart_dir is not None:
             self.chart_dir.mkdir(parents=True, exist_ok=True)
-            slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[:60]
+            slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[
+                :60
+            ]
             chart_path = self.chart_dir / f"{slug or 'chart'}.png"
             chart_path.write_bytes(answer.chart_png)
         render_answer(answer, Console(), chart_path=chart_path)
@@ -71,10 +73,27 @@ Handler = Callable[[argparse.Namespace, CliContext], int | None]
 def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
     """--db, --offline, --json, --chart-dir: accepted before or after the subcommand."""
     default = None if top_level else argparse.SUPPRESS
-    parser.add_argument("--db", type=Path, default=default, help="SQLite cache file (default: $MARKETBOT_DB or ~/.local/share/marketbot/marketbot.db)")
-    parser.add_argument("--offline", action="store_true", default=default, help="never touch the network; answer from the cache only")
-    parser.add_argument("--json", action="store_true", default=default, help="print the answer as JSON")
-    parser.add_argument("--chart-dir", type=Path, default=default, help="save the answer's chart as PNG in this folder")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=default,
+        help="SQLite cache file (default: $MARKETBOT_DB or ~/.local/share/marketbot/marketbot.db)",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=default,
+        help="never touch the network; answer from the cache only",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default, help="print the answer as JSON"
+    )
+    parser.add_argument(
+        "--chart-dir",
+        type=Path,
+        default=default,
+        help="save the answer's chart as PNG in this folder",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception:
         log.exception("unexpected error in %s", args.command)
-        print("marketbot: sorry, something went wrong on our side (details above).", file=sys.stderr)
+        print(
+            "marketbot: sorry, something went wrong on our side (details above).", file=sys.stderr
+        )
         return EXIT_BUG
     finally:
         ctx.close()

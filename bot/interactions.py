@@ -37,7 +37,9 @@ async def answer_with(interaction: discord.Interaction, compute: Callable[[], An
     await send_answer(interaction, answer)
 
 
-async def ticker_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def ticker_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
     """Cached tickers starting with what was typed, then popular ones; at most 25."""
     bot: MarketBot = interaction.client  # type: ignore[assignment]
     prefix = current.strip().upper()
@@ -57,7 +59,9 @@ class DiscordProgress:
     Worker threads call it as `progress(done, total)`; edits are scheduled on the bot's loop.
     """
 
-    def __init__(self, interaction: discord.Interaction, label: str, *, interval: float = 1.5) -> None:
+    def __init__(
+        self, interaction: discord.Interaction, label: str, *, interval: float = 1.5
+    ) -> None:
         self.interaction = interaction
         self.label = label
         self.interval = interval
@@ -72,7 +76,11 @@ class DiscordProgress:
         if done < total and now - self._last < self.interval:
             return
         self._last = now
-        text = f"⏳ {self.label}: {done:,} of {total:,} ({done / total:.0%})" if total else f"⏳ {self.label}…"
+        text = (
+            f"⏳ {self.label}: {done:,} of {total:,} ({done / total:.0%})"
+            if total
+            else f"⏳ {self.label}…"
+        )
         future = asyncio.run_coroutine_threadsafe(self._edit(text), self.loop)
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)

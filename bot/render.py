@@ -48,7 +48,8 @@ def table_block(table: Table, limit: int = FIELD_VALUE_MAX) -> str:
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths, strict=False))
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     lines = [line(table.columns)]
@@ -82,9 +83,11 @@ def render_answer(answer: Answer, *, attachment_limit: int = DEFAULT_ATTACHMENT_
     if warnings:
         description = "\n".join(f"⚠️ {w}" for w in warnings) + "\n\n" + description
     title = truncate(answer.title, TITLE_MAX)
-    footer_parts = [f"Source: {answer.source}" if answer.source else "",
-                    f"as of {answer.as_of.isoformat()}" if answer.as_of else "",
-                    DISCLAIMER if answer.advice_disclaimer else ""]
+    footer_parts = [
+        f"Source: {answer.source}" if answer.source else "",
+        f"as of {answer.as_of.isoformat()}" if answer.as_of else "",
+        DISCLAIMER if answer.advice_disclaimer else "",
+    ]
     # The footer is metadata: keep it short so the 6000-character total goes to the answer.
     footer = truncate(" · ".join(p for p in footer_parts if p), FOOTER_SHOWN_MAX)
     room = EMBED_TOTAL_MAX - len(title) - len(footer)

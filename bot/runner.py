@@ -25,7 +25,9 @@ TOKEN_HELP = (
     "  4. Add the bot to a server with the URL from `marketbot invite`"
 )
 
-BOT_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, attach_files=True)
+BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, attach_files=True
+)
 
 
 def application_id_from_token(token: str) -> int | None:
@@ -54,7 +56,9 @@ async def run_bot(settings: Settings) -> int:
         return 2
     async with aiohttp.ClientSession() as http_session:
         with open_services(settings) as services:
-            bot = MarketBot(services=services, http_session=http_session, guild_id=settings.guild_id)
+            bot = MarketBot(
+                services=services, http_session=http_session, guild_id=settings.guild_id
+            )
             loop = asyncio.get_running_loop()
             handled = []
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -36,7 +36,9 @@ def open_services(settings: Settings, provider=None) -> Iterator[Services]:
     cache = PriceCache(settings.db_path)
     try:
         market = MarketData(
-            cache, provider if provider is not None else make_provider(settings), offline=settings.offline
+            cache,
+            provider if provider is not None else make_provider(settings),
+            offline=settings.offline,
         )
         yield Services(settings=settings, cache=cache, market=market)
     finally:

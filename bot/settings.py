@@ -44,7 +44,9 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
+) -> Settings:
     """Read settings from `env` (default: os.environ after loading `.env` without overriding)."""
     if env is None:
         from dotenv import load_dotenv
@@ -53,7 +55,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv_path: Path | N
         env = os.environ
     return Settings(
         discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
-        db_path=Path(env["MARKETBOT_DB"]).expanduser() if env.get("MARKETBOT_DB") else default_db_path(),
+        db_path=Path(env["MARKETBOT_DB"]).expanduser()
+        if env.get("MARKETBOT_DB")
+        else default_db_path(),
         offline=_bool(env, "MARKETBOT_OFFLINE"),
         log_level=_level(env),
         guild_id=_int(env, "MARKETBOT_GUILD_ID"),
@@ -75,14 +79,18 @@ def _int(env: Mapping[str, str], name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise SettingsError(f"{name}={raw!r} is not a Discord id; copy the server id (digits only).")
+        raise SettingsError(
+            f"{name}={raw!r} is not a Discord id; copy the server id (digits only)."
+        )
     return int(raw)
 
 
 def _level(env: Mapping[str, str]) -> str:
     raw = (env.get("MARKETBOT_LOG_LEVEL") or "INFO").strip().upper()
     if raw not in _LEVELS:
-        raise SettingsError(f"MARKETBOT_LOG_LEVEL={raw!r} is not a log level; use one of {', '.join(_LEVELS)}.")
+        raise SettingsError(
+            f"MARKETBOT_LOG_LEVEL={raw!r} is not a log level; use one of {', '.join(_LEVELS)}."
+        )
     return raw
 
 

@@ -27,14 +27,28 @@ def render_answer(answer: Answer, console: Console, *, chart_path: Path | None =
         lines.append("")
         lines += [f"[bold]{f.name}:[/bold] {f.value}" for f in answer.fields]
     footer = " · ".join(
-        p for p in (answer.source and f"Source: {answer.source}", answer.as_of and f"as of {answer.as_of}") if p
+        p
+        for p in (
+            answer.source and f"Source: {answer.source}",
+            answer.as_of and f"as of {answer.as_of}",
+        )
+        if p
     )
-    console.print(Panel("\n".join(lines), title=f"[bold]{answer.title}[/bold]", subtitle=footer or None,
-                        border_style=colour, expand=False))
+    console.print(
+        Panel(
+            "\n".join(lines),
+            title=f"[bold]{answer.title}[/bold]",
+            subtitle=footer or None,
+            border_style=colour,
+            expand=False,
+        )
+    )
     for table in answer.tables:
         rich_table = RichTable(title=table.title or None, show_edge=False)
         for column in table.columns:
-            rich_table.add_column(column, justify="left" if column in ("ticker", "name", "date") else "right")
+            rich_table.add_column(
+                column, justify="left" if column in ("ticker", "name", "date") else "right"
+            )
         for row in table.rows:
             rich_table.add_row(*row)
         console.print(rich_table)

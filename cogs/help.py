@@ -20,7 +20,9 @@ class Help(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="help", description="What marketbot can answer, window syntax and data freshness.")
+    @app_commands.command(
+        name="help", description="What marketbot can answer, window syntax and data freshness."
+    )
     async def help(self, interaction: discord.Interaction) -> None:
         lines = []
         for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name):
@@ -28,7 +30,9 @@ class Help(commands.Cog):
                 lines.append(f"**/{command.name}**: {command.description}")
         status = await asyncio.to_thread(self.bot.services.cache.status)
         latest = max((s.last_date for s in status), default=None)
-        freshness = f"{len(status)} tickers cached" + (f", latest bar {latest.isoformat()}" if latest else "")
+        freshness = f"{len(status)} tickers cached" + (
+            f", latest bar {latest.isoformat()}" if latest else ""
+        )
         if self.bot.services.settings.offline:
             freshness += " (offline mode: answers come from the cache only)"
         embed = discord.Embed(

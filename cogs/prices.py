@@ -29,7 +29,13 @@ class Prices(commands.Cog):
     @app_commands.choices(period=[app_commands.Choice(name=k, value=k) for k in PERIODS])
     @app_commands.autocomplete(ticker=ticker_autocomplete)
     @app_commands.checks.cooldown(5, 30.0, key=per_user)
-    async def price(self, interaction: discord.Interaction, ticker: str, period: str = "1y", as_of: str | None = None) -> None:
+    async def price(
+        self,
+        interaction: discord.Interaction,
+        ticker: str,
+        period: str = "1y",
+        as_of: str | None = None,
+    ) -> None:
         symbol = normalize_symbol(ticker)  # bad input is answered before defer, ephemerally
         end = parse_date(as_of, name="as_of")
         market = self.bot.services.market

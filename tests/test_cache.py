@@ -67,9 +67,20 @@ def test_coverage_only_widens(fresh_cache):
 
 def test_status_and_autocomplete(fresh_cache):
     fresh_cache.store_bars("SPY", bars_for("SPY", dt.date(2024, 1, 1), dt.date(2024, 1, 31)), "t")
-    fresh_cache.mark_checked("SPY", dt.date(2024, 1, 1), dt.date(2024, 1, 31), dt.datetime(2024, 2, 1, tzinfo=dt.UTC), "t")
+    fresh_cache.mark_checked(
+        "SPY",
+        dt.date(2024, 1, 1),
+        dt.date(2024, 1, 31),
+        dt.datetime(2024, 2, 1, tzinfo=dt.UTC),
+        "t",
+    )
     [row] = fresh_cache.status()
-    assert (row.ticker, row.first_date, row.last_date, row.rows) == ("SPY", dt.date(2024, 1, 2), dt.date(2024, 1, 31), 21)
+    assert (row.ticker, row.first_date, row.last_date, row.rows) == (
+        "SPY",
+        dt.date(2024, 1, 2),
+        dt.date(2024, 1, 31),
+        21,
+    )
     assert fresh_cache.known_tickers("s") == ["SPY"]
     assert fresh_cache.known_tickers("Q") == []
 
@@ -81,3 +92,20 @@ def test_a_newer_schema_is_refused(tmp_path):
     conn.close()
     with pytest.raises(RuntimeError, match="newer marketbot"):
         PriceCache(path)
+
+
+def test_a_version_1_file_is_migrated_keeping_its_bars(tmp_path):
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    from analytics.data.cache import MIGRATIONS
+
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO bars (ticker, date, close) VALUES ('SPY', '2024-01-02', 470.0)")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with PriceCache(path) as cache:
+        assert cache.schema_version() == SCHEMA_VERSION
+        assert "unknown_symbols" in cache.db.table_names()
+        assert cache.read_bars(["SPY"])["close"].tolist() == [470.0]

@@ -44,14 +44,36 @@ def test_import_then_prices_json_round_trips_the_file(cli_env, capsys):
     write_yahoo_csv(cli_env / "ABC.csv", ROWS)
     code, out, err = run(capsys, "import", "prices", str(cli_env / "ABC.csv"), "--json")
     assert code == 0, err
-    assert json.loads(out)["imported"][0] == {"file": "ABC.csv", "ticker": "ABC", "rows": 3,
-                                              "first": "2024-01-02", "last": "2024-01-04"}
-    code, out, err = run(capsys, "--offline", "prices", "abc", "--start", "2024-01-01", "--end", "2024-01-31", "--json")
+    assert json.loads(out)["imported"][0] == {
+        "file": "ABC.csv",
+        "ticker": "ABC",
+        "rows": 3,
+        "first": "2024-01-02",
+        "last": "2024-01-04",
+    }
+    code, out, err = run(
+        capsys,
+        "--offline",
+        "prices",
+        "abc",
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2024-01-31",
+        "--json",
+    )
     assert code == 0, err
     bars = json.loads(out)
     assert [b["date"] for b in bars] == ["2024-01-02", "2024-01-03", "2024-01-04"]
-    assert bars[1] == {"date": "2024-01-03", "open": 10.5, "high": 12.0, "low": 10.0, "close": 11.5,
-                       "adj_close": 11.4, "volume": 200.0}
+    assert bars[1] == {
+        "date": "2024-01-03",
+        "open": 10.5,
+        "high": 12.0,
+        "low": 10.0,
+        "close": 11.5,
+        "adj_close": 11.4,
+        "volume": 200.0,
+    }
 
 
 def test_reimport_is_idempotent(cli_env, capsys):
@@ -102,12 +124,18 @@ def test_bad_setting_is_one_line_and_exit_2(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("MARKETBOT_OFFLINE", "sometimes")
     code, _, err = run(capsys, "cache", "status")
     assert code == 2
-    assert err.strip() == "marketbot: MARKETBOT_OFFLINE='sometimes' is not a yes/no value; use 1 or 0."
+    assert (
+        err.strip() == "marketbot: MARKETBOT_OFFLINE='sometimes' is not a yes/no value; use 1 or 0."
+    )
 
 
 def test_every_real_price_file_imports(cli_env, capsys, shared_data):
-    files = sorted(p for d in ("prices", "universe") for p in (shared_data / d).rglob("*.csv")
-                   if "split_adjustment_events" not in p.name)
+    files = sorted(
+        p
+        for d in ("prices", "universe")
+        for p in (shared_data / d).rglob("*.csv")
+        if "split_adjustment_events" not in p.name
+    )
     code, out, err = run(capsys, "import", "prices", *map(str, files), "--json")
     assert code == 0, err
     imported = json.loads(out)["imported"]
@@ -115,7 +143,17 @@ def test_every_real_price_file_imports(cli_env, capsys, shared_data):
     # Spot check against the file itself: SPY's 2022-11-18 close in the classic Yahoo export.
     with open(shared_data / "prices/xjcarter_yahoo_2000-2022/SPY.csv") as fh:
         want = next(r for r in csv.DictReader(fh) if r["Date"] == "2022-11-18")
-    code, out, _ = run(capsys, "--offline", "prices", "SPY", "--start", "2022-11-18", "--end", "2022-11-18", "--json")
+    code, out, _ = run(
+        capsys,
+        "--offline",
+        "prices",
+        "SPY",
+        "--start",
+        "2022-11-18",
+        "--end",
+        "2022-11-18",
+        "--json",
+    )
     [bar] = json.loads(out)
     # later files in the list (johnamcminn, klevera...) do not cover 2022-11-18 with OHLC; the close
     # may come from any of the Yahoo-based files, which agree to the cent on that date

@@ -18,5 +18,7 @@ print(",".join(leaked))
 
 
 def test_importing_every_analytics_module_does_not_import_discord():
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""

@@ -16,7 +16,11 @@ D = dt.date
 
 def at(day: str, hour: int, minute: int = 0) -> dt.datetime:
     """An instant given in US Eastern time, as aware UTC."""
-    return pd.Timestamp(f"{day} {hour:02d}:{minute:02d}", tz="America/New_York").tz_convert("UTC").to_pydatetime()
+    return (
+        pd.Timestamp(f"{day} {hour:02d}:{minute:02d}", tz="America/New_York")
+        .tz_convert("UTC")
+        .to_pydatetime()
+    )
 
 
 class Clock:
@@ -175,5 +179,31 @@ def test_unknown_symbols_are_reported(market, provider):
 
 def test_progress_reports_tickers_fetched(market):
     seen = []
-    market.bars(["SPY", "IWM"], D(2024, 1, 1), D(2024, 1, 31), progress=lambda d, t: seen.append((d, t)))
+    market.bars(
+        ["SPY", "IWM"], D(2024, 1, 1), D(2024, 1, 31), progress=lambda d, t: seen.append((d, t))
+    )
     assert seen == [(0, 2), (2, 2)]
+
+
+def test_unknown_symbols_are_not_asked_again_for_a_week(fresh_cache, provider):
+    clock = Clock(at("2024-07-01", 20))
+    market = MarketData(fresh_cache, provider, now=clock)
+    provider.unknown = {"ZZZZ"}
+    market.bars(["SPY", "ZZZZ"], D(2024, 6, 3), D(2024, 6, 28))
+    result = market.bars(["SPY", "ZZZZ"], D(2024, 6, 3), D(2024, 6, 28))
+    assert len(provider.calls) == 1
+    assert result.unknown == ("ZZZZ",)
+    clock.value = at("2024-07-09", 20)  # a week later, and now it is listed
+    provider.unknown = set()
+    result = market.bars(["ZZZZ"], D(2024, 6, 3), D(2024, 6, 28))
+    assert provider.calls[-1] == (("ZZZZ",), D(2024, 6, 3), D(2024, 6, 28))
+    assert result.unknown == ()
+    assert fresh_cache.unknown_since(["ZZZZ"], at("2024-01-01", 0)) == set()
+
+
+def test_large_fetches_go_in_batches_with_progress(market, provider):
+    tickers = [f"T{i:03d}" for i in range(250)]
+    seen = []
+    market.bars(tickers, D(2024, 6, 3), D(2024, 6, 7), progress=lambda d, t: seen.append((d, t)))
+    assert [len(c[0]) for c in provider.calls] == [100, 100, 50]
+    assert seen == [(0, 250), (100, 250), (200, 250), (250, 250)]

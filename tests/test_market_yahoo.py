@@ -13,7 +13,9 @@ from analytics.data.yahoo import YahooProvider
 from tests.fakes.yahoo import FakeYahoo, synthetic_bars
 
 D = dt.date
-AFTER_CLOSE = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()
+AFTER_CLOSE = (
+    pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()
+)
 
 
 @pytest.fixture
@@ -70,6 +72,8 @@ def test_rate_limit_serves_the_cache_with_its_date(fake, market):
     fake.rate_limit_after(0)
     result = market.bars(["SPY", "IWM"], D(2024, 6, 3), D(2024, 6, 28))
     assert result.stale
-    assert result.warnings == ("Yahoo Finance is rate limited; showing cached data as of 2024-06-14.",)
+    assert result.warnings == (
+        "Yahoo Finance is rate limited; showing cached data as of 2024-06-14.",
+    )
     assert result.missing == ("IWM",)
     assert result.series("SPY").index[-1].date() == D(2024, 6, 14)

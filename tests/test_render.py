@@ -38,7 +38,12 @@ def test_answer_becomes_an_embed_with_footer_colour_and_chart():
 
 
 def test_warnings_lead_the_description_and_red_tone():
-    answer = Answer(title="t", summary="s", warnings=("Yahoo is not answering; showing data as of 2026-11-20.",), tone=-1)
+    answer = Answer(
+        title="t",
+        summary="s",
+        warnings=("Yahoo is not answering; showing data as of 2026-11-20.",),
+        tone=-1,
+    )
     embed = render.render_answer(answer).embed
     assert embed.description == "⚠️ Yahoo is not answering; showing data as of 2026-11-20.\n\ns"
     assert embed.colour == render.RED

@@ -18,10 +18,16 @@ def test_defaults_when_nothing_is_set():
 
 
 def test_values_are_read_and_typed(tmp_path):
-    settings = load_settings({
-        "DISCORD_TOKEN": " abc.def ", "MARKETBOT_DB": str(tmp_path / "x.db"), "MARKETBOT_OFFLINE": "yes",
-        "MARKETBOT_LOG_LEVEL": "debug", "MARKETBOT_GUILD_ID": "1234", "FRED_API_KEY": "k",
-    })
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": " abc.def ",
+            "MARKETBOT_DB": str(tmp_path / "x.db"),
+            "MARKETBOT_OFFLINE": "yes",
+            "MARKETBOT_LOG_LEVEL": "debug",
+            "MARKETBOT_GUILD_ID": "1234",
+            "FRED_API_KEY": "k",
+        }
+    )
     assert settings.discord_token == "abc.def"
     assert settings.db_path == Path(tmp_path / "x.db")
     assert settings.offline is True
@@ -32,7 +38,10 @@ def test_values_are_read_and_typed(tmp_path):
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"MARKETBOT_OFFLINE": "maybe"}, "MARKETBOT_OFFLINE='maybe' is not a yes/no value; use 1 or 0."),
+        (
+            {"MARKETBOT_OFFLINE": "maybe"},
+            "MARKETBOT_OFFLINE='maybe' is not a yes/no value; use 1 or 0.",
+        ),
         ({"MARKETBOT_GUILD_ID": "my-server"}, "MARKETBOT_GUILD_ID='my-server' is not a Discord id"),
         ({"MARKETBOT_LOG_LEVEL": "loud"}, "MARKETBOT_LOG_LEVEL='LOUD' is not a log level"),
     ],

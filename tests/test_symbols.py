@@ -11,18 +11,34 @@ from analytics.symbols import normalize_symbol, parse_symbol_list
 @pytest.mark.parametrize(
     ("typed", "symbol"),
     [
-        ("spy", "SPY"), (" iwm ", "IWM"), ("$aapl", "AAPL"),
-        ("SPX", "^GSPC"), ("gspc", "^GSPC"), ("^GSPC", "^GSPC"), ("^spx", "^GSPC"),
-        ("RUT", "^RUT"), ("r2k", "^RUT"), ("NDX", "^NDX"), ("dji", "^DJI"), ("DJIA", "^DJI"), ("vix", "^VIX"),
-        ("BRK.B", "BRK-B"), ("brk/b", "BRK-B"), ("BRK-B", "BRK-B"), ("SHOP.TO", "SHOP.TO"),
-        ("ES=F", "ES=F"), ("COMP", "COMP"),
+        ("spy", "SPY"),
+        (" iwm ", "IWM"),
+        ("$aapl", "AAPL"),
+        ("SPX", "^GSPC"),
+        ("gspc", "^GSPC"),
+        ("^GSPC", "^GSPC"),
+        ("^spx", "^GSPC"),
+        ("RUT", "^RUT"),
+        ("r2k", "^RUT"),
+        ("NDX", "^NDX"),
+        ("dji", "^DJI"),
+        ("DJIA", "^DJI"),
+        ("vix", "^VIX"),
+        ("BRK.B", "BRK-B"),
+        ("brk/b", "BRK-B"),
+        ("BRK-B", "BRK-B"),
+        ("SHOP.TO", "SHOP.TO"),
+        ("ES=F", "ES=F"),
+        ("COMP", "COMP"),
     ],
 )
 def test_typed_symbols_are_normalized(typed, symbol):
     assert normalize_symbol(typed) == symbol
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "S P Y", "AAPL;DROP", "WAYTOOLONGSYMBOL1", "-SPY", "ÄPFEL"])
+@pytest.mark.parametrize(
+    "typed", ["", "   ", "S P Y", "AAPL;DROP", "WAYTOOLONGSYMBOL1", "-SPY", "ÄPFEL"]
+)
 def test_malformed_symbols_say_what_a_symbol_looks_like(typed):
     with pytest.raises(BadInput) as info:
         normalize_symbol(typed)

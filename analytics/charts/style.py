@@ -24,8 +24,18 @@ UP = "#2ecc71"
 DOWN = "#e74c3c"
 ACCENT = "#5dade2"
 HIGHLIGHT = "#f5b041"
-SERIES_COLORS = ("#5dade2", "#f5b041", "#af7ac5", "#48c9b0", "#ec7063",
-                 "#f4d03f", "#a3e4d7", "#d7bde2", "#85c1e9", "#f0b27a")
+SERIES_COLORS = (
+    "#5dade2",
+    "#f5b041",
+    "#af7ac5",
+    "#48c9b0",
+    "#ec7063",
+    "#f4d03f",
+    "#a3e4d7",
+    "#d7bde2",
+    "#85c1e9",
+    "#f0b27a",
+)
 
 
 def new_figure(title: str, *, subtitle: str = "") -> tuple[Figure, Axes]:

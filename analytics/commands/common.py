@@ -16,13 +16,17 @@ def parse_date(raw: str | None, *, name: str = "date") -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{name} '{text[:20]}' is not a date; write it as YYYY-MM-DD, e.g. 2024-06-28.") from None
+        raise BadInput(
+            f"{name} '{text[:20]}' is not a date; write it as YYYY-MM-DD, e.g. 2024-06-28."
+        ) from None
 
 
 def check_as_of(as_of: dt.date | None, today: dt.date) -> None:
     """Reject an as_of date in the future."""
     if as_of is not None and as_of > today:
-        raise BadInput(f"as_of {as_of.isoformat()} is in the future; give a past date or leave it empty.")
+        raise BadInput(
+            f"as_of {as_of.isoformat()} is in the future; give a past date or leave it empty."
+        )
 
 
 def require_prices(result: PriceResult, tickers: list[str] | tuple[str, ...]) -> None:

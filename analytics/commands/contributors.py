@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import aiohttp
 import numpy as np
 import pandas as pd
-import sqlite_utils
 
 from analytics.answer import Answer, Field, Table
 from analytics.breadth import breadth
@@ -50,7 +49,6 @@ CHART_MAX = 10
 NAME_WIDTH = 16
 """Names are cut to this many characters in the tables (Discord code blocks wrap on phones)."""
 
-UNKNOWN_TABLE = "contributors_unknown"
 """Constituents the price source did not know, per holdings snapshot: not asked again for it
 (a new snapshot, normally the next day's, asks once more).
 
@@ -192,14 +190,10 @@ def contributors_from_holdings(
     start = earliest_needed(window, end)
     weights = holdings.weights
     constituents = [str(t) for t in weights.index]
-    skipped = _known_unknowns(market.cache.db, fund.symbol, holdings.as_of)
-    asked = [t for t in constituents if t not in skipped]
-    result = market.bars([fund.symbol, *asked], start, end, progress=progress, columns=["adj_close"])
-    require_prices(result, [fund.symbol])
-    new_unknown = [t for t in asked if t in result.unknown]
-    _remember_unknowns(
-        market.cache.db, fund.symbol, holdings.as_of, market.source_name, new_unknown
+    result = market.bars(
+        [fund.symbol, *constituents], start, end, progress=progress, columns=["adj_close"]
     )
+    require_prices(result, [fund.symbol])
 
     closes = result.wide("adj_close")
     etf = closes[fund.symbol].dropna()
@@ -210,7 +204,7 @@ def contributors_from_holdings(
 
     unsure = result.stale or result.offline
     returns, lagging = _constituent_returns(closes, constituents, begin, finish, strict=unsure)
-    unknown = [t for t in constituents if t in skipped or t in result.unknown]
+    unknown = [t for t in constituents if t in result.unknown]
     incomplete = [t for t in constituents if t in result.missing and unsure] + lagging
     summary = contribution_summary(weights, returns, fund_return, top_n=request.top)
     counts = breadth(returns.reindex(weights.index))
@@ -333,31 +327,6 @@ def _constituent_returns(
         else []
     )
     return out, lagging
-
-
-def _known_unknowns(db: sqlite_utils.Database, fund: str, as_of: dt.date) -> set[str]:
-    """Constituents of this snapshot a price source has already said it does not know."""
-    if not db[UNKNOWN_TABLE].exists():
-        return set()
-    rows = db.execute(
-        f"SELECT ticker FROM {UNKNOWN_TABLE} WHERE fund = ? AND holdings_as_of = ?",
-        [fund, as_of.isoformat()],
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def _remember_unknowns(
-    db: sqlite_utils.Database, fund: str, as_of: dt.date, source: str, tickers: list[str]
-) -> None:
-    if not tickers:
-        return
-    db[UNKNOWN_TABLE].upsert_all(
-        [
-            {"fund": fund, "holdings_as_of": as_of.isoformat(), "ticker": t, "source": source}
-            for t in tickers
-        ],
-        pk=("fund", "holdings_as_of", "ticker"),
-    )
 
 
 # ------------------------------------------------------------------------------ presentation

@@ -84,7 +84,9 @@ def movers_answer(
     end = window.end if ranged else (request.as_of or market.today())
     assert end is not None
     first = earliest_needed(window, end)
-    result = market.bars(list(universe.tickers), first, end, progress=progress, columns=["adj_close"])
+    result = market.bars(
+        list(universe.tickers), first, end, progress=progress, columns=["adj_close"]
+    )
     closes = result.wide("adj_close").dropna(axis=1, how="all")
     if closes.shape[1] == 0:
         raise NoData(_no_prices_message(universe, result, first, end))

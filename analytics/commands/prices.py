@@ -45,12 +45,22 @@ def price_answer(
     rows = [
         {
             "date": day.date().isoformat(),
-            **{c: _num(bars.at[day, c]) for c in ("open", "high", "low", "close", "adj_close", "volume")},
+            **{
+                c: _num(bars.at[day, c])
+                for c in ("open", "high", "low", "close", "adj_close", "volume")
+            },
         }
         for day in bars.index
     ]
     tail = tuple(
-        (r["date"], _fmt(r["open"]), _fmt(r["high"]), _fmt(r["low"]), _fmt(r["close"]), _fmt(r["volume"], 0))
+        (
+            r["date"],
+            _fmt(r["open"]),
+            _fmt(r["high"]),
+            _fmt(r["low"]),
+            _fmt(r["close"]),
+            _fmt(r["volume"], 0),
+        )
         for r in rows[-10:][::-1]
     )
     summary = (
@@ -66,7 +76,9 @@ def price_answer(
             Field("Change", pct(change)),
             Field("Range", f"{bars['low'].min():,.2f} – {bars['high'].max():,.2f}"),
         ),
-        tables=(Table(("date", "open", "high", "low", "close", "volume"), tail, "Latest sessions"),),
+        tables=(
+            Table(("date", "open", "high", "low", "close", "volume"), tail, "Latest sessions"),
+        ),
         chart_png=png,
         source=market.source_name,
         as_of=last_day,
@@ -85,10 +97,14 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "" if value is None else f"{value:,.{digits}f}"
 
 
-def _chart(symbol: str, bars: pd.DataFrame, change: float, as_of: dt.date | None, source: str) -> bytes:
+def _chart(
+    symbol: str, bars: pd.DataFrame, change: float, as_of: dt.date | None, source: str
+) -> bytes:
     fig, ax = style.new_figure(f"{symbol} {pct(change)} over the period", subtitle="Daily close")
     ax.plot(bars.index, bars["close"], color=style.tone_color(change), linewidth=2.2)
-    ax.fill_between(bars.index, bars["close"], bars["close"].min(), color=style.tone_color(change), alpha=0.12)
+    ax.fill_between(
+        bars.index, bars["close"], bars["close"].min(), color=style.tone_color(change), alpha=0.12
+    )
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
     ax.margins(x=0.01)
     return style.finish(fig, source=source, as_of=as_of)

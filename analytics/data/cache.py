@@ -18,7 +18,7 @@ import sqlite_utils
 
 from analytics.data.provider import BAR_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     0: (
@@ -33,6 +33,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             checked_from TEXT NOT NULL,
             checked_to TEXT NOT NULL,
             fetched_at TEXT NOT NULL,
+            source TEXT
+        )""",
+    ),
+    1: (
+        # Symbols the provider said it does not know, so warm commands over a fund universe
+        # (which always holds a few such names) do not ask again on every call.
+        """CREATE TABLE IF NOT EXISTS unknown_symbols (
+            ticker TEXT PRIMARY KEY,
+            checked_at TEXT NOT NULL,
             source TEXT
         )""",
     ),
@@ -183,6 +192,39 @@ class PriceCache:
             },
             pk="ticker",
         )
+
+    def mark_unknown(self, tickers: Iterable[str], checked_at: dt.datetime, source: str) -> None:
+        """Remember that the provider does not know these symbols."""
+        rows = [(t, checked_at.astimezone(dt.UTC).isoformat(), source) for t in tickers]
+        if rows:
+            with self.db.conn:
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO unknown_symbols (ticker, checked_at, source) VALUES (?,?,?)",
+                    rows,
+                )
+
+    def forget_unknown(self, tickers: Iterable[str]) -> None:
+        """The provider knows these symbols after all (a new listing)."""
+        tickers = list(tickers)
+        for chunk in _chunks(tickers, 900):
+            with self.db.conn:
+                self.db.conn.execute(
+                    f"DELETE FROM unknown_symbols WHERE ticker IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+
+    def unknown_since(self, tickers: Iterable[str], since: dt.datetime) -> set[str]:
+        """Those of `tickers` the provider said it did not know at or after `since`."""
+        found: set[str] = set()
+        cutoff = since.astimezone(dt.UTC).isoformat()
+        for chunk in _chunks(list(tickers), 900):
+            rows = self.db.execute(
+                f"SELECT ticker FROM unknown_symbols WHERE ticker IN ({','.join('?' * len(chunk))})"
+                " AND checked_at >= ?",
+                [*chunk, cutoff],
+            ).fetchall()
+            found.update(r[0] for r in rows)
+        return found
 
     # -- reads -------------------------------------------------------------------------------
     def coverage(self, tickers: Iterable[str]) -> dict[str, Coverage]:

@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 INTRADAY_REFRESH = dt.timedelta(minutes=15)
 """A bar fetched during its session is refetched at most this often until the close."""
 
+UNKNOWN_RECHECK = dt.timedelta(days=7)
+"""A symbol the provider did not know is not asked about again for this long."""
+
+FETCH_BATCH = 100
+"""Tickers per provider call: progress moves, and a crash loses at most one batch."""
+
 Progress = Callable[[int, int], None]
 """progress(done, total): tickers fetched so far out of those that needed fetching."""
 
@@ -124,23 +130,31 @@ class MarketData:
         rate_limited = False
         if not self.offline and tickers:
             with self._fetch_lock:
-                gaps = self.missing_ranges(tickers, start, end)
-                total = sum(len(g.tickers) for g in gaps)
+                known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
+                unknown += [t for t in tickers if t in known_unknown]
+                asked = [t for t in tickers if t not in known_unknown]
+                batches = [
+                    _Gap(gap.start, gap.end, gap.tickers[i : i + FETCH_BATCH])
+                    for gap in self.missing_ranges(asked, start, end)
+                    for i in range(0, len(gap.tickers), FETCH_BATCH)
+                ]
+                total = sum(len(b.tickers) for b in batches)
                 done = 0
                 if progress and total:
                     progress(0, total)
-                for gap in gaps:
-                    result = self._fetch_gap(gap)
+                for batch in batches:
+                    result = self._fetch_gap(batch)
                     unknown += result.unknown
                     failed.update(result.failed)
-                    fetched += [t for t in gap.tickers if t in result.bars]
+                    fetched += [t for t in batch.tickers if t in result.bars]
                     requests += result.requests
                     rate_limited |= result.rate_limited
-                    done += len(gap.tickers)
+                    done += len(batch.tickers)
                     if progress:
                         progress(done, total)
         frame = self.cache.read_bars(tickers, start, end, columns)
         have = set(frame["ticker"].unique())
+        unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
         warnings: list[str] = []
         stale = bool(failed)
@@ -210,9 +224,18 @@ class MarketData:
             self.cache.mark_checked(
                 ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, self.provider.name
             )
+        if result.unknown:
+            self.cache.mark_unknown(result.unknown, fetched_at, self.provider.name)
+        found = [t for t in gap.tickers if t in result.bars]
+        if found:
+            self.cache.forget_unknown(found)
         if result.failed:
-            log.warning("%s failed for %d tickers: %s", self.provider.name, len(result.failed),
-                        next(iter(result.failed.values())))
+            log.warning(
+                "%s failed for %d tickers: %s",
+                self.provider.name,
+                len(result.failed),
+                next(iter(result.failed.values())),
+            )
         return result
 
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:

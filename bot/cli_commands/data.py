@@ -10,13 +10,17 @@ from analytics.commands.prices import price_answer
 
 
 def register(add) -> None:
-    prices = add("prices", "Show a ticker's daily bars from the cache (fetching what is missing).", _prices)
+    prices = add(
+        "prices", "Show a ticker's daily bars from the cache (fetching what is missing).", _prices
+    )
     prices.add_argument("ticker", help="symbol, e.g. SPY, BRK.B, ^GSPC or an alias like SPX")
     prices.add_argument("--start", help="first date, YYYY-MM-DD (default: a year before --end)")
     prices.add_argument("--end", help="last date, YYYY-MM-DD (default: today)")
 
     cache = add("cache", "Inspect the local cache.", _cache_status)
-    cache.add_argument("action", choices=["status"], help="status: tickers, date ranges, rows and file size")
+    cache.add_argument(
+        "action", choices=["status"], help="status: tickers, date ranges, rows and file size"
+    )
 
 
 def _prices(args: argparse.Namespace, ctx) -> None:
@@ -35,22 +39,40 @@ def _cache_status(args: argparse.Namespace, ctx) -> None:
     status = cache.status()
     size = cache.file_size()
     rows = tuple(
-        (s.ticker, s.first_date.isoformat(), s.last_date.isoformat(), f"{s.rows:,}",
-         s.fetched_at.strftime("%Y-%m-%d %H:%M") if s.fetched_at else "", s.source or "")
+        (
+            s.ticker,
+            s.first_date.isoformat(),
+            s.last_date.isoformat(),
+            f"{s.rows:,}",
+            s.fetched_at.strftime("%Y-%m-%d %H:%M") if s.fetched_at else "",
+            s.source or "",
+        )
         for s in status
     )
     total_rows = sum(s.rows for s in status)
     answer = Answer(
         title="Cache status",
         summary=f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}",
-        fields=(Field("Tickers", str(len(status))), Field("Rows", f"{total_rows:,}"), Field("File size", f"{size:,} bytes")),
-        tables=(Table(("ticker", "first", "last", "rows", "fetched (UTC)", "source"), rows),) if rows else (),
+        fields=(
+            Field("Tickers", str(len(status))),
+            Field("Rows", f"{total_rows:,}"),
+            Field("File size", f"{size:,} bytes"),
+        ),
+        tables=(Table(("ticker", "first", "last", "rows", "fetched (UTC)", "source"), rows),)
+        if rows
+        else (),
         data={
             "path": str(cache.path),
             "file_size": size,
             "tickers": [
-                {"ticker": s.ticker, "first": s.first_date, "last": s.last_date, "rows": s.rows,
-                 "fetched_at": s.fetched_at, "source": s.source}
+                {
+                    "ticker": s.ticker,
+                    "first": s.first_date,
+                    "last": s.last_date,
+                    "rows": s.rows,
+                    "fetched_at": s.fetched_at,
+                    "source": s.source,
+                }
                 for s in status
             ],
         },

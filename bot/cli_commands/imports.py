@@ -13,11 +13,16 @@ from bot.cli import add_common_options
 def register(add) -> None:
     parser = add("import", "Load downloaded files into the cache (offline use, tests).", None)
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
-    prices = kinds.add_parser("prices", help="CSV price files (Yahoo, yfinance, Alpha Vantage, close-only, long multi-ticker)",
-                              description="Load CSV price files; the format is detected from the header.")
+    prices = kinds.add_parser(
+        "prices",
+        help="CSV price files (Yahoo, yfinance, Alpha Vantage, close-only, long multi-ticker)",
+        description="Load CSV price files; the format is detected from the header.",
+    )
     add_common_options(prices, top_level=False)
     prices.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV files to import")
-    prices.add_argument("--ticker", help="the ticker of a single-ticker file (default: from the file name)")
+    prices.add_argument(
+        "--ticker", help="the ticker of a single-ticker file (default: from the file name)"
+    )
     prices.set_defaults(handler=_import_prices)
     _register_fred(kinds)
     _register_holdings(kinds)
@@ -35,14 +40,27 @@ def _import_prices(args: argparse.Namespace, ctx) -> None:
             raise BadInput(f"{path}: no such file.")
         for ticker, bars in read_price_file(path, ticker=args.ticker).items():
             rows = market.import_bars(ticker, bars, f"import:{path.name}")
-            report.append((path.name, ticker, rows, bars.index.min().date(), bars.index.max().date()))
+            report.append(
+                (path.name, ticker, rows, bars.index.min().date(), bars.index.max().date())
+            )
     answer = Answer(
         title="Import",
         summary=f"Imported {sum(r[2] for r in report):,} bars for {len({r[1] for r in report})} tickers "
         f"from {len(args.files)} file(s).",
-        tables=(Table(("file", "ticker", "rows", "first", "last"),
-                      tuple((f, t, f"{n:,}", a.isoformat(), b.isoformat()) for f, t, n, a, b in report[:50])),),
-        data={"imported": [{"file": f, "ticker": t, "rows": n, "first": a, "last": b} for f, t, n, a, b in report]},
+        tables=(
+            Table(
+                ("file", "ticker", "rows", "first", "last"),
+                tuple(
+                    (f, t, f"{n:,}", a.isoformat(), b.isoformat()) for f, t, n, a, b in report[:50]
+                ),
+            ),
+        ),
+        data={
+            "imported": [
+                {"file": f, "ticker": t, "rows": n, "first": a, "last": b}
+                for f, t, n, a, b in report
+            ]
+        },
         advice_disclaimer=False,
     )
     ctx.emit(answer)
@@ -129,13 +147,30 @@ def _import_holdings(args: argparse.Namespace, ctx) -> None:
     answer = Answer(
         title=f"Imported {fund.symbol} holdings as of {holdings.as_of.isoformat()}",
         summary=f"{len(holdings.frame):,} stocks, {weight:.2%} of the fund, from {args.file.name}{skipped}.",
-        tables=(Table(("ticker", "name", "weight"),
-                      tuple((t, str(n), f"{w:.2%}") for t, n, w in
-                            zip(holdings.frame.index[:10], holdings.frame["name"][:10],
-                                holdings.weights[:10], strict=True)), "Largest holdings"),),
+        tables=(
+            Table(
+                ("ticker", "name", "weight"),
+                tuple(
+                    (t, str(n), f"{w:.2%}")
+                    for t, n, w in zip(
+                        holdings.frame.index[:10],
+                        holdings.frame["name"][:10],
+                        holdings.weights[:10],
+                        strict=True,
+                    )
+                ),
+                "Largest holdings",
+            ),
+        ),
         as_of=holdings.as_of,
-        data={"fund": fund.symbol, "fund_name": holdings.fund_name, "file": args.file.name,
-              "constituents": len(holdings.frame), "weight": weight, "unmapped": unmapped},
+        data={
+            "fund": fund.symbol,
+            "fund_name": holdings.fund_name,
+            "file": args.file.name,
+            "constituents": len(holdings.frame),
+            "weight": weight,
+            "unmapped": unmapped,
+        },
         advice_disclaimer=False,
     )
     ctx.emit(answer)

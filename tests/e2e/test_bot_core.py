@@ -69,7 +69,10 @@ async def test_provider_outage_is_explained_with_the_cache_date(market_bot, e2e_
     e2e_provider.fail_reason = "rate limited"
     e2e_provider.rate_limited = True
     reply = await market_bot.invoke("price", ticker="QQQ")
-    assert reply.content == "❌ No prices for QQQ: Fake is rate limited and nothing is cached for this request."
+    assert (
+        reply.content
+        == "❌ No prices for QQQ: Fake is rate limited and nothing is cached for this request."
+    )
 
 
 async def test_cooldown_stops_a_user_from_hammering(market_bot):
@@ -119,9 +122,14 @@ async def test_a_cog_that_fails_to_load_does_not_take_the_others_down(e2e_servic
     session = aiohttp.ClientSession()
 
     def build():
-        return MarketBot(services=e2e_services, http_session=session, guild_id=GUILD_ID,
-                         cogs=("cogs.help", "cogs.does_not_exist", "cogs.prices"),
-                         guild_ready_timeout=0.01, chunk_guilds_at_startup=False)
+        return MarketBot(
+            services=e2e_services,
+            http_session=session,
+            guild_id=GUILD_ID,
+            cogs=("cogs.help", "cogs.does_not_exist", "cogs.prices"),
+            guild_ready_timeout=0.01,
+            chunk_guilds_at_startup=False,
+        )
 
     try:
         async with running_bot(build, allow_error_logs=True) as harness:
@@ -134,12 +142,18 @@ async def test_a_cog_that_fails_to_load_does_not_take_the_others_down(e2e_servic
         await session.close()
 
 
-async def test_outage_with_a_cache_answers_from_it_labelled_with_its_date(market_bot, e2e_provider, e2e_services):
+async def test_outage_with_a_cache_answers_from_it_labelled_with_its_date(
+    market_bot, e2e_provider, e2e_services
+):
     # SPY is cached through 2024-06-28; on Monday 2024-07-01 the provider is down
-    e2e_services.market.import_bars("SPY", bars_for("SPY", dt.date(2024, 6, 3), dt.date(2024, 6, 28)), "test")
+    e2e_services.market.import_bars(
+        "SPY", bars_for("SPY", dt.date(2024, 6, 3), dt.date(2024, 6, 28)), "test"
+    )
     e2e_provider.fail_reason = "rate limited"
     e2e_provider.rate_limited = True
     reply = await market_bot.invoke("price", ticker="SPY", period="1m")
     [embed] = reply.embeds
-    assert embed["description"].startswith("⚠️ Fake is rate limited; showing cached data as of 2024-06-28.")
+    assert embed["description"].startswith(
+        "⚠️ Fake is rate limited; showing cached data as of 2024-06-28."
+    )
     assert embed["footer"]["text"] == "Source: Fake · as of 2024-06-28"

@@ -14,7 +14,8 @@ from bot.settings import Settings
 from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
 
 CSV = "Date,Open,High,Low,Close,Adj Close,Volume\n" + "\n".join(
-    f"2024-06-{d:02d},{100 + d},{101 + d},{99 + d},{100.5 + d},{100.5 + d},1000" for d in (24, 25, 26, 27, 28)
+    f"2024-06-{d:02d},{100 + d},{101 + d},{99 + d},{100.5 + d},{100.5 + d},1000"
+    for d in (24, 25, 26, 27, 28)
 )
 
 
@@ -30,9 +31,16 @@ async def test_marketbot_run_answers_help_and_price_then_stops_on_sigterm(tmp_pa
     from bot.cli import main
 
     (tmp_path / "ABC.csv").write_text(CSV)
-    assert main(["--db", str(tmp_path / "run.db"), "import", "prices", str(tmp_path / "ABC.csv")]) == 0
+    assert (
+        main(["--db", str(tmp_path / "run.db"), "import", "prices", str(tmp_path / "ABC.csv")]) == 0
+    )
     capsys.readouterr()
-    settings = Settings(discord_token=FakeDiscord().token, db_path=tmp_path / "run.db", offline=True, guild_id=GUILD_ID)
+    settings = Settings(
+        discord_token=FakeDiscord().token,
+        db_path=tmp_path / "run.db",
+        offline=True,
+        guild_id=GUILD_ID,
+    )
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     async with FakeDiscord(guild_id=GUILD_ID) as fake:
         discord.http.Route.BASE = fake.api_base
@@ -52,7 +60,9 @@ async def test_marketbot_run_answers_help_and_price_then_stops_on_sigterm(tmp_pa
 
 
 async def test_a_rejected_token_explains_what_to_do(tmp_path, capsys):
-    settings = Settings(discord_token="wrong.token.value", db_path=tmp_path / "run.db", offline=True)
+    settings = Settings(
+        discord_token="wrong.token.value", db_path=tmp_path / "run.db", offline=True
+    )
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     async with FakeDiscord() as fake:
         discord.http.Route.BASE = fake.api_base

@@ -14,7 +14,9 @@ from analytics.data.provider import BAR_COLUMNS, FetchResult
 def bars_for(ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Deterministic bars: close on day d = 100 + (ordinal of d mod 97) + len(ticker)."""
     sessions = calendar.sessions_between(start, end)
-    base = np.array([d.toordinal() % 97 for d in sessions.date], dtype="float64") + 100 + len(ticker)
+    base = (
+        np.array([d.toordinal() % 97 for d in sessions.date], dtype="float64") + 100 + len(ticker)
+    )
     frame = pd.DataFrame(
         {
             "open": base - 0.5,
@@ -34,7 +36,9 @@ class RecordingProvider:
 
     name = "Fake"
 
-    def __init__(self, *, unknown: set[str] | None = None, history_start: dt.date = dt.date(2020, 1, 2)):
+    def __init__(
+        self, *, unknown: set[str] | None = None, history_start: dt.date = dt.date(2020, 1, 2)
+    ):
         self.calls: list[tuple[tuple[str, ...], dt.date | None, dt.date]] = []
         self.unknown = unknown or set()
         self.history_start = history_start
@@ -51,5 +55,7 @@ class RecordingProvider:
             elif ticker in self.unknown:
                 result.unknown.append(ticker)
             else:
-                result.bars[ticker] = bars_for(ticker, max(start or self.history_start, self.history_start), end)
+                result.bars[ticker] = bars_for(
+                    ticker, max(start or self.history_start, self.history_start), end
+                )
         return result
