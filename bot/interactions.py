@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,22 +19,51 @@ if TYPE_CHECKING:
 POPULAR_TICKERS = ("SPY", "IWM", "QQQ", "DIA", "MAGS", "IVV", "^GSPC", "^RUT", "^NDX", "^VIX")
 
 
-async def send_answer(interaction: discord.Interaction, answer: Answer) -> None:
-    """Send (or, after defer, follow up with) the Answer as an embed with its chart."""
+async def send_answer(
+    interaction: discord.Interaction, answer: Answer, *, progress: Sequence[DiscordProgress] = ()
+) -> None:
+    """Send the Answer as an embed with its chart.
+
+    After defer() it is the follow-up; when progress was shown (the deferred reply was edited
+    into a progress line), the answer replaces that message instead of arriving below it.
+    """
+    for reporter in progress:
+        await reporter.drain()
     limit = getattr(interaction, "attachment_size_limit", None) or 10 * 1024 * 1024
     rendered = render_answer(answer, attachment_limit=limit)
-    if interaction.response.is_done():
+    if any(reporter.shown for reporter in progress):
+        await interaction.edit_original_response(
+            content=None, embed=rendered.embed, attachments=rendered.files
+        )
+    elif interaction.response.is_done():
         await interaction.followup.send(**rendered.send_kwargs())
     else:
         await interaction.response.send_message(**rendered.send_kwargs())
 
 
-async def answer_with(interaction: discord.Interaction, compute: Callable[[], Answer]) -> None:
-    """defer() at once (Discord fails interactions unanswered after 3 s), compute off the loop, reply."""
+async def answer_with(
+    interaction: discord.Interaction,
+    compute: Callable[..., Answer],
+    *,
+    progress_label: str | None = None,
+) -> None:
+    """defer() at once (Discord fails interactions unanswered after 3 s), compute off the loop, reply.
+
+    With `progress_label`, `compute` is called with a thread-safe progress callback that edits
+    the deferred reply while it runs.
+    """
     if not interaction.response.is_done():
         await interaction.response.defer(thinking=True)
-    answer = await asyncio.to_thread(compute)
-    await send_answer(interaction, answer)
+    if progress_label is None:
+        answer = await asyncio.to_thread(compute)
+        await send_answer(interaction, answer)
+        return
+    progress = DiscordProgress(interaction, progress_label)
+    try:
+        answer = await asyncio.to_thread(compute, progress)
+    finally:
+        await progress.drain()
+    await send_answer(interaction, answer, progress=[progress])
 
 
 async def ticker_autocomplete(
@@ -68,10 +97,12 @@ class DiscordProgress:
         self.loop = asyncio.get_running_loop()
         self._last = 0.0
         self._pending: set[asyncio.Future] = set()
+        self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
         import time
 
+        self.shown = True
         now = time.monotonic()
         if done < total and now - self._last < self.interval:
             return

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from analytics.answer import Answer
 from analytics.commands.common import parse_date
 from analytics.commands.contributors import (
     DEFAULT_FUND,
@@ -19,7 +18,6 @@ from analytics.commands.contributors import (
 from analytics.holdings import FUNDS
 from analytics.holdings.download import ISHARES_BASE_URL
 from bot.interactions import DiscordProgress, per_user, send_answer
-from bot.render import render_answer
 
 FUND_CHOICES = [
     app_commands.Choice(name=f"{f.symbol} ({f.index_name})", value=f.symbol) for f in FUNDS.values()
@@ -33,18 +31,6 @@ async def window_autocomplete(
     """Common windows starting with what was typed (any window can still be typed in full)."""
     typed = (current or "").strip().lower()
     return [app_commands.Choice(name=w, value=w) for w in WINDOW_SUGGESTIONS if w.startswith(typed)]
-
-
-class _Shown:
-    """Wraps a progress callback and remembers whether it was ever called."""
-
-    def __init__(self, progress: DiscordProgress) -> None:
-        self.progress = progress
-        self.called = False
-
-    def __call__(self, done: int, total: int) -> None:
-        self.called = True
-        self.progress(done, total)
 
 
 class Contributors(commands.Cog):
@@ -82,8 +68,8 @@ class Contributors(commands.Cog):
         )
         symbol = request.fund.symbol
         await interaction.response.defer(thinking=True)
-        pricing = _Shown(DiscordProgress(interaction, f"Pricing {symbol} constituents"))
-        downloading = _Shown(DiscordProgress(interaction, f"Downloading {symbol} holdings"))
+        pricing = DiscordProgress(interaction, f"Pricing {symbol} constituents")
+        downloading = DiscordProgress(interaction, f"Downloading {symbol} holdings")
         try:
             answer = await contributors_answer(
                 market,
@@ -95,21 +81,9 @@ class Contributors(commands.Cog):
             )
         finally:
             # Progress edits are scheduled from worker threads: let them land first.
-            await downloading.progress.drain()
-            await pricing.progress.drain()
-        if pricing.called or downloading.called:
-            await _replace_progress(interaction, answer)
-        else:
-            await send_answer(interaction, answer)
-
-
-async def _replace_progress(interaction: discord.Interaction, answer: Answer) -> None:
-    """Turn the progress message (the deferred reply, edited) into the answer."""
-    limit = getattr(interaction, "attachment_size_limit", None) or 10 * 1024 * 1024
-    rendered = render_answer(answer, attachment_limit=limit)
-    await interaction.edit_original_response(
-        content=None, embed=rendered.embed, attachments=rendered.files
-    )
+            await downloading.drain()
+            await pricing.drain()
+        await send_answer(interaction, answer, progress=[downloading, pricing])
 
 
 async def setup(bot) -> None:

@@ -8,32 +8,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from analytics.answer import Answer
 from analytics.commands.movers import movers_answer, movers_request
 from analytics.holdings.download import ISHARES_BASE_URL
 from analytics.holdings.funds import FUNDS
 from analytics.movers import DEFAULT_TOP, MAX_TOP
 from analytics.universes import lists_dir, named_lists, resolve_universe, universe_spec
 from bot.interactions import DiscordProgress, per_user, send_answer
-from bot.render import render_answer
 
 DIRECTION_CHOICES = [
     app_commands.Choice(name="both", value="both"),
     app_commands.Choice(name="gainers", value="gainers"),
     app_commands.Choice(name="losers", value="losers"),
 ]
-
-
-class _Shown:
-    """Wraps a progress callback and remembers whether it was ever called."""
-
-    def __init__(self, progress: DiscordProgress) -> None:
-        self.progress = progress
-        self.called = False
-
-    def __call__(self, done: int, total: int) -> None:
-        self.called = True
-        self.progress(done, total)
 
 
 class Movers(commands.Cog):
@@ -97,8 +83,8 @@ class Movers(commands.Cog):
         )
         await interaction.response.defer(thinking=True)
         name = spec.fund.symbol if spec.fund else spec.universe.name
-        downloading = _Shown(DiscordProgress(interaction, f"Downloading {name} holdings"))
-        pricing = _Shown(DiscordProgress(interaction, f"Fetching prices for {name}"))
+        downloading = DiscordProgress(interaction, f"Downloading {name} holdings")
+        pricing = DiscordProgress(interaction, f"Fetching prices for {name}")
         try:
             resolved = await resolve_universe(
                 spec,
@@ -113,21 +99,9 @@ class Movers(commands.Cog):
             )
         finally:
             # Progress edits are scheduled from worker threads: let them land first.
-            await downloading.progress.drain()
-            await pricing.progress.drain()
-        if downloading.called or pricing.called:
-            await _replace_progress(interaction, answer)
-        else:
-            await send_answer(interaction, answer)
-
-
-async def _replace_progress(interaction: discord.Interaction, answer: Answer) -> None:
-    """Turn the progress message (the deferred reply, edited) into the answer."""
-    limit = getattr(interaction, "attachment_size_limit", None) or 10 * 1024 * 1024
-    rendered = render_answer(answer, attachment_limit=limit)
-    await interaction.edit_original_response(
-        content=None, embed=rendered.embed, attachments=rendered.files
-    )
+            await downloading.drain()
+            await pricing.drain()
+        await send_answer(interaction, answer, progress=[downloading, pricing])
 
 
 async def setup(bot) -> None:
