@@ -30,3 +30,19 @@ def shared_data() -> Path:
 def yf_cache_dir(tmp_path_factory) -> Path:
     """yfinance's own tz/cookie cache: it honours a location only until first opened, so one per run."""
     return tmp_path_factory.mktemp("yfinance-cache")
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch) -> Path:
+    """A clean CLI environment: a fresh db path, no .env from the checkout, no settings leaking in."""
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "DISCORD_TOKEN",
+        "MARKETBOT_OFFLINE",
+        "MARKETBOT_LOG_LEVEL",
+        "MARKETBOT_GUILD_ID",
+        "FRED_API_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
+    return tmp_path

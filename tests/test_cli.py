@@ -7,23 +7,7 @@ import json
 
 import pytest
 
-from bot.cli import main
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    """A clean environment: a fresh db path, no .env from the developer's checkout."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "MARKETBOT_GUILD_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli import run
 
 
 def write_yahoo_csv(path, rows):

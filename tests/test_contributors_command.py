@@ -20,7 +20,7 @@ from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS, FetchResult
 from analytics.errors import BadInput, NoData, UpstreamError
 from analytics.holdings import HoldingsStore, parse_ishares_holdings, yahoo_symbol
-from bot.cli import main
+from tests.cli import run
 from tests.fakes.ishares import FakeIShares, Reply, error_reply, html_reply
 from tests.fakes.prices import RecordingProvider, bars_for
 
@@ -459,21 +459,6 @@ def test_bad_input_says_what_to_type(options, message):
 # ---------------------------------------------------------------- the CLI, over the real IWM file
 
 IWM_2026 = "IWM_holdings_2026-05-05_ishares_raw.csv"
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "MARKETBOT_GUILD_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def equity_weights(path: Path) -> dict[str, float]:

@@ -19,7 +19,7 @@ from analytics.commands.macro import macro_answer, parse_exclusions
 from analytics.data.cache import PriceCache
 from analytics.errors import BadInput, NoData, UpstreamError
 from analytics.macro.store import import_fred_file
-from bot.cli import main
+from tests.cli import run
 from tests.fakes.fred import API_KEY, FakeFred
 
 NOON = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.UTC)
@@ -80,16 +80,6 @@ def fred_dir(shared_data: Path) -> Path:
 
 
 @pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    """A clean CLI environment: a fresh db, no .env, no FRED key."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "FRED_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
-    return tmp_path
-
-
-@pytest.fixture
 def gdp_files(fred_dir: Path) -> list[Path]:
     return [
         fred_dir / "GDPNOW.csv",
@@ -108,12 +98,6 @@ def cache(tmp_path):
 async def session():
     async with aiohttp.ClientSession() as s:
         yield s
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *argv: str) -> dict:

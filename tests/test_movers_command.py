@@ -19,7 +19,7 @@ from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData
 from analytics.universes import universe_spec
-from bot.cli import main
+from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
 SATURDAY = dt.datetime(2026, 8, 22, 16, 0, tzinfo=dt.UTC)  # the last session is Fri 2026-08-21
@@ -274,15 +274,6 @@ def test_cold_fetches_only_the_missing_names_and_reports_progress(tmp_path) -> N
 
 
 @pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "MARKETBOT_GUILD_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
-    return tmp_path
-
-
-@pytest.fixture
 def planted_db(cli_env):
     cache = PriceCache(cli_env / "cli.db")
     # The clock only marks imports as complete; the CLI's own clock is real (2026-08-21 is past).
@@ -290,12 +281,6 @@ def planted_db(cli_env):
     cache.close()
     (cli_env / "mine.txt").write_text("\n".join(UNIVERSE))
     return cli_env
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_json(planted_db, capsys) -> None:

@@ -17,7 +17,7 @@ from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData, UnknownSymbol
-from bot.cli import main
+from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)  # Monday, after the close
@@ -350,21 +350,6 @@ def test_real_spy_up_run_and_record_close_as_of_2021_11_08(real):
 
 
 # -- CLI --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "MARKETBOT_GUILD_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_streak_json_on_real_data(cli_env, capsys, shared_data):
