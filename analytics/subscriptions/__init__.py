@@ -1,0 +1,1 @@
+"""Daily market posts to Discord channels: the schedule, the SQLite store and the digest."""

@@ -1,0 +1,323 @@
+"""/subscribe, /unsubscribe, /subscriptions, /digest: a channel's daily market post.
+
+The cog owns the DigestScheduler: it starts it in `cog_load` and stops it in `cog_unload`
+(discord.py unloads cogs in `bot.close()`). The scheduler's clock is the services' clock
+(`services.market.now`), the one clock of the app, which tests replace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from analytics.errors import BadInput, NoData
+from analytics.subscriptions.digest import (
+    SECTION_NAMES,
+    Digest,
+    DigestContext,
+    compose_digest,
+    parse_sections,
+    sections_text,
+)
+from analytics.subscriptions.schedule import in_eastern, next_post, parse_post_time
+from analytics.subscriptions.store import MAX_FAILED_DAYS, Subscription, SubscriptionStore
+from bot.interactions import per_user
+from bot.render import DEFAULT_ATTACHMENT_LIMIT, EMBED_TOTAL_MAX, render_answer, truncate
+from bot.scheduler import DeliveryFailed, DigestScheduler, TransientDeliveryError
+
+MAX_EMBEDS = 10
+CONTENT_MAX = 2000
+NEEDED = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "attach_files": "Attach Files",
+}
+TIME_EXAMPLES = ("close+30", "close+15", "close+60", "close", "17:00", "18:30")
+NOT_ALLOWED = "You need the Manage Server or Manage Channels permission to change subscriptions."
+
+
+def missing_permissions(perms: discord.Permissions) -> list[str]:
+    """What the bot lacks, of what posting a digest needs, as Discord names them."""
+    return [label for name, label in NEEDED.items() if not getattr(perms, name)]
+
+
+def fit_embed(embed: discord.Embed, budget: int) -> discord.Embed:
+    """Shrink `embed` to at most `budget` characters: drop trailing fields, then cut the text."""
+    while len(embed) > budget and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    if len(embed) > budget and embed.description:
+        keep = max(len(embed.description) - (len(embed) - budget), 0)
+        embed.description = truncate(embed.description, keep) if keep else None
+    return embed
+
+
+def render_digest(digest: Digest, *, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> dict:
+    """send() keyword arguments: the headline and notices as content, one embed per section
+    with its chart as attachment://<section>.png, within Discord's per-message limits
+    (10 embeds, 6000 characters across all of them)."""
+    answers = digest.answers[:MAX_EMBEDS]
+    budget = EMBED_TOTAL_MAX // max(len(answers), 1)
+    embeds: list[discord.Embed] = []
+    files: list[discord.File] = []
+    for name, answer in answers:
+        rendered = render_answer(answer, attachment_limit=attachment_limit)
+        embed = fit_embed(rendered.embed, budget)
+        if rendered.files and answer.chart_png is not None:
+            filename = f"{name}.png"
+            files.append(discord.File(io.BytesIO(answer.chart_png), filename=filename))
+            embed.set_image(url=f"attachment://{filename}")
+        embeds.append(embed)
+    lines = [f"**{digest.headline}**", *(f"⚠️ {notice}" for notice in digest.notices)]
+    if not answers:
+        lines.append("Nothing to show today: every section failed. The next post will try again.")
+    return {"content": truncate("\n".join(lines), CONTENT_MAX), "embeds": embeds, "files": files}
+
+
+def _can_manage(interaction: discord.Interaction) -> bool:
+    perms = interaction.permissions
+    if perms.manage_guild or perms.manage_channels:
+        return True
+    raise app_commands.CheckFailure(NOT_ALLOWED)
+
+
+async def sections_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Completes the last name typed: 'streak, ret' -> 'streak, returns'."""
+    parts = [p.strip() for p in current.split(",")]
+    done = [p for p in parts[:-1] if p in SECTION_NAMES]
+    typed = parts[-1].lower() if parts else ""
+    options = [n for n in SECTION_NAMES if n.startswith(typed) and n not in done]
+    values = [", ".join([*done, n]) for n in options]
+    if not done and "all".startswith(typed):
+        values.insert(0, "all")
+    return [app_commands.Choice(name=v, value=v) for v in values[:25]]
+
+
+async def time_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    typed = current.strip().lower()
+    values = [t for t in TIME_EXAMPLES if t.startswith(typed)] or list(TIME_EXAMPLES)
+    names = {"close+30": "close+30 (default: 30 minutes after the close)", "17:00": "17:00 ET"}
+    return [app_commands.Choice(name=names.get(v, v), value=v) for v in values]
+
+
+class Subscriptions(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.scheduler = DigestScheduler(
+            open_store=lambda: SubscriptionStore(self.bot.services.cache.db),
+            compose=self.compose,
+            deliver=self.deliver,
+            now=self.now,
+            ready=self.bot.wait_until_ready,
+        )
+
+    async def cog_load(self) -> None:
+        self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        await self.scheduler.stop()
+
+    # -- what the scheduler calls ----------------------------------------------------------------
+    def now(self):
+        return self.bot.services.market.now()
+
+    def context(self) -> DigestContext:
+        services = self.bot.services
+        # Offline mode downloads nothing: holdings and FRED come from the cache.
+        session = None if services.settings.offline else self.bot.http_session
+        return DigestContext(services.market, session, services.settings.fred_api_key)
+
+    async def compose(self, sections: tuple[str, ...], day) -> Digest:
+        return await compose_digest(self.context(), sections, day=day)
+
+    async def deliver(self, sub: Subscription, digest: Digest, nonce: int) -> int:
+        """Post `digest` in the subscription's channel; the message id."""
+        channel = self.bot.get_channel(sub.channel_id)
+        limit = DEFAULT_ATTACHMENT_LIMIT
+        if isinstance(channel, discord.abc.GuildChannel):
+            me = channel.guild.me
+            missing = missing_permissions(channel.permissions_for(me)) if me else []
+            if missing:
+                raise DeliveryFailed(f"missing permission {', '.join(missing)} in #{channel.name}")
+            limit = channel.guild.filesize_limit
+            target = channel
+        else:
+            # Not in the cache (deleted, or not seen yet): the REST answer will tell.
+            target = self.bot.get_partial_messageable(sub.channel_id, guild_id=sub.guild_id)
+        try:
+            message = await target.send(
+                **render_digest(digest, attachment_limit=limit),
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.NotFound:
+            raise DeliveryFailed("the channel no longer exists") from None
+        except discord.Forbidden as exc:
+            raise DeliveryFailed(f"not allowed to post there ({exc.text or exc.status})") from None
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientDeliveryError(repr(exc)) from exc
+        return message.id
+
+    def _store_call(self, work):
+        return asyncio.to_thread(lambda: work(SubscriptionStore(self.bot.services.cache.db)))
+
+    # -- commands --------------------------------------------------------------------------------
+    @app_commands.command(
+        name="subscribe",
+        description="Post the daily market digest in a channel after each US close.",
+    )
+    @app_commands.describe(
+        channel="Where to post (default: this channel)",
+        time="close+30 (default; minutes after the close, early closes move it) or HH:MM US Eastern",
+        sections="Which parts, comma-separated: streak, returns, movers, contributors, macro (default all)",
+    )
+    @app_commands.autocomplete(time=time_autocomplete, sections=sections_autocomplete)
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(_can_manage)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        time: str | None = None,
+        sections: str | None = None,
+    ) -> None:
+        post_time = parse_post_time(time)
+        names = parse_sections(sections)
+        target = channel or interaction.channel
+        if not isinstance(target, discord.TextChannel):
+            raise BadInput(
+                "Pick a text channel for the daily post, e.g. /subscribe channel:#markets."
+            )
+        if target.id == interaction.channel_id:
+            perms = interaction.app_permissions
+        else:
+            me = target.guild.me
+            perms = target.permissions_for(me) if me else discord.Permissions.none()
+        missing = missing_permissions(perms)
+        if missing:
+            raise BadInput(
+                f"I cannot post the digest in {target.mention}: I am missing "
+                f"{', '.join(missing)} there. Give me (or my role) "
+                f"{'that permission' if len(missing) == 1 else 'those permissions'} in that "
+                "channel, then run /subscribe again."
+            )
+        now = self.now()
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        assert guild_id is not None
+
+        def save(store: SubscriptionStore) -> tuple[Subscription, bool, str]:
+            sub, created = store.subscribe(
+                guild_id, target.id, post_time.text, names, by=user_id, now=now
+            )
+            return sub, created, in_eastern(next_post(now, post_time))
+
+        sub, created, upcoming = await self._store_call(save)
+        self.scheduler.wake()
+        verb = "will get" if created else "now gets"
+        await interaction.response.send_message(
+            f"✅ {target.mention} {verb} the daily market post on NYSE trading days at "
+            f"{post_time.describe()}. Sections: {sections_text(sub.sections)}. "
+            f"Next post: {upcoming}.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="unsubscribe", description="Stop the daily market post in a channel."
+    )
+    @app_commands.describe(channel="The channel to stop posting in (default: this channel)")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(_can_manage)
+    async def unsubscribe(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        channel_id = channel.id if channel is not None else interaction.channel_id
+        assert interaction.guild_id is not None and channel_id is not None
+        removed = await self._store_call(
+            lambda store: store.unsubscribe(interaction.guild_id, channel_id)
+        )
+        if not removed:
+            raise NoData(
+                f"<#{channel_id}> has no daily post to stop. /subscriptions lists this server's."
+            )
+        self.scheduler.wake()
+        await interaction.response.send_message(
+            f"✅ <#{channel_id}> will no longer get the daily market post.", ephemeral=True
+        )
+
+    @app_commands.command(
+        name="subscriptions", description="This server's daily market posts and their last post."
+    )
+    @app_commands.guild_only()
+    async def subscriptions(self, interaction: discord.Interaction) -> None:
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        now = self.now()
+
+        def listing(store: SubscriptionStore) -> list[tuple[Subscription, str]]:
+            return [(sub, _describe(sub, guild_id, now)) for sub in store.for_guild(guild_id)]
+
+        subs = await self._store_call(listing)
+        embed = discord.Embed(title="Daily market posts", colour=discord.Colour(0x5DADE2))
+        if not subs:
+            embed.description = (
+                "No channel here gets the daily post yet. Someone with Manage Server can start "
+                "one with /subscribe."
+            )
+        for sub, text in subs[:25]:
+            channel = self.bot.get_channel(sub.channel_id)
+            name = f"#{channel.name}" if channel is not None else f"channel {sub.channel_id} (gone)"
+            embed.add_field(name=name, value=truncate(text, 1024), inline=False)
+        embed.set_footer(text="Times are US Eastern; posts go out on NYSE trading days only.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="digest", description="Preview the daily market post here, now.")
+    @app_commands.describe(sections="Which parts, comma-separated (default all)")
+    @app_commands.autocomplete(sections=sections_autocomplete)
+    @app_commands.checks.cooldown(2, 120.0, key=per_user)
+    async def digest(self, interaction: discord.Interaction, sections: str | None = None) -> None:
+        names = parse_sections(sections)
+        await interaction.response.defer(thinking=True)
+        digest = await compose_digest(self.context(), names)
+        limit = getattr(interaction, "attachment_size_limit", None) or DEFAULT_ATTACHMENT_LIMIT
+        await interaction.followup.send(**render_digest(digest, attachment_limit=limit))
+
+
+def _describe(sub: Subscription, guild_id: int, now) -> str:
+    post_time = parse_post_time(sub.post_time)
+    lines = [
+        f"<#{sub.channel_id}> at {post_time.describe()} · sections: {sections_text(sub.sections)}"
+    ]
+    if sub.last_day is not None:
+        link = ""
+        if sub.last_message_id:
+            url = f"https://discord.com/channels/{guild_id}/{sub.channel_id}/{sub.last_message_id}"
+            link = f" ([message]({url}))"
+        lines.append(f"Last post: {sub.last_day.isoformat()}{link}")
+    else:
+        lines.append("Last post: none yet")
+    if not sub.active:
+        lines.append(
+            f"⛔ Disabled: {sub.disabled_reason}. Fix the channel, then /subscribe again to restart."
+        )
+    else:
+        if sub.failed_days:
+            lines.append(
+                f"⚠️ Failed {sub.failed_days} of {MAX_FAILED_DAYS} days in a row: {sub.last_error}"
+            )
+        lines.append(f"Next post: {in_eastern(next_post(now, post_time))}")
+    return "\n".join(lines)
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Subscriptions(bot))

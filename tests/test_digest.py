@@ -1,0 +1,319 @@
+"""The daily digest: section choice, failures as one-line notices, the real sections over
+planted data, and `marketbot digest` in the terminal."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+
+import pandas as pd
+import pytest
+
+from analytics.answer import Answer
+from analytics.data.cache import PriceCache
+from analytics.data.market import MarketData
+from analytics.errors import BadInput, UpstreamError
+from analytics.holdings.ishares import Holdings, parse_ishares_holdings
+from analytics.holdings.store import HoldingsStore
+from analytics.macro.store import import_fred_file
+from analytics.subscriptions.digest import (
+    SECTION_NAMES,
+    DigestContext,
+    compose_digest,
+    parse_sections,
+    section_notice,
+    sections_text,
+)
+from bot.cli import main
+from tests.fakes.prices import RecordingProvider, bars_for
+
+RETURNS_TICKERS = ("IWM", "SPY", "QQQ", "MAGS")
+
+
+def et(text: str) -> dt.datetime:
+    return pd.Timestamp(text, tz="America/New_York").tz_convert("UTC").to_pydatetime()
+
+
+def adj_close(ticker: str, day: dt.date) -> float:
+    """The RecordingProvider's adjusted close, written out again: (100 + ordinal % 97 + len) * 0.99."""
+    return (100 + day.toordinal() % 97 + len(ticker)) * 0.99
+
+
+@pytest.fixture
+def market_at(tmp_path):
+    """market_at('2024-07-03 20:00') -> MarketData on a tmp cache with that US Eastern clock."""
+    caches = []
+
+    def build(when: str, provider=None) -> MarketData:
+        cache = PriceCache(tmp_path / f"digest{len(caches)}.db")
+        caches.append(cache)
+        moment = et(when)
+        return MarketData(cache, provider or RecordingProvider(), now=lambda: moment)
+
+    yield build
+    for cache in caches:
+        cache.close()
+
+
+# --- choosing sections --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, SECTION_NAMES),
+        ("", SECTION_NAMES),
+        ("all", SECTION_NAMES),
+        ("macro, STREAK", ("streak", "macro")),  # digest order, whatever the typed order
+        ("returns returns", ("returns",)),
+        (["movers", "contributors,macro"], ("movers", "contributors", "macro")),
+    ],
+)
+def test_sections_parse(text, expected):
+    assert parse_sections(text) == expected
+
+
+def test_an_unknown_section_lists_the_valid_ones():
+    with pytest.raises(BadInput) as info:
+        parse_sections("streak, weather")
+    assert info.value.message.startswith("Unknown section 'weather'. Sections: streak (IWM vs SPY")
+    assert "or all (the default)" in info.value.message
+
+
+def test_sections_text():
+    assert sections_text(SECTION_NAMES) == "all"
+    assert sections_text(("streak", "macro")) == "streak, macro"
+
+
+def test_a_notice_is_one_short_line():
+    assert section_notice("Movers", "Yahoo is not answering.") == (
+        "Movers: Yahoo is not answering; skipped today."
+    )
+    # Only the first sentence: the how-to-fix part belongs to the command's own reply.
+    assert section_notice(
+        "Contributors",
+        "No IWM holdings are cached. Download the CSV from https://x.y and import it.",
+    ) == ("Contributors: No IWM holdings are cached; skipped today.")
+    long = section_notice("Macro", "x" * 500)
+    assert len(long) == len("Macro: ") + 200 + len("; skipped today.")
+    assert "\n" not in section_notice("Macro", "two\nlines")
+
+
+# --- composing with failures --------------------------------------------------------------------
+
+
+def _answer(title: str) -> Answer:
+    return Answer(title=title, summary="")
+
+
+async def test_failing_sections_become_notices_and_the_rest_goes_out(market_at, caplog):
+    calls = []
+
+    async def good(ctx, day):
+        calls.append(day)
+        return _answer(f"fine on {day}")
+
+    async def down(ctx, day):
+        raise UpstreamError("Yahoo is not answering.")
+
+    async def buggy(ctx, day):
+        raise ZeroDivisionError("oops")
+
+    registry = {"streak": good, "returns": down, "macro": buggy, "contributors": good}
+    market = market_at("2024-07-06 12:00")  # a Saturday: the digest is Friday's
+    with caplog.at_level(logging.WARNING):
+        digest = await compose_digest(DigestContext(market), registry=registry)
+    friday = dt.date(2024, 7, 5)
+    assert digest.trading_day == friday and not digest.early_close
+    assert [(s.name, s.ok) for s in digest.sections] == [
+        ("streak", True),
+        ("returns", False),
+        ("movers", False),
+        ("contributors", True),
+        ("macro", False),
+    ]
+    assert digest.notices == (
+        "Returns: Yahoo is not answering; skipped today.",
+        "Movers: not available yet; skipped today.",
+        "Macro: failed on our side (logged); skipped today.",
+    )
+    assert calls == [friday, friday]
+    [bug] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert isinstance(bug.exc_info[1], ZeroDivisionError)
+    assert digest.headline == "📊 Market close, Friday 2024-07-05"
+    only = digest.only(["macro", "streak"])
+    assert [s.name for s in only.sections] == ["streak", "macro"]
+    assert only.to_json()["sections"][1] == {
+        "name": "macro",
+        "ok": False,
+        "notice": "Macro: failed on our side (logged); skipped today.",
+        "answer": None,
+    }
+
+
+async def test_a_future_day_is_refused(market_at):
+    market = market_at("2024-07-03 20:00")
+    with pytest.raises(BadInput, match="is in the future"):
+        await compose_digest(DigestContext(market), ["streak"], day=dt.date(2024, 7, 5))
+
+
+# --- the real sections over planted data --------------------------------------------------------
+
+
+async def test_returns_section_gives_the_day_and_the_year_for_the_four_funds(market_at):
+    market = market_at("2024-07-03 20:00")  # the early close
+    digest = await compose_digest(DigestContext(market, chart=False), ["returns"])
+    day, before, year_end = dt.date(2024, 7, 3), dt.date(2024, 7, 2), dt.date(2023, 12, 29)
+    expected_day = {t: adj_close(t, day) / adj_close(t, before) - 1 for t in RETURNS_TICKERS}
+    expected_ytd = {t: adj_close(t, day) / adj_close(t, year_end) - 1 for t in RETURNS_TICKERS}
+    [section] = digest.sections
+    data = section.answer.data
+    assert data["day"] == pytest.approx(expected_day)
+    assert data["ytd"] == pytest.approx(expected_ytd)
+    assert (data["day_start"], data["ytd_start"], data["end"]) == (
+        "2024-07-02",
+        "2023-12-29",
+        "2024-07-03",
+    )
+    [table] = section.answer.tables
+    assert {row[0]: row[1] for row in table.rows} == {
+        t: f"{expected_day[t] * 100:+.2f}%" for t in RETURNS_TICKERS
+    }
+    spy, iwm = expected_day["SPY"], expected_day["IWM"]
+    assert digest.headline == (
+        f"📊 Market close, Wednesday 2024-07-03 (early close): SPY {spy * 100:+.2f}%, "
+        f"IWM {iwm * 100:+.2f}% today"
+    )
+
+
+async def test_streak_section_is_the_iwm_vs_spy_beat_streak(market_at):
+    market = market_at("2024-07-03 20:00")
+    [section] = (await compose_digest(DigestContext(market, chart=False), ["streak"])).sections
+    # The fake's bars differ only by len(ticker): IWM and SPY (3 letters) move identically.
+    assert section.answer.title == "IWM and SPY tied on 2024-07-03"
+    assert section.answer.data["kind"] == "beat"
+
+
+async def test_macro_section_reads_gdpnow_as_of_the_day(market_at, shared_data):
+    market = market_at("2024-11-05 20:00")
+    for name in ("GDPNOW.csv", "A191RL1Q225SBEA.csv"):
+        import_fred_file(market.cache.db, shared_data / "fred" / name, now=market.now())
+    with open(shared_data / "fred" / "GDPNOW.csv", newline="") as fh:
+        rows = [
+            r for r in csv.DictReader(fh) if r["GDPNOW"] and r["observation_date"] <= "2024-11-05"
+        ]
+    [section] = (await compose_digest(DigestContext(market, chart=False), ["macro"])).sections
+    assert section.answer.data["series"] == "GDPNOW"
+    assert section.answer.data["date"] == rows[-1]["observation_date"]
+    assert section.answer.data["value"] == pytest.approx(float(rows[-1]["GDPNOW"]))
+
+
+async def test_contributors_section_without_holdings_or_downloads_is_a_notice(market_at):
+    market = market_at("2024-07-03 20:00")
+    digest = await compose_digest(DigestContext(market, session=None), ["contributors"])
+    assert digest.notices == (
+        "Contributors: No IWM holdings are cached and they cannot be downloaded here; "
+        "skipped today.",
+    )
+
+
+def plant_small_iwm(market: MarketData, shared_data) -> Holdings:
+    """IWM's eight largest names from the real 2025-11-05 file (weights as in the file)."""
+    path = shared_data / "holdings" / "IWM_holdings_2025-11-05_ishares_raw.csv"
+    full = parse_ishares_holdings(path.read_text(encoding="utf-8-sig"), fund="IWM")
+    small = Holdings(full.fund, full.fund_name, full.as_of, full.frame.head(8))
+    HoldingsStore(market.cache.db).save(small, fetched_at=market.now())
+    return small
+
+
+async def test_contributors_section_over_cached_holdings(market_at, shared_data):
+    market = market_at("2025-11-06 20:00")
+    plant_small_iwm(market, shared_data)
+    [section] = (
+        await compose_digest(DigestContext(market, chart=False), ["contributors"])
+    ).sections
+    data = section.answer.data
+    start, end = dt.date(2024, 12, 31), dt.date(2025, 11, 5)  # YTD, ending on the holdings date
+    assert (data["fund"], data["window"], data["start"], data["end"]) == (
+        "IWM",
+        "ytd",
+        start.isoformat(),
+        end.isoformat(),
+    )
+    assert data["fund_return"] == pytest.approx(adj_close("IWM", end) / adj_close("IWM", start) - 1)
+    assert data["constituents"] == 8
+
+
+async def test_movers_section_ranks_the_days_moves_in_iwms_holdings(market_at, shared_data):
+    market = market_at("2025-11-06 20:00")
+    small = plant_small_iwm(market, shared_data)
+    [section] = (await compose_digest(DigestContext(market, chart=False), ["movers"])).sections
+    data = section.answer.to_json()
+    day, before = dt.date(2025, 11, 6), dt.date(2025, 11, 5)
+    moves = sorted(
+        (adj_close(t, day) / adj_close(t, before) - 1 for t in small.frame.index), reverse=True
+    )
+    assert (data["universe"], data["window"], data["end"]) == ("IWM", "1d", day.isoformat())
+    assert all(m > 0 for m in moves)  # every name rose that day in the fake's data
+    assert [r["return"] for r in data["gainers"]] == pytest.approx(moves[:5])
+    assert data["losers"] == []
+
+
+# --- the CLI ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    """A CLI environment whose cache holds the four funds' bars to 2024-07-05."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "MARKETBOT_OFFLINE", "MARKETBOT_LOG_LEVEL", "FRED_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("MARKETBOT_DB", str(path))
+    with PriceCache(path) as cache:
+        market = MarketData(cache, offline=True)
+        for ticker in RETURNS_TICKERS:
+            market.import_bars(
+                ticker, bars_for(ticker, dt.date(2023, 6, 1), dt.date(2024, 7, 5)), "test"
+            )
+    return path
+
+
+def test_cli_digest_json(cli_db, capsys):
+    code = main(
+        ["--offline", "digest", "--sections", "returns", "contributors", "--as-of", "2024-07-07"]
+        + ["--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    payload = json.loads(out)
+    friday, thursday = dt.date(2024, 7, 5), dt.date(2024, 7, 3)  # 4 July is a holiday
+    assert (payload["trading_day"], payload["early_close"]) == ("2024-07-05", False)
+    returns, contributors = payload["sections"]
+    assert returns["ok"] and returns["notice"] is None
+    assert returns["answer"]["day"] == pytest.approx(
+        {t: adj_close(t, friday) / adj_close(t, thursday) - 1 for t in RETURNS_TICKERS}
+    )
+    assert contributors == {
+        "name": "contributors",
+        "ok": False,
+        "notice": "Contributors: No IWM holdings are cached and offline mode is on; skipped today.",
+        "answer": None,
+    }
+
+
+def test_cli_digest_in_the_terminal(cli_db, capsys):
+    code = main(["--offline", "digest", "--sections", "returns", "--as-of", "2024-07-03"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("📊 Market close, Wednesday 2024-07-03 (early close): SPY ")
+    assert "Returns" in out and "MAGS" in out
+
+
+def test_cli_digest_bad_section(cli_db, capsys):
+    code = main(["digest", "--sections", "weather"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.startswith("marketbot: Unknown section 'weather'.")

@@ -1,0 +1,400 @@
+"""When posts are due (NYSE calendar, early closes, DST) and the scheduler run through days
+on an injected clock: weekends and holidays skipped, catch-up the same evening only, one post
+per day across restarts and crashes, failing channels disabled."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from analytics.data.cache import PriceCache
+from analytics.errors import BadInput
+from analytics.subscriptions.digest import Digest, SectionResult
+from analytics.subscriptions.schedule import (
+    DEFAULT_POST_TIME,
+    PostTime,
+    due_trading_day,
+    is_early_close,
+    next_post,
+    parse_post_time,
+    post_deadline,
+    post_due,
+    session_on_or_before,
+)
+from analytics.subscriptions.store import UNKNOWN, SubscriptionStore
+from bot.scheduler import DeliveryFailed, DigestScheduler, TransientDeliveryError
+
+GUILD = 1
+
+
+def et(text: str) -> dt.datetime:
+    """A US Eastern wall-clock time as an aware UTC datetime."""
+    return pd.Timestamp(text, tz="America/New_York").tz_convert("UTC").to_pydatetime()
+
+
+def utc(text: str) -> dt.datetime:
+    return pd.Timestamp(text, tz="UTC").to_pydatetime()
+
+
+# --- post times ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, PostTime(offset_minutes=30)),
+        ("", PostTime(offset_minutes=30)),
+        ("close+30", PostTime(offset_minutes=30)),
+        (" Close + 15 ", PostTime(offset_minutes=15)),
+        ("close+60m", PostTime(offset_minutes=60)),
+        ("close", PostTime(offset_minutes=0)),
+        ("17:15", PostTime(offset_minutes=None, at=dt.time(17, 15))),
+        ("16:00", PostTime(offset_minutes=None, at=dt.time(16, 0))),
+        ("23:00", PostTime(offset_minutes=None, at=dt.time(23, 0))),
+    ],
+)
+def test_post_times_parse(text, expected):
+    assert parse_post_time(text) == expected
+    assert parse_post_time(expected.text) == expected  # the stored text reads back
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("15:30", "time 15:30 ET is before the 16:00 close"),
+        ("23:30", "time 23:30 ET is too late in the evening"),
+        ("close+421", "time 'close+421' is too late: at most close+420"),
+        ("25:00", "time '25:00' is not a clock time"),
+        ("after lunch", "time 'after lunch' is not a post time"),
+        ("close-10", "time 'close-10' is not a post time"),
+    ],
+)
+def test_bad_post_times_say_what_to_write(text, message):
+    with pytest.raises(BadInput) as info:
+        parse_post_time(text)
+    assert info.value.message.startswith(message)
+    assert "close+N minutes" in info.value.message and "HH:MM" in info.value.message
+
+
+def test_descriptions_give_the_eastern_times():
+    assert DEFAULT_POST_TIME.describe() == (
+        "16:30 ET (30 minutes after the close; 13:30 on early-close days)"
+    )
+    assert parse_post_time("17:15").describe() == "17:15 ET"
+
+
+# --- due times on the calendar ------------------------------------------------------------------
+
+
+def test_offsets_follow_the_close_and_daylight_saving():
+    # Regular day in summer (EDT, UTC-4): 16:00 + 30 min = 20:30 UTC.
+    assert post_due(dt.date(2024, 7, 2), DEFAULT_POST_TIME) == utc("2024-07-02 20:30")
+    # Early close 13:00 EDT on the eve of Independence Day: 13:30 EDT = 17:30 UTC.
+    assert post_due(dt.date(2024, 7, 3), DEFAULT_POST_TIME) == utc("2024-07-03 17:30")
+    # Black Friday early close in EST (UTC-5): 13:30 EST = 18:30 UTC.
+    assert post_due(dt.date(2024, 11, 29), DEFAULT_POST_TIME) == utc("2024-11-29 18:30")
+    # The Friday before DST starts (EST) and the Monday after (EDT).
+    assert post_due(dt.date(2024, 3, 8), DEFAULT_POST_TIME) == utc("2024-03-08 21:30")
+    assert post_due(dt.date(2024, 3, 11), DEFAULT_POST_TIME) == utc("2024-03-11 20:30")
+
+
+def test_fixed_times_are_eastern_wall_clock_whatever_the_close():
+    at = parse_post_time("17:15")
+    assert post_due(dt.date(2024, 7, 3), at) == utc("2024-07-03 21:15")  # early close ignored
+    assert post_due(dt.date(2024, 3, 8), at) == utc("2024-03-08 22:15")
+    assert post_due(dt.date(2024, 3, 11), at) == utc("2024-03-11 21:15")
+
+
+def test_early_closes_and_deadlines():
+    assert is_early_close(dt.date(2024, 7, 3))
+    assert is_early_close(dt.date(2024, 12, 24))
+    assert not is_early_close(dt.date(2024, 7, 2))
+    assert post_deadline(dt.date(2024, 7, 2)) == utc("2024-07-03 04:00")  # midnight EDT
+    assert post_deadline(dt.date(2024, 12, 2)) == utc("2024-12-03 05:00")  # midnight EST
+
+
+def test_a_day_is_due_from_its_due_time_until_midnight_eastern():
+    when = DEFAULT_POST_TIME
+    assert due_trading_day(et("2024-07-02 16:29:59"), when) is None
+    assert due_trading_day(et("2024-07-02 16:30"), when) == dt.date(2024, 7, 2)
+    assert due_trading_day(et("2024-07-02 23:59"), when) == dt.date(2024, 7, 2)
+    assert due_trading_day(et("2024-07-03 00:00"), when) is None  # not the day before
+    assert due_trading_day(et("2024-07-03 13:30"), when) == dt.date(2024, 7, 3)  # early close
+    assert due_trading_day(et("2024-07-04 16:30"), when) is None  # Independence Day
+    assert due_trading_day(et("2024-07-06 16:30"), when) is None  # Saturday
+
+
+def test_a_subscription_started_after_the_due_time_waits_for_the_next_day():
+    since = et("2024-07-02 20:00")
+    assert due_trading_day(et("2024-07-02 20:05"), DEFAULT_POST_TIME, since=since) is None
+    started_before = et("2024-07-02 16:20")
+    assert due_trading_day(et("2024-07-02 16:30"), DEFAULT_POST_TIME, since=started_before) == (
+        dt.date(2024, 7, 2)
+    )
+
+
+def test_next_post_skips_the_weekend_and_the_holiday():
+    assert next_post(et("2024-07-03 13:30"), DEFAULT_POST_TIME) == et("2024-07-05 16:30")
+    assert next_post(et("2024-07-05 20:00"), DEFAULT_POST_TIME) == et("2024-07-08 16:30")
+    assert next_post(et("2024-07-03 09:00"), DEFAULT_POST_TIME) == et("2024-07-03 13:30")
+
+
+def test_session_on_or_before():
+    assert session_on_or_before(dt.date(2024, 7, 7)) == dt.date(2024, 7, 5)  # Sunday
+    assert session_on_or_before(dt.date(2024, 7, 4)) == dt.date(2024, 7, 3)  # holiday
+    assert session_on_or_before(dt.date(2024, 7, 3)) == dt.date(2024, 7, 3)
+
+
+# --- the scheduler on an injected clock ---------------------------------------------------------
+
+
+class Clock:
+    """now() and sleep(): sleeping moves the clock, no real waiting."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.t = start
+
+    def now(self) -> dt.datetime:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += dt.timedelta(seconds=seconds)
+
+
+class Harness:
+    """A scheduler over a tmp SQLite store, a fake digest and a fake channel poster."""
+
+    def __init__(self, cache: PriceCache, clock: Clock) -> None:
+        self.cache = cache
+        self.clock = clock
+        self.composed: list[tuple[tuple[str, ...], dt.date]] = []
+        self.posts: list[dict] = []
+        # channel id -> what deliver raises: an exception every time, or a list used up in turn
+        self.failures: dict[int, Exception | list[Exception]] = {}
+        self.nonces: list[int] = []  # of every attempt
+        self.next_id = 1000
+
+    def store(self) -> SubscriptionStore:
+        return SubscriptionStore(self.cache.db)
+
+    def subscribe(self, channel: int, post_time: str = "close+30", sections=("streak",), at=None):
+        sub, _ = self.store().subscribe(
+            GUILD, channel, post_time, sections, by=7, now=at or self.clock.now()
+        )
+        return sub
+
+    async def compose(self, sections: tuple[str, ...], day: dt.date) -> Digest:
+        self.composed.append((sections, day))
+        return Digest(day, False, tuple(SectionResult(n, notice=f"{n} text") for n in sections))
+
+    async def deliver(self, sub, digest: Digest, nonce: int) -> int:
+        self.nonces.append(nonce)
+        failure = self.failures.get(sub.channel_id)
+        if isinstance(failure, list) and failure:
+            raise failure.pop(0)
+        if isinstance(failure, Exception):
+            raise failure
+        self.next_id += 1
+        self.posts.append(
+            {
+                "channel": sub.channel_id,
+                "day": digest.trading_day,
+                "at": self.clock.now(),
+                "sections": tuple(s.name for s in digest.sections),
+                "nonce": nonce,
+            }
+        )
+        return self.next_id
+
+    def scheduler(self) -> DigestScheduler:
+        return DigestScheduler(
+            open_store=self.store,
+            compose=self.compose,
+            deliver=self.deliver,
+            now=self.clock.now,
+            sleep=self.clock.sleep,
+        )
+
+
+@pytest.fixture
+def cache(tmp_path):
+    with PriceCache(tmp_path / "subs.db") as cache:
+        yield cache
+
+
+def make(cache, start: str) -> Harness:
+    return Harness(cache, Clock(et(start)))
+
+
+async def test_a_week_with_a_holiday_and_an_early_close(cache):
+    h = make(cache, "2024-06-28 12:00")  # a Friday
+    h.subscribe(101)
+    await h.scheduler().run(until=et("2024-07-09 00:00"))
+    assert [(p["day"], p["at"]) for p in h.posts] == [
+        (dt.date(2024, 6, 28), et("2024-06-28 16:30")),
+        (dt.date(2024, 7, 1), et("2024-07-01 16:30")),
+        (dt.date(2024, 7, 2), et("2024-07-02 16:30")),
+        (dt.date(2024, 7, 3), et("2024-07-03 13:30")),  # early close, 13:00 + 30 min
+        (dt.date(2024, 7, 5), et("2024-07-05 16:30")),  # 4 July and the weekends skipped
+        (dt.date(2024, 7, 8), et("2024-07-08 16:30")),
+    ]
+    assert [day for _, day in h.composed] == [p["day"] for p in h.posts]
+    sub = h.store().get(GUILD, 101)
+    assert sub.last_day == dt.date(2024, 7, 8)
+    assert [c.message_id for c in h.store().posts(sub.id)] == [1001, 1002, 1003, 1004, 1005, 1006]
+
+
+async def test_daylight_saving_changes_move_the_utc_time(cache):
+    h = make(cache, "2024-03-08 09:00")
+    h.subscribe(101)  # close+30
+    h.subscribe(102, "17:15")
+    await h.scheduler().run(until=et("2024-03-12 00:00"))
+    assert [(p["channel"], p["at"]) for p in h.posts] == [
+        (101, utc("2024-03-08 21:30")),  # EST
+        (102, utc("2024-03-08 22:15")),
+        (101, utc("2024-03-11 20:30")),  # EDT from Sunday 10 March
+        (102, utc("2024-03-11 21:15")),
+    ]
+    h2 = make(cache, "2024-11-01 09:00")
+    await h2.scheduler().run(until=et("2024-11-05 00:00"))
+    assert [(p["channel"], p["at"]) for p in h2.posts] == [
+        (101, utc("2024-11-01 20:30")),  # EDT
+        (102, utc("2024-11-01 21:15")),
+        (101, utc("2024-11-04 21:30")),  # EST from Sunday 3 November
+        (102, utc("2024-11-04 22:15")),
+    ]
+
+
+async def test_the_digest_is_composed_once_for_subscriptions_due_together(cache):
+    h = make(cache, "2024-07-02 12:00")
+    h.subscribe(101, sections=("streak", "macro"))
+    h.subscribe(102, sections=("returns",))
+    outcomes = await _tick_at(h, "2024-07-02 16:30")
+    assert [o.status for o in outcomes] == ["sent", "sent"]
+    assert h.composed == [(("streak", "returns", "macro"), dt.date(2024, 7, 2))]
+    assert {p["channel"]: p["sections"] for p in h.posts} == {
+        101: ("streak", "macro"),
+        102: ("returns",),
+    }
+
+
+async def test_a_bot_down_at_post_time_catches_up_the_same_evening_only(cache):
+    h = make(cache, "2024-07-01 12:00")
+    h.subscribe(101)
+    h.clock.t = et("2024-07-02 21:00")  # down from before 16:30 until 21:00
+    await h.scheduler().run(until=et("2024-07-02 21:01"))
+    assert [(p["day"], p["at"]) for p in h.posts] == [(dt.date(2024, 7, 2), et("2024-07-02 21:00"))]
+
+    # Down over the early close of 3 July and back after midnight: that post is never sent.
+    late = make(cache, "2024-07-04 00:30")
+    await late.scheduler().run(until=et("2024-07-05 23:00"))
+    assert [(p["day"], p["at"]) for p in late.posts] == [
+        (dt.date(2024, 7, 5), et("2024-07-05 16:30"))
+    ]
+
+
+async def test_a_restart_does_not_post_twice(cache):
+    h = make(cache, "2024-07-02 12:00")
+    h.subscribe(101)
+    await h.scheduler().run(until=et("2024-07-02 17:00"))
+    assert len(h.posts) == 1
+    restarted = Harness(cache, Clock(et("2024-07-02 20:00")))
+    await restarted.scheduler().run(until=et("2024-07-02 23:59"))
+    assert restarted.posts == []
+
+
+async def test_a_send_interrupted_by_a_crash_is_resent_with_its_nonce_inside_the_window(cache):
+    h = make(cache, "2024-07-02 12:00")
+    sub = h.subscribe(101)
+    day = dt.date(2024, 7, 2)
+    claim = h.store().claim(sub.id, day, 101, et("2024-07-02 16:30"))  # then the process died
+    h.clock.t = et("2024-07-02 16:33")  # restarted 3 minutes later
+    outcomes = await h.scheduler().tick()
+    assert [o.status for o in outcomes] == ["sent"]
+    assert [p["nonce"] for p in h.posts] == [claim.nonce]  # Discord drops it if it had landed
+
+
+async def test_an_interrupted_send_past_the_nonce_window_counts_as_posted(cache, caplog):
+    h = make(cache, "2024-07-02 12:00")
+    sub = h.subscribe(101)
+    h.store().claim(sub.id, dt.date(2024, 7, 2), 101, et("2024-07-02 16:30"))
+    h.clock.t = et("2024-07-02 16:40")
+    assert await h.scheduler().tick() == []
+    assert h.posts == []
+    [post] = h.store().posts(sub.id)
+    assert post.status == UNKNOWN
+    assert h.store().get(GUILD, 101).last_day == dt.date(2024, 7, 2)
+    assert "interrupted" in caplog.text
+
+
+async def test_a_transient_error_is_resent_with_the_same_nonce(cache):
+    h = make(cache, "2024-07-02 16:00")
+    sub = h.subscribe(101)
+    h.failures[101] = [TransientDeliveryError("503 Service Unavailable")]
+    await h.scheduler().run(until=et("2024-07-02 16:35"))
+    # Failed at 16:30, resent RETRY_INTERVAL (60 s) later with the claim's nonce.
+    [claim] = h.store().posts(sub.id)
+    assert claim.status == "sent"
+    assert h.nonces == [claim.nonce, claim.nonce]
+    assert [p["at"] for p in h.posts] == [et("2024-07-02 16:31")]
+
+
+async def test_a_failing_channel_is_retried_next_day_then_disabled(cache):
+    h = make(cache, "2024-07-01 12:00")
+    sub = h.subscribe(101)
+    h.subscribe(102)
+    h.failures[101] = DeliveryFailed("the channel no longer exists")
+    await h.scheduler().run(until=et("2024-07-09 00:00"))
+    posts = h.store().posts(sub.id)
+    # One attempt per trading day (never a same-day retry), disabled after the third.
+    assert [(c.trading_day, c.status) for c in posts] == [
+        (dt.date(2024, 7, 1), "failed"),
+        (dt.date(2024, 7, 2), "failed"),
+        (dt.date(2024, 7, 3), "failed"),
+    ]
+    after = h.store().get(GUILD, 101)
+    assert not after.active
+    assert after.disabled_reason == (
+        "disabled after 3 failed trading days in a row (last: 2024-07-03, the channel no longer exists)"
+    )
+    # The healthy channel kept posting every trading day.
+    assert [p["day"] for p in h.posts if p["channel"] == 102] == [
+        dt.date(2024, 7, d) for d in (1, 2, 3, 5, 8)
+    ]
+
+
+async def test_a_bug_in_delivery_is_logged_and_the_loop_goes_on(cache, caplog):
+    h = make(cache, "2024-07-02 12:00")
+    sub = h.subscribe(101)
+    h.failures[101] = RuntimeError("boom")
+    await h.scheduler().run(until=et("2024-07-03 17:00"))
+    assert [c.status for c in h.store().posts(sub.id)] == ["failed", "failed"]
+    assert h.store().get(GUILD, 101).failed_days == 0  # our bug, not the channel's fault
+    assert any(r.levelname == "ERROR" and "boom" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def test_wake_makes_the_sleeping_loop_tick(cache):
+    h = make(cache, "2024-07-02 16:45")
+
+    async def forever(seconds: float) -> None:  # only a wake ends this sleep
+        await asyncio.Event().wait()
+
+    scheduler = DigestScheduler(
+        open_store=h.store, compose=h.compose, deliver=h.deliver, now=h.clock.now, sleep=forever
+    )
+    task = scheduler.start()
+    await asyncio.wait_for(scheduler.idle.wait(), 5)
+    h.subscribe(101, "close+30", at=et("2024-07-02 16:00"))  # started before today's due time
+    scheduler.wake()
+    await asyncio.wait_for(scheduler.idle.wait(), 5)
+    await scheduler.stop()
+    assert task.done()
+    assert [(p["day"], p["at"]) for p in h.posts] == [(dt.date(2024, 7, 2), h.clock.t)]
+
+
+async def _tick_at(h: Harness, when: str, scheduler: DigestScheduler | None = None):
+    h.clock.t = et(when)
+    return await (scheduler or h.scheduler()).tick()
