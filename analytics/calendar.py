@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import warnings
 from functools import lru_cache
 
@@ -12,13 +13,18 @@ import pandas as pd
 EASTERN = "America/New_York"
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def nyse() -> xcals.ExchangeCalendar:
     """The XNYS calendar (built once per process; building takes a few hundred ms)."""
-    # exchange_calendars 4.x reads Series.values on tz-aware data, which pandas 3 deprecates.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        return xcals.get_calendar("XNYS", start="1990-01-01")
+    # One build at a time: worker threads may ask at once, and catch_warnings is process-wide.
+    with _BUILD_LOCK:
+        # exchange_calendars 4.x reads Series.values on tz-aware data, which pandas 3 deprecates.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+            return xcals.get_calendar("XNYS", start="1990-01-01")
 
 
 def _clamp(day: dt.date) -> pd.Timestamp:
