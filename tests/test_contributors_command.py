@@ -210,6 +210,14 @@ async def test_holdings_a_few_days_before_as_of_set_the_window_end(planted):
     assert not any("approximate" in w for w in result.warnings)
 
 
+async def test_period_to_date_never_snaps_back_into_the_previous_period(planted):
+    # Holdings of Friday 2024-06-28 (end of Q2); on Monday 2024-07-01 "QTD" means Q3 so far.
+    result = await contributors_answer(planted, None, request(window="qtd", as_of=TODAY))
+    assert (result.data["start"], result.data["end"]) == ("2024-06-28", "2024-07-01")
+    mtd = await contributors_answer(planted, None, request(window="mtd", as_of=TODAY))
+    assert (mtd.data["start"], mtd.data["end"]) == ("2024-06-28", "2024-07-01")
+
+
 async def test_a_fall_is_told_as_the_bottom_names_share_of_the_drop(market):
     save_holdings(market)
     # Mirror the planted move: every name and the fund fall instead.

@@ -266,11 +266,25 @@ def contributors_from_holdings(
 
 
 def _window_end(request: ContributorsRequest, holdings_as_of: dt.date, today: dt.date) -> dt.date:
-    """The holdings date when it is at most SNAP_DAYS before the target, else the target."""
+    """The holdings date when it is at most SNAP_DAYS before the target, else the target.
+
+    A ytd/qtd/mtd window never snaps back into the previous period: on Jan 2 with holdings of
+    Dec 31, "YTD" must still mean this year, not last year.
+    """
     target = request.target_end(today)
-    if request.window.kind != "range" and 0 <= (target - holdings_as_of).days <= SNAP_DAYS:
-        return holdings_as_of
-    return target
+    kind = request.window.kind
+    if kind == "range" or not 0 <= (target - holdings_as_of).days <= SNAP_DAYS:
+        return target
+    if kind in _PERIOD_KEYS and _PERIOD_KEYS[kind](holdings_as_of) != _PERIOD_KEYS[kind](target):
+        return target
+    return holdings_as_of
+
+
+_PERIOD_KEYS = {
+    "ytd": lambda d: d.year,
+    "qtd": lambda d: (d.year, (d.month - 1) // 3),
+    "mtd": lambda d: (d.year, d.month),
+}
 
 
 def _pick_snapshot(dates: list[dt.date], target: dt.date) -> dt.date:
