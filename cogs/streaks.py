@@ -17,6 +17,7 @@ from analytics.commands.compare import (
     compare_inputs,
 )
 from analytics.commands.streak import DEFAULT_A, DEFAULT_B, streak_answer, streak_tickers
+from analytics.symbols import normalize_symbol
 from bot.interactions import POPULAR_TICKERS, answer_with, per_user, ticker_autocomplete
 
 KIND_CHOICES = [
@@ -65,7 +66,7 @@ class Streaks(commands.Cog):
     )
     @app_commands.describe(
         a=f"Ticker, e.g. IWM, SPY, ^RUT (default {DEFAULT_A})",
-        b=f"Ticker A is measured against, for kind beat (default {DEFAULT_B})",
+        b=f"Ticker A is measured against, for kind beat (default {DEFAULT_B}, or {DEFAULT_A} when A is {DEFAULT_B})",
         kind="What the run counts (default beat)",
         as_of="The streak as of this past date, YYYY-MM-DD (default: latest)",
     )
@@ -76,11 +77,13 @@ class Streaks(commands.Cog):
         self,
         interaction: discord.Interaction,
         a: str = DEFAULT_A,
-        b: str = DEFAULT_B,
+        b: str | None = None,
         kind: str = "beat",
         as_of: str | None = None,
     ) -> None:
         market = self.bot.services.market
+        if b is None:  # an omitted B must not collide with A: "/streak a:SPY" means SPY vs IWM
+            b = DEFAULT_A if normalize_symbol(a) == DEFAULT_B else DEFAULT_B
         # Bad input is answered before defer, ephemerally, without touching the data.
         kind, tickers = streak_tickers(a, b, kind)
         end = parse_date(as_of, name="as_of")

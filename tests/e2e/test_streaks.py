@@ -99,6 +99,13 @@ async def test_streak_up_for_one_ticker_as_of_a_past_date(market_bot, planted):
     assert embed["footer"]["text"].startswith("Source: Fake · as of 2023-12-29")
 
 
+async def test_streak_with_only_a_spy_compares_it_with_iwm(market_bot, planted):
+    reply = await market_bot.invoke("streak", a="spy")
+    [embed] = reply.embeds
+    # IWM leads on the last session, so the answer is IWM's run over SPY, the same as the default
+    assert embed["title"] == f"IWM has beaten SPY {IWM_RUN} sessions in a row"
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
