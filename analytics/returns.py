@@ -29,6 +29,10 @@ class WindowReturns:
     end: pd.Timestamp
 
 
+MAX_STALE_SESSIONS = 5
+"""A ticker whose last close is further behind the window's end than this is not ranked."""
+
+
 def window_returns(
     closes: pd.DataFrame, window: Window, as_of: dt.date | None = None
 ) -> WindowReturns:
@@ -41,8 +45,9 @@ def window_returns(
     trade on the common E, e.g. halted, uses its last close before it; `end_date` shows it);
     B = for `Nd`, N of its own sessions before its E; for calendar windows, its last session
     on or before the date anchored on the common E (so `ytd` means the same year end for all).
-    Tickers whose history does not reach their B, or with no prices after the common B, are
-    listed in `excluded` instead of being ranked.
+    Tickers whose history does not reach their B, with no prices after the common B, or whose
+    last close is more than MAX_STALE_SESSIONS sessions before the common E (a delisted or
+    long-halted name would otherwise rank on a frozen price) are listed in `excluded` instead.
     Raises NoData when `closes` has no prices on or before `as_of`, or no ticker can be ranked.
     """
     frame = closes.sort_index()
@@ -50,6 +55,7 @@ def window_returns(
     if len(traded) == 0:
         raise NoData("No prices to compute returns from.")
     common_start, common_end = window_bounds(window, traded, as_of)
+    position = {day: i for i, day in enumerate(traded)}
 
     rows: dict[str, tuple] = {}
     excluded: dict[str, str] = {}
@@ -61,6 +67,12 @@ def window_returns(
             continue
         if own[-1] <= common_start:
             excluded[str(ticker)] = f"no prices after {own[-1].date()}"
+            continue
+        behind = position[common_end] - position[own[-1]]
+        if behind > MAX_STALE_SESSIONS:
+            excluded[str(ticker)] = (
+                f"last close {own[-1].date()}, {behind} sessions before the window's end"
+            )
             continue
         try:
             start, end = window_bounds(_own_window(window, common_end), own)

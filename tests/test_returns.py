@@ -162,3 +162,22 @@ def test_one_year_returns_match_the_csv(shared_data: Path) -> None:
         assert result.table.loc[ticker, "return"] == pytest.approx(
             rows[end] / rows[start] - 1, rel=1e-12
         )
+
+
+def test_a_name_frozen_for_more_than_five_sessions_is_not_ranked() -> None:
+    index = pd.bdate_range("2024-03-04", periods=20)  # to Fri 2024-03-29; 2w starts Fri 03-15
+    closes = pd.DataFrame(
+        {
+            "LIVE": [100.0 + i for i in range(20)],
+            "HALTED": [50.0 + i for i in range(13)] + [NAN] * 7,  # last close 7 sessions back
+            "PAUSED": [80.0 + i for i in range(15)] + [NAN] * 5,  # 5 back: still ranked
+        },
+        index=index,
+    )
+    result = window_returns(closes, parse_window("2w"))
+    assert list(result.table.index) == ["LIVE", "PAUSED"]
+    assert result.table.loc["PAUSED", "end_date"] == index[14]
+    assert result.table.loc["PAUSED", "return"] == pytest.approx(94 / 89 - 1)
+    assert result.excluded == {
+        "HALTED": "last close 2024-03-20, 7 sessions before the window's end"
+    }
