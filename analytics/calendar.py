@@ -20,11 +20,10 @@ _BUILD_LOCK = threading.Lock()
 def nyse() -> xcals.ExchangeCalendar:
     """The XNYS calendar (built once per process; building takes a few hundred ms)."""
     # One build at a time: worker threads may ask at once, and catch_warnings is process-wide.
-    with _BUILD_LOCK:
-        # exchange_calendars 4.x reads Series.values on tz-aware data, which pandas 3 deprecates.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-            return xcals.get_calendar("XNYS", start="1990-01-01")
+    # exchange_calendars 4.x reads Series.values on tz-aware data, which pandas 3 deprecates.
+    with _BUILD_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        return xcals.get_calendar("XNYS", start="1990-01-01")
 
 
 def _clamp(day: dt.date) -> pd.Timestamp:

@@ -98,3 +98,7 @@ def configure_logging(level: str) -> None:
     """Plain timestamped logs on stderr; discord.py's own loggers follow the same level."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    # discord.py logs REST routes and payloads at DEBUG, interaction tokens included: keep it at
+    # INFO or above even when marketbot itself runs at DEBUG.
+    if logging.getLevelName(level) < logging.INFO:
+        logging.getLogger("discord").setLevel(logging.INFO)

@@ -24,6 +24,8 @@ class Help(commands.Cog):
         name="help", description="What marketbot can answer, window syntax and data freshness."
     )
     async def help(self, interaction: discord.Interaction) -> None:
+        # The cache summary reads SQLite: defer first so a large cache cannot miss Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         lines = []
         for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name):
             if isinstance(command, app_commands.Command):
@@ -43,7 +45,7 @@ class Help(commands.Cog):
         embed.add_field(name="Windows", value=WINDOW_HELP[:1024], inline=False)
         embed.add_field(name="Data", value=f"{SOURCES}\n{freshness}."[:1024], inline=False)
         embed.set_footer(text="Not investment advice")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
 
 async def setup(bot) -> None:

@@ -67,3 +67,15 @@ def test_dotenv_file_is_read_without_overriding_the_environment(tmp_path, monkey
     settings = load_settings(dotenv_path=tmp_path / ".env")
     assert settings.log_level == "WARNING"
     assert settings.guild_id == 42
+
+
+def test_debug_logging_keeps_discord_at_info(monkeypatch):
+    import logging
+
+    from bot.settings import configure_logging
+
+    discord_logger = logging.getLogger("discord")
+    monkeypatch.setattr(discord_logger, "level", discord_logger.level)
+    configure_logging("DEBUG")
+    # discord.py's DEBUG records carry REST payloads with interaction tokens
+    assert discord_logger.getEffectiveLevel() == logging.INFO

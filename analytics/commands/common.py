@@ -41,10 +41,10 @@ def require_prices(result: PriceResult, tickers: list[str] | tuple[str, ...]) ->
             raise NoData(f"No prices for {names}: {result.warnings[0]}")
         if result.offline:
             raise NoData(
-                f"Nothing cached for {names} in that range, and offline mode is on: "
+                f"No cached prices for {names} for the dates asked, and offline mode is on: "
                 "import a file (marketbot import prices FILE) or go online."
             )
-        raise NoData(f"No prices for {names} in that range.")
+        raise NoData(f"No prices for {names} for the dates asked.")
 
 
 def pct(value: float, digits: int = 2) -> str:
