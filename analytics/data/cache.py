@@ -18,7 +18,7 @@ import sqlite_utils
 
 from analytics.data.provider import BAR_COLUMNS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     0: (
@@ -43,6 +43,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             ticker TEXT PRIMARY KEY,
             checked_at TEXT NOT NULL,
             source TEXT
+        )""",
+    ),
+    2: (
+        # Tickers commands asked for, and when last: the background refresher keeps these warm.
+        """CREATE TABLE IF NOT EXISTS recent_requests (
+            ticker TEXT PRIMARY KEY,
+            last_used TEXT NOT NULL
         )""",
     ),
 }
@@ -225,6 +232,27 @@ class PriceCache:
             ).fetchall()
             found.update(r[0] for r in rows)
         return found
+
+    def touch_recent(self, tickers: Iterable[str], used_at: dt.datetime) -> None:
+        """Record that commands asked for these tickers at `used_at` (keeps the latest time)."""
+        when = used_at.astimezone(dt.UTC).isoformat()
+        rows = [(t, when) for t in tickers]
+        if rows:
+            with self.db.conn:
+                self.db.conn.executemany(
+                    "INSERT INTO recent_requests (ticker, last_used) VALUES (?, ?)"
+                    " ON CONFLICT(ticker) DO UPDATE SET"
+                    " last_used = MAX(last_used, excluded.last_used)",
+                    rows,
+                )
+
+    def recent_tickers(self, since: dt.datetime) -> list[str]:
+        """Tickers commands asked for at or after `since`, alphabetically."""
+        rows = self.db.execute(
+            "SELECT ticker FROM recent_requests WHERE last_used >= ? ORDER BY ticker",
+            [since.astimezone(dt.UTC).isoformat()],
+        ).fetchall()
+        return [r[0] for r in rows]
 
     # -- reads -------------------------------------------------------------------------------
     def coverage(self, tickers: Iterable[str]) -> dict[str, Coverage]:

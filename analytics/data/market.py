@@ -4,14 +4,28 @@ It works out, per ticker, which dates are missing from the cache, asks the provi
 those (grouped so tickers with the same gap share a batch), stores what comes back and answers
 from the cache. When the provider fails it serves what the cache has, labelled with its date.
 Blocking: call it from a worker thread (`asyncio.to_thread`), never on the event loop.
+
+Two ways in:
+- `bars()` for commands: fail fast. A warm call (nothing missing) takes no lock; a call that
+  must fetch goes first, ahead of any background fill. A rate limit serves the cache with a
+  warning and marks nothing as checked, so a later call retries.
+- `fill()` for background work: patient. Small batches, each stored as it arrives (a crash or
+  restart loses at most one batch, and the next fill asks only for what is still missing);
+  after a rate limit it waits out the provider's back-off and sends the same tickers again.
+
+Every `bars()` call records the tickers it answered (`recent_requests`), so the background
+refresher knows which universes to keep warm.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -30,6 +44,16 @@ UNKNOWN_RECHECK = dt.timedelta(days=7)
 
 FETCH_BATCH = 100
 """Tickers per provider call: progress moves, and a crash loses at most one batch."""
+
+FILL_BATCH = 20
+"""Tickers per provider call in a background fill: about 5-10 s at Yahoo's pace, so a command
+that must fetch waits at most that long, and a crash loses at most that much."""
+
+DEFAULT_BACKOFF = 60.0
+"""Seconds a fill waits after a rate limit when the provider cannot say (doubles per retry)."""
+
+MAX_BACKOFFS = 6
+"""Rate limits in a row on one batch after which a fill gives up (a later fill resumes)."""
 
 Progress = Callable[[int, int], None]
 """progress(done, total): tickers fetched so far out of those that needed fetching."""
@@ -77,6 +101,37 @@ class PriceResult:
 
 
 @dataclass
+class FillReport:
+    """What a background fill did.
+
+    needed: tickers that lacked something in the range (the rest were already cached).
+    fetched / unknown / failed: outcome per ticker (failed: ticker -> last reason);
+    filled_meanwhile: tickers a command fetched after the fill planned them (not asked again).
+    requests: HTTP requests sent; backoffs: waits after a rate limit; waited_seconds: their total.
+    stopped: `stop()` ended it early; gave_up: MAX_BACKOFFS rate limits in a row on one batch.
+    """
+
+    requested: int = 0
+    needed: int = 0
+    batches: int = 0
+    fetched: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    requests: int = 0
+    backoffs: int = 0
+    waited_seconds: float = 0.0
+    stopped: bool = False
+    gave_up: bool = False
+    left: int = 0  # needed tickers not reached (after stopped or gave_up)
+    filled_meanwhile: list[str] = field(default_factory=list)  # by a command, since the plan
+
+    @property
+    def complete(self) -> bool:
+        """Every needed ticker was fetched or found unknown."""
+        return not (self.failed or self.stopped or self.gave_up)
+
+
+@dataclass
 class _Gap:
     start: dt.date | None  # None = from the beginning of the provider's history
     end: dt.date
@@ -99,6 +154,16 @@ class MarketData:
         self.offline = offline or provider is None
         self.now = now
         self._fetch_lock = threading.Lock()
+        # Commands waiting for the fetch lock; a background fill lets them go first.
+        self._waiting = 0
+        self._waiting_changed = threading.Condition()
+        self._recent_marked: dict[str, dt.date] = {}
+
+    @property
+    def waiting_commands(self) -> int:
+        """Commands waiting to fetch (a background fill lets them go before its next batch)."""
+        with self._waiting_changed:
+            return self._waiting
 
     @property
     def source_name(self) -> str:
@@ -124,36 +189,36 @@ class MarketData:
         tickers = list(dict.fromkeys(tickers))
         end = min(end or self.today(), self.today())
         unknown: list[str] = []
+        fetched_unknown: list[str] = []
         failed: dict[str, str] = {}
         fetched: list[str] = []
         requests = 0
         rate_limited = False
         if not self.offline and tickers:
-            with self._fetch_lock:
-                known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
-                unknown += [t for t in tickers if t in known_unknown]
-                asked = [t for t in tickers if t not in known_unknown]
-                batches = [
-                    _Gap(gap.start, gap.end, gap.tickers[i : i + FETCH_BATCH])
-                    for gap in self.missing_ranges(asked, start, end)
-                    for i in range(0, len(gap.tickers), FETCH_BATCH)
-                ]
-                total = sum(len(b.tickers) for b in batches)
-                done = 0
-                if progress and total:
-                    progress(0, total)
-                for batch in batches:
-                    result = self._fetch_gap(batch)
-                    unknown += result.unknown
-                    failed.update(result.failed)
-                    fetched += [t for t in batch.tickers if t in result.bars]
-                    requests += result.requests
-                    rate_limited |= result.rate_limited
-                    done += len(batch.tickers)
-                    if progress:
-                        progress(done, total)
+            # Plan without the lock: a warm call (nothing missing) never waits for a fetch.
+            known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
+            if batches:
+                with self._command_fetch_lock():
+                    # Re-plan: another thread may have fetched some of it meanwhile.
+                    known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
+                    total = sum(len(b.tickers) for b in batches)
+                    done = 0
+                    if progress and total:
+                        progress(0, total)
+                    for batch in batches:
+                        result = self._fetch_gap(batch)
+                        fetched_unknown += result.unknown
+                        failed.update(result.failed)
+                        fetched += [t for t in batch.tickers if t in result.bars]
+                        requests += result.requests
+                        rate_limited |= result.rate_limited
+                        done += len(batch.tickers)
+                        if progress:
+                            progress(done, total)
+            unknown = [t for t in tickers if t in known_unknown] + fetched_unknown
         frame = self.cache.read_bars(tickers, start, end, columns)
         have = set(frame["ticker"].unique())
+        self._remember_recent([t for t in tickers if t in have])
         unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
         warnings: list[str] = []
@@ -177,6 +242,169 @@ class MarketData:
             stale=stale,
             offline=self.offline,
         )
+
+    def fill(
+        self,
+        tickers: Sequence[str],
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        *,
+        progress: Progress | None = None,
+        batch_size: int = FILL_BATCH,
+        sleep: Callable[[float], object] = time.sleep,
+        stop: Callable[[], bool] | None = None,
+        max_backoffs: int = MAX_BACKOFFS,
+    ) -> FillReport:
+        """Fetch whatever the cache lacks of `tickers` over [start, end], patiently.
+
+        For background work (the refresher, a first load): batches of `batch_size`, each
+        stored as it arrives, so an interrupted fill resumes where it stopped and nothing is
+        fetched twice. After a rate limit it sleeps the provider's `retry_after()` (else
+        DEFAULT_BACKOFF, doubling) and sends the same tickers again; after `max_backoffs` in a
+        row on one batch it gives up. Commands that must fetch go ahead of it between batches.
+        `stop()` is checked between batches and back-offs; pass a `sleep` that returns early
+        (threading.Event.wait) to end a back-off at once. progress(done, total) counts tickers.
+        """
+        tickers = list(dict.fromkeys(tickers))
+        report = FillReport(requested=len(tickers))
+        if self.offline or not tickers:
+            return report
+        end = min(end or self.today(), self.today())
+        known_unknown, batches = self._plan(tickers, start, end, batch_size)
+        report.needed = sum(len(b.tickers) for b in batches)
+        done = 0
+        if progress:
+            progress(0, report.needed)
+        for batch in batches:
+            pending = list(batch.tickers)
+            strikes = 0
+            while pending:
+                if stop is not None and stop():
+                    report.stopped = True
+                    report.left = report.needed - done
+                    return report
+                with self._background_fetch_lock():
+                    result, filled_meanwhile = self._fill_step(pending, start, end)
+                report.batches += 1
+                report.requests += result.requests
+                report.fetched += [t for t in pending if t in result.bars]
+                report.unknown += [t for t in result.unknown if t in pending]
+                report.filled_meanwhile += filled_meanwhile
+                settled = [t for t in pending if t not in result.failed]
+                for ticker in settled:
+                    report.failed.pop(ticker, None)
+                done += len(settled)
+                if progress and settled:
+                    progress(done, report.needed)
+                retry = [t for t in pending if t in result.failed]
+                for ticker in retry:
+                    report.failed[ticker] = result.failed[ticker]
+                if not result.rate_limited:
+                    # An outage or an odd answer: leave those unchecked for the next fill.
+                    done += len(retry)
+                    if progress and retry:
+                        progress(done, report.needed)
+                    break
+                if settled:
+                    strikes = 0  # progress was made before the limit hit
+                strikes += 1
+                if strikes > max_backoffs:
+                    report.gave_up = True
+                    report.left = report.needed - done
+                    return report
+                wait = self._backoff_seconds(strikes)
+                report.backoffs += 1
+                report.waited_seconds += wait
+                log.info(
+                    "%s rate limited; %d tickers wait %.0f s (back-off %d)",
+                    self.source_name,
+                    len(retry),
+                    wait,
+                    report.backoffs,
+                )
+                sleep(wait)
+                pending = retry
+        return report
+
+    def _fill_step(
+        self, tickers: list[str], start: dt.date | None, end: dt.date
+    ) -> tuple[FetchResult, list[str]]:
+        """Fetch what `tickers` still lack: a command may have fetched some since the plan.
+
+        Returns one FetchResult for them all (those a rate limit kept from being asked are
+        failed) and the tickers that no longer needed anything.
+        """
+        known_unknown, gaps = self._plan(tickers, start, end, len(tickers))
+        combined = FetchResult(unknown=[t for t in tickers if t in known_unknown])
+        needed = {t for gap in gaps for t in gap.tickers}
+        meanwhile = [t for t in tickers if t not in needed and t not in known_unknown]
+        for gap in gaps:
+            if combined.rate_limited:
+                for ticker in gap.tickers:
+                    combined.failed[ticker] = "not asked: rate limited"
+                continue
+            result = self._fetch_gap(gap, patient=True)
+            combined.bars.update(result.bars)
+            combined.unknown += result.unknown
+            combined.failed.update(result.failed)
+            combined.requests += result.requests
+            combined.rate_limited |= result.rate_limited
+        return combined, meanwhile
+
+    def _backoff_seconds(self, strikes: int) -> float:
+        retry_after = getattr(self.provider, "retry_after", None)
+        if callable(retry_after):
+            return float(retry_after())  # the provider's own schedule (it backs off itself)
+        return DEFAULT_BACKOFF * 2 ** (strikes - 1)
+
+    def _plan(
+        self, tickers: Sequence[str], start: dt.date | None, end: dt.date, batch_size: int
+    ) -> tuple[set[str], list[_Gap]]:
+        """Symbols known to be unknown, and the batches that would fill the rest."""
+        known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
+        asked = [t for t in tickers if t not in known_unknown]
+        batches = [
+            _Gap(gap.start, gap.end, gap.tickers[i : i + batch_size])
+            for gap in self.missing_ranges(asked, start, end)
+            for i in range(0, len(gap.tickers), batch_size)
+        ]
+        return known_unknown, batches
+
+    @contextlib.contextmanager
+    def _command_fetch_lock(self) -> Iterator[None]:
+        with self._waiting_changed:
+            self._waiting += 1
+        try:
+            self._fetch_lock.acquire()
+        finally:
+            with self._waiting_changed:
+                self._waiting -= 1
+                self._waiting_changed.notify_all()
+        try:
+            yield
+        finally:
+            self._fetch_lock.release()
+
+    @contextlib.contextmanager
+    def _background_fetch_lock(self) -> Iterator[None]:
+        with self._waiting_changed:
+            self._waiting_changed.wait_for(lambda: self._waiting == 0)
+        with self._fetch_lock:
+            yield
+
+    def _remember_recent(self, tickers: Sequence[str]) -> None:
+        """Record that these tickers were asked for today (once a day each: it is a write)."""
+        today = self.today()
+        new = [t for t in tickers if self._recent_marked.get(t) != today]
+        if not new:
+            return
+        try:
+            self.cache.touch_recent(new, self.now())
+        except sqlite3.OperationalError as exc:  # a busy or read-only file: not worth failing for
+            log.warning("could not record recent tickers: %s", exc)
+            return
+        for ticker in new:
+            self._recent_marked[ticker] = today
 
     def missing_ranges(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date
@@ -210,7 +438,7 @@ class MarketData:
                 gaps.append((forward_start, end))
         return gaps
 
-    def _fetch_gap(self, gap: _Gap) -> FetchResult:
+    def _fetch_gap(self, gap: _Gap, *, patient: bool = False) -> FetchResult:
         assert self.provider is not None
         result = self.provider.fetch(gap.tickers, gap.start, gap.end)
         fetched_at = self.now()
@@ -230,7 +458,10 @@ class MarketData:
         if found:
             self.cache.forget_unknown(found)
         if result.failed:
-            log.warning(
+            # A patient fill waits a rate limit out and says so itself.
+            level = logging.INFO if patient and result.rate_limited else logging.WARNING
+            log.log(
+                level,
                 "%s failed for %d tickers: %s",
                 self.provider.name,
                 len(result.failed),

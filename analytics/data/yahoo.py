@@ -20,12 +20,25 @@ with a `range=1d` chart request (tz lookup) unless its timezone is in yfinance's
 yfinance's in-process LRU of responses is cleared at the start of every fetch, so each
 symbol's answer is observed on the wire (and a cached 500 cannot outlive an outage).
 
-After a rate limit every fetch answers at once, without requests, for `cooldown_seconds`.
+Politeness (the cold path): every HTTP request first takes a token from a `RateLimiter`
+shared by the provider's threads (default 4 requests/s, under the ~5/s users report Yahoo
+tolerates), at most `threads` requests are in flight, and plain US symbols skip yfinance's
+timezone probe (`assume_us_timezone`), which halves the requests of a first fetch.
+
+yfinance (and curl_cffi) are imported on the first fetch, not with this module: they take half
+a second, and the bot builds its provider at startup.
+
+After a rate limit every fetch answers at once, without requests, until the back-off ends:
+`cooldown_seconds` after the first 429, doubling for each further one in a row (up to
+`max_cooldown_seconds`), never shorter than a Retry-After header asks. Interactive callers
+get the failure at once and serve the cache; a background fill (`MarketData.fill`) asks
+`retry_after()` and waits it out before sending the same tickers again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 import warnings
@@ -37,14 +50,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
-import yfinance as yf
-from yfinance.data import YfData
-from yfinance.exceptions import YFRateLimitError
 
 from analytics.data.provider import BAR_COLUMNS, FetchResult, empty_bars
 
 _CHART_PATH = "/v8/finance/chart/"
 _EMPTY_RANGE_HINTS = ("data doesn't exist", "date range")
+
+# Yahoo's symbols for US listings: 1-5 letters, optionally a share class (BRK-B). Other markets
+# carry a suffix (.L, .TO), indices a caret, currencies/futures/crypto '=' or '-USD'.
+_US_SYMBOL = re.compile(r"[A-Z]{1,5}(-[A-Z]{1,2})?")
+US_TIMEZONE = "America/New_York"
 
 # yfinance routes every request through one process-wide session (the YfData singleton) and
 # swaps it on each call; two fetches with different sessions at once would cross wires.
@@ -65,18 +80,26 @@ class _RequestLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.count = 0
+        self.throttled = 0
+        self.retry_after: float | None = None
         self.charts: dict[str, list[ChartAnswer]] = {}
 
     def record(self, url: str, response: Any = None, error: BaseException | None = None) -> None:
         symbol = _chart_symbol(url)
         answer = None
+        status = None if response is None else int(response.status_code)
         if symbol is not None:
             if error is not None:
                 answer = ChartAnswer(None, f"{type(error).__name__}: {error}")
             else:
-                answer = ChartAnswer(int(response.status_code), _error_description(response))
+                answer = ChartAnswer(status, _error_description(response))
+        wait = _retry_after_seconds(response) if status == 429 else None
         with self._lock:
             self.count += 1
+            if status == 429:
+                self.throttled += 1
+                if wait is not None:
+                    self.retry_after = max(wait, self.retry_after or 0.0)
             if symbol is not None and answer is not None:
                 self.charts.setdefault(symbol, []).append(answer)
 
@@ -91,6 +114,18 @@ def _chart_symbol(url: str) -> str | None:
     if not path.startswith(_CHART_PATH):
         return None
     return path[len(_CHART_PATH) :].upper()
+
+
+def _retry_after_seconds(response: Any) -> float | None:
+    """The Retry-After header of a 429 in seconds (only the delta-seconds form), else None."""
+    try:
+        value = response.headers.get("Retry-After")
+    except Exception:  # a response object without headers (test doubles)
+        return None
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare for Yahoo; the back-off schedule applies
 
 
 def _error_description(response: Any) -> str:
@@ -130,7 +165,7 @@ def classify(
     Returns (kind, payload): (_BARS, frame in BAR_COLUMNS), (_UNKNOWN, None),
     (_RATE_LIMITED, None) or (_FAILED, reason).
     """
-    if isinstance(error, YFRateLimitError) or (last is not None and last.status == 429):
+    if _is_rate_limit_error(error) or (last is not None and last.status == 429):
         return _RATE_LIMITED, None
     if error is None and frame is not None and not frame.empty:
         return _BARS, to_bars(frame)
@@ -151,6 +186,14 @@ def classify(
     if error is not None:
         return _FAILED, f"yfinance failed: {type(error).__name__}: {error}"[:200]
     return _BARS, empty_bars()
+
+
+def _is_rate_limit_error(error: BaseException | None) -> bool:
+    if error is None:
+        return False
+    from yfinance.exceptions import YFRateLimitError
+
+    return isinstance(error, YFRateLimitError)
 
 
 def _http_reason(answer: ChartAnswer) -> str:
@@ -181,8 +224,68 @@ def to_bars(frame: pd.DataFrame) -> pd.DataFrame:
     return bars[list(BAR_COLUMNS)]
 
 
+class RateLimiter:
+    """A token bucket shared by threads: on average at most `rate` acquisitions a second,
+    `burst` at once.
+
+    Each `acquire()` reserves the next free slot under a lock and sleeps until it outside the
+    lock, so threads are spaced 1/rate seconds apart in the order they asked. `clock` and
+    `sleep` are injectable so tests do not wait.
+    """
+
+    def __init__(
+        self,
+        rate: float = 4.0,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = float(rate)
+        self.burst = int(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._tokens = float(burst)
+        self._updated: float | None = None
+        self.acquired = 0
+        self.waited_seconds = 0.0
+
+    def acquire(self) -> float:
+        """Take one token, sleeping until it is due; returns the seconds slept."""
+        with self._lock:
+            now = self._clock()
+            if self._updated is not None:
+                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            self._tokens -= 1.0  # may go negative: a reservation of a future slot
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+            self.acquired += 1
+            self.waited_seconds += wait
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+@dataclass
+class ProviderStats:
+    """Totals over the provider's life (for benchmarks and logs)."""
+
+    requests: int = 0
+    throttled: int = 0  # 429 answers received
+    cooldowns: int = 0  # back-offs started
+
+
 class YahooProvider:
-    """A PriceProvider on yfinance (blocking: call it from a worker thread)."""
+    """A PriceProvider on yfinance (blocking: call it from a worker thread).
+
+    requests_per_second / burst: the shared request-rate limit (None: no limit), or pass a
+    `rate_limiter` (tests give it a fake clock and sleep).
+    cooldown_seconds / max_cooldown_seconds: the back-off after a 429, doubling per 429 in a
+    row. assume_us_timezone: give plain US symbols yfinance's timezone without asking Yahoo.
+    """
 
     name = "Yahoo Finance"
 
@@ -193,6 +296,11 @@ class YahooProvider:
         batch_size: int = 20,
         threads: int = 2,
         cooldown_seconds: float = 300.0,
+        max_cooldown_seconds: float = 1800.0,
+        requests_per_second: float | None = 4.0,
+        burst: int = 1,
+        assume_us_timezone: bool = True,
+        rate_limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
         cache_dir: Path | None = None,
         timeout_seconds: float = 10.0,
@@ -204,17 +312,22 @@ class YahooProvider:
         self._batch_size = batch_size
         self._threads = threads
         self._cooldown = cooldown_seconds
+        self._max_cooldown = max(max_cooldown_seconds, cooldown_seconds)
         self._clock = clock
         self._wall_clock = wall_clock
         self._timeout = timeout_seconds
+        self._assume_us_timezone = assume_us_timezone
+        # The limiter keeps real time unless one is passed in: `clock` moves the back-off only.
+        self.limiter = rate_limiter or (
+            RateLimiter(requests_per_second, burst) if requests_per_second else None
+        )
+        self.stats = ProviderStats()
         self._session: Any = None
         self._log = _RequestLog()
         self._resume_at: float | None = None
         self._resume_label = ""
-        if cache_dir is not None:
-            # Process-wide, and only effective before yfinance first opens its cache.
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            yf.set_tz_cache_location(str(cache_dir))
+        self._strikes = 0  # rate limits in a row: each doubles the next back-off
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
 
     # -- public --------------------------------------------------------------------------------
 
@@ -230,6 +343,12 @@ class YahooProvider:
             self._resume_at = None
             return self._fetch_all(symbols, start, end)
 
+    def retry_after(self) -> float:
+        """Seconds until the provider sends requests again (0 when it may now)."""
+        if self._resume_at is None:
+            return 0.0
+        return max(self._resume_at - self._clock(), 0.0)
+
     def close(self) -> None:
         """Close the HTTP session (the provider opens a new one if used again)."""
         if self._session is not None:
@@ -244,19 +363,35 @@ class YahooProvider:
     def _rate_limit_reason(self) -> str:
         return f"rate limited by Yahoo; retrying after {self._resume_label}"
 
-    def _start_cooldown(self) -> None:
-        self._resume_at = self._clock() + self._cooldown
-        resume = self._wall_clock().astimezone(dt.UTC) + dt.timedelta(seconds=self._cooldown)
+    def _start_cooldown(self, asked: float | None) -> None:
+        """Back off: cooldown_seconds, doubled per rate limit in a row, at least Retry-After."""
+        self._strikes += 1
+        self.stats.cooldowns += 1
+        seconds = min(self._cooldown * 2 ** (self._strikes - 1), self._max_cooldown)
+        if asked is not None:
+            seconds = max(seconds, asked)
+        self._resume_at = self._clock() + seconds
+        resume = self._wall_clock().astimezone(dt.UTC) + dt.timedelta(seconds=seconds)
         self._resume_label = resume.strftime("%H:%M UTC")
 
     def _ensure_session(self) -> Any:
         if self._session is None:
+            if self._cache_dir is not None:
+                import yfinance as yf
+
+                # Process-wide, and only effective before yfinance first opens its cache
+                # (this provider is the only yfinance user in the process).
+                self._cache_dir.mkdir(parents=True, exist_ok=True)
+                yf.set_tz_cache_location(str(self._cache_dir))
+                self._cache_dir = None  # once per provider
             session = self._session_factory()
             _observe(session, self)
             self._session = session
         return self._session
 
     def _fetch_all(self, symbols: list[str], start: dt.date | None, end: dt.date) -> FetchResult:
+        from yfinance.data import YfData
+
         self._log = log = _RequestLog()
         session = self._ensure_session()
         YfData.cache_get.cache_clear()
@@ -286,17 +421,23 @@ class YahooProvider:
                         break
 
         result.requests = log.count
+        self.stats.requests += log.count
+        self.stats.throttled += log.throttled
         if limited:
             result.rate_limited = True
-            self._start_cooldown()
+            self._start_cooldown(log.retry_after)
             reason = self._rate_limit_reason()
             for symbol in limited:
                 result.failed[symbol] = reason
+        elif log.count:
+            self._strikes = 0  # Yahoo answered without throttling: the next back-off starts short
         return result
 
     def _fetch_one(
         self, session: Any, symbol: str, start: dt.date | None, end: dt.date, log: _RequestLog
     ) -> tuple[str, Any]:
+        import yfinance as yf
+
         # yfinance's end is exclusive; ours is inclusive.
         options: dict[str, Any] = {
             "interval": "1d",
@@ -313,10 +454,28 @@ class YahooProvider:
         frame: pd.DataFrame | None = None
         error: BaseException | None = None
         try:
-            frame = yf.Ticker(symbol, session=session).history(**options)
+            ticker = yf.Ticker(symbol, session=session)
+            if self._assume_us_timezone and _US_SYMBOL.fullmatch(symbol):
+                _assume_us_timezone(ticker)
+            frame = ticker.history(**options)
         except Exception as exc:  # classified below, with what the session saw
             error = exc
         return classify(frame, error, log.last_chart_answer(symbol))
+
+
+def _assume_us_timezone(ticker: Any) -> None:
+    """Tell a yfinance Ticker of a plain US symbol its exchange timezone, so it skips its probe.
+
+    yfinance asks Yahoo for `range=1d` of every symbol whose timezone is not in its disk cache,
+    only to read `exchangeTimezoneName`; for US listings that is always New York. The timezone
+    only sets how yfinance turns our dates into epoch bounds (the bars' dates come from the
+    answer), so a symbol Yahoo does not know still gets its 404 from the chart request itself.
+    It is set on the Ticker (yfinance 1.x keeps it in `_tz` until looked up), not written to
+    yfinance's timezone database: two threads writing that SQLite file at once fail with
+    "database is locked". If a yfinance release renames the attribute, it probes as before.
+    """
+    if getattr(ticker, "_tz", "absent") is None:
+        ticker._tz = US_TIMEZONE
 
 
 def _apply(result: FetchResult, symbol: str, kind: str, payload: Any, limited: list[str]) -> None:
@@ -340,6 +499,8 @@ def _observe(session: Any, provider: YahooProvider) -> None:
 
     def request(method: Any, url: str, *args: Any, **kwargs: Any) -> Any:
         log = provider._log
+        if provider.limiter is not None:
+            provider.limiter.acquire()
         try:
             response = send(method, url, *args, **kwargs)
         except Exception as exc:

@@ -1,0 +1,151 @@
+"""The bot process itself: startup to ready, and peak memory with the universe cached.
+
+A fresh interpreter runs the real entry point, `marketbot run` (bot.cli -> bot.runner.run_bot:
+settings from the environment, all cogs, production discord.py options), against the fake
+Discord served from this process; the child (bench/bot_child.py) only points discord.py at it. Measured from
+the moment the child is launched: commands synced, a first /help answered (a bot can answer
+before discord.py's on_ready, which waits guild_ready_timeout, 2 s by default, for more
+guilds), and on_ready (its "logged in" log line). Then /movers 2w, /contributors ytd, /streak
+and /compare over the cached universe, and the child's peak resident memory (VmHWM).
+The child runs offline (no request may leave the machine), so the commands pass `as_of`, the
+cache's last session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, Results, Row, ms
+from bench.data import END, HISTORY_TICKERS
+
+READY_TARGET = 3.0
+RSS_TARGET_MB = 400.0
+COMMANDS = (
+    ("movers", {"window": "2w"}),
+    ("contributors", {"window": "ytd"}),
+    ("streak", {}),
+    ("compare", {"tickers": " ".join(HISTORY_TICKERS)}),
+)
+
+
+def run(db: Path, results: Results) -> None:
+    print("bot process: `marketbot run` in a fresh interpreter", flush=True)
+    figures = asyncio.run(_measure(db))
+    results.add(
+        Row(
+            "process",
+            "startup: launch -> commands synced",
+            ms(figures["synced"]),
+        )
+    )
+    results.add(
+        Row(
+            "process",
+            "startup: launch -> first /help answered",
+            ms(figures["first_answer"]),
+            target=f"< {ms(READY_TARGET)}",
+            verdict="ok" if figures["first_answer"] < READY_TARGET else "MISSED",
+        )
+    )
+    results.add(
+        Row(
+            "process",
+            "startup: launch -> on_ready",
+            ms(figures["ready"]),
+            extra="discord.py's guild_ready_timeout (2 s) included",
+        )
+    )
+    results.add(
+        Row(
+            "process",
+            f"peak RSS after {', '.join('/' + n for n, _ in COMMANDS)}",
+            f"{figures['peak_mb']:,.0f} MB",
+            extra=f"{figures['ready_mb']:,.0f} MB when ready",
+            target=f"< {RSS_TARGET_MB:,.0f} MB",
+            verdict="ok" if figures["peak_mb"] < RSS_TARGET_MB else "MISSED",
+        )
+    )
+
+
+def _status_mb(pid: int, key: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {key} for process {pid}")
+
+
+async def _measure(db: Path) -> dict[str, float]:
+    from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
+
+    figures: dict[str, float] = {}
+    async with FakeDiscord(guild_id=GUILD_ID) as fake:
+        env = {
+            **os.environ,
+            "DISCORD_TOKEN": fake.token,
+            "MARKETBOT_GUILD_ID": str(GUILD_ID),
+            "MARKETBOT_DB": str(db),
+            "MARKETBOT_OFFLINE": "1",
+            "MARKETBOT_LOG_LEVEL": "INFO",
+        }
+        launched = time.perf_counter()
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.bot_child",
+            fake.api_base,
+            fake.gateway_url,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        ready = asyncio.Event()
+        log_lines: list[str] = []
+
+        async def watch_log() -> None:
+            assert child.stderr is not None
+            async for raw in child.stderr:
+                line = raw.decode(errors="replace")
+                log_lines.append(line)
+                if "logged in as" in line and not ready.is_set():
+                    figures["ready"] = time.perf_counter() - launched
+                    ready.set()
+
+        watcher = asyncio.create_task(watch_log())
+        try:
+            while GUILD_ID not in fake.synced_commands:
+                if child.returncode is not None:
+                    raise RuntimeError("the bot exited:\n" + "".join(log_lines[-30:]))
+                await asyncio.sleep(0.002)
+            figures["synced"] = time.perf_counter() - launched
+            while True:
+                try:
+                    handle = await fake.send_interaction("help")
+                    break
+                except RuntimeError:  # the gateway session is not identified yet
+                    await asyncio.sleep(0.002)
+            await handle.response(10)
+            figures["first_answer"] = time.perf_counter() - launched
+            await asyncio.wait_for(ready.wait(), 30)
+            figures["ready_mb"] = _status_mb(child.pid, "VmRSS")
+            for name, options in COMMANDS:
+                handle = await fake.send_interaction(name, {**options, "as_of": END.isoformat()})
+                reply = await handle.followup(60)
+                if not reply.embeds:
+                    raise RuntimeError(f"/{name} answered {reply.content!r}")
+            figures["peak_mb"] = _status_mb(child.pid, "VmHWM")
+            child.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(child.wait(), 30)
+            if code != 0:
+                raise RuntimeError(f"the bot exited with {code}:\n" + "".join(log_lines[-30:]))
+        finally:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+            await watcher
+    return figures

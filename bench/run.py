@@ -1,0 +1,115 @@
+"""Run every benchmark and print one table: `uv run python bench/run.py [--names 300]`.
+
+Sections (all on generated data of realistic size; see bench/data.py):
+  warm      command latency, analytics + chart + embed: /streak (30 years), /compare (10),
+            /movers 2w and /contributors ytd over the IWM universe (~2,000 names)
+  e2e       the same through real discord.py and the fake Discord; cold acknowledgements
+  cache     reading one window of the universe; SQLite bytes per ticker-year
+  cold      a cold fill of --names names from the fake Yahoo (100-300 ms per answer, 429 past
+            5/s), interrupted and resumed; the incremental refresh; a stricter server;
+            2,000-name figures extrapolated and labelled so
+  baseline  yfinance for every command with no cache, against the same fake; ratios
+  process   the bot process: startup to ready, peak RSS with the universe cached
+
+Default: about six minutes on 2 cores. Never run by pytest (testpaths = tests), nor in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import baseline, cache_reads, cold, e2e, process, warm  # noqa: E402
+from bench.common import Results, peak_rss_mb, table  # noqa: E402
+from bench.data import build_warm_cache  # noqa: E402
+
+SECTIONS = ("warm", "e2e", "cache", "cold", "baseline", "process")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per warm case (20)")
+    parser.add_argument(
+        "--names", type=int, default=300, help="names in the cold fill and baseline (300)"
+    )
+    parser.add_argument("--rate", type=float, default=4.0, help="our requests per second (4)")
+    parser.add_argument(
+        "--strict-names", type=int, default=60, help="names in the stricter-server fill (60)"
+    )
+    parser.add_argument(
+        "--baseline-names",
+        type=int,
+        default=100,
+        help="names yf.download fetches per universe command, extrapolated (100)",
+    )
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    args = parser.parse_args(argv)
+    wanted = set(args.only or SECTIONS)
+    if "baseline" in wanted:
+        wanted.add("cold")  # the ratios need our cold figures
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    logging.getLogger("discord").setLevel(logging.ERROR)  # "PyNaCl is not installed"...
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+    results = Results()
+    started = time.perf_counter()
+    with cold.tmpdir() as tmp_name:
+        tmp = Path(tmp_name)
+        t0 = time.perf_counter()
+        world = build_warm_cache(tmp / "warm.db")
+        print(
+            f"warm cache: {len(world.universe):,} IWM constituents x a year + "
+            f"10 ETFs x 30 years, built in {time.perf_counter() - t0:.1f} s\n",
+            flush=True,
+        )
+        samples = {}
+        if {"warm", "baseline"} & wanted:
+            samples = warm.run(world, results, args.runs)
+        if "e2e" in wanted:
+            e2e.run_warm(world, results, max(5, args.runs // 2))
+            e2e.run_cold(tmp, results)
+        if "cache" in wanted:
+            cache_reads.run(world, results, args.runs)
+        figures = None
+        if "cold" in wanted:
+            names = list(world.universe[: args.names])
+            figures = cold.run(
+                results, tmp, names=names, rate=args.rate, strict_names=args.strict_names
+            )
+        if "baseline" in wanted and figures is not None:
+            baseline.run(
+                results,
+                names=list(world.universe[: min(args.baseline_names, args.names)]),
+                universe_size=len(world.universe),
+                warm=samples,
+                cold=figures,
+                runs=5,
+            )
+        world.cache.close()
+        if "process" in wanted:
+            process.run(world.path, results)
+    print(
+        f"\nall sections in {time.perf_counter() - started:.0f} s; "
+        f"this process peaked at {peak_rss_mb():,.0f} MB\n"
+    )
+    print(table(results.rows))
+    for note in results.notes:
+        print(f"- {note}")
+    if results.failures:
+        print("\nCHECKS FAILED:")
+        for failure in results.failures:
+            print(f"- {failure}")
+        return 1
+    print("\nall checks passed (nothing lost, nothing fetched twice, warm paths never fetched)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Warm command latency: the command function (cache read, analytics, chart) and the embed,
+as the cog runs them, over the warm cache (no fetch may happen)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from analytics.answer import Answer
+from analytics.commands.compare import compare_answer
+from analytics.commands.contributors import contributors_answer, contributors_request
+from analytics.commands.movers import movers_answer, movers_request
+from analytics.commands.streak import streak_answer
+from analytics.holdings import get_fund
+from analytics.universes import stored_fund_universe
+from bench.common import Results, Sample, measure
+from bench.data import HISTORY_TICKERS, World
+from bot.render import render_answer
+
+TARGETS = {"streak": 0.2, "movers": 0.5, "contributors": 1.0}
+
+
+def commands(world: World) -> dict[str, tuple[str, Callable[[], Answer]]]:
+    """name -> (label, a call computing the Answer exactly as the cog does)."""
+    market = world.market
+    fund = get_fund("IWM")
+    movers = movers_request("2w", today=market.today())
+    contributors = contributors_request("IWM", "ytd", 5, today=market.today())
+
+    def streak() -> Answer:
+        return streak_answer(market, "IWM", "SPY", "beat")
+
+    def compare() -> Answer:
+        return compare_answer(market, HISTORY_TICKERS, "ytd")
+
+    def movers_() -> Answer:
+        universe = stored_fund_universe(market.cache.db, fund)
+        return movers_answer(market, universe, movers)
+
+    def contributors_() -> Answer:
+        return asyncio.run(contributors_answer(market, None, contributors))
+
+    n = len(world.universe)
+    return {
+        "streak": ("/streak IWM SPY (30 years)", streak),
+        "compare": (f"/compare {len(HISTORY_TICKERS)} tickers ytd", compare),
+        "movers": (f"/movers 2w over IWM ({n:,} names)", movers_),
+        "contributors": (f"/contributors IWM ytd ({n:,} names)", contributors_),
+    }
+
+
+def run(world: World, results: Results, runs: int) -> dict[str, Sample]:
+    """Median and p95 of each command + embed; returns the samples for the baseline ratios."""
+    print("warm commands (analytics + chart + embed)", flush=True)
+    samples: dict[str, Sample] = {}
+    for name, (label, compute) in commands(world).items():
+        answer = compute()
+
+        def once(compute=compute) -> None:
+            render_answer(compute())
+
+        sample = measure(once, runs)
+        samples[name] = sample
+        results.timing(
+            "warm", label, sample, target=TARGETS.get(name), extra=f"n={runs}; {answer.title[:60]}"
+        )
+    calls = len(world.provider.calls)
+    results.check(calls == 0, f"warm commands asked the provider {calls} times")
+    return samples

@@ -1,0 +1,74 @@
+"""The background price refresh after each US close (no slash commands: it owns a task).
+
+Keeps warm what people use: tickers commands asked for recently and, while any channel
+subscribes to the daily digest, the digest's tickers and its fund's constituents (when their
+holdings are cached). Started in `cog_load`, cancelled and awaited in `cog_unload` (discord.py
+unloads cogs in `bot.close()`); off in offline mode. Its clock is the services' clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from discord.ext import commands
+
+from analytics.errors import MarketbotError
+from analytics.holdings.funds import get_fund
+from analytics.subscriptions.store import SubscriptionStore
+from analytics.universes import stored_fund_universe
+from bot.refresher import RECENT_WINDOW, Refresher, refresh_tickers
+
+log = logging.getLogger(__name__)
+
+
+class Refresh(commands.Cog):
+    def __init__(self, bot) -> None:
+        self.bot = bot
+        self.refresher = Refresher(
+            market=bot.services.market,
+            tickers=self.tickers,
+            now=self.now,
+            ready=bot.wait_until_ready,
+        )
+
+    async def cog_load(self) -> None:
+        if not self.bot.services.market.offline:
+            self.refresher.start()
+
+    async def cog_unload(self) -> None:
+        await self.refresher.stop()
+
+    def now(self):
+        return self.bot.services.market.now()
+
+    def tickers(self) -> list[str]:
+        """What to keep warm (blocking: runs in the refresher's worker thread)."""
+        # The digest module pulls in every command and matplotlib: not at startup.
+        from analytics.subscriptions.digest import FUND, RETURNS_TICKERS, STREAK_PAIR
+
+        cache = self.bot.services.cache
+        extra: list[str] = []
+        universes: list[tuple[str, ...]] = []
+        if digest_in_use(cache.db):
+            extra = [*STREAK_PAIR, *RETURNS_TICKERS]
+            try:
+                universe = stored_fund_universe(cache.db, get_fund(FUND))
+            except MarketbotError:  # an empty snapshot: nothing to add
+                universe = None
+            if universe is not None:
+                universes.append(universe.tickers)
+        return refresh_tickers(cache, self.now() - RECENT_WINDOW, extra=extra, universes=universes)
+
+
+def digest_in_use(db) -> bool:
+    """True when any channel subscribes to the daily digest."""
+    try:
+        return bool(SubscriptionStore(db).active())
+    except sqlite3.Error as exc:  # a store mid-migration must not stop the refresh
+        log.warning("could not read subscriptions: %s", exc)
+        return False
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(Refresh(bot))
