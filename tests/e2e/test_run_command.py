@@ -48,6 +48,9 @@ async def test_marketbot_run_answers_help_and_price_then_stops_on_sigterm(tmp_pa
         try:
             task = asyncio.create_task(run_bot(settings))
             await wait_for(lambda: GUILD_ID in fake.synced_commands)
+            # Commands sync before the gateway connects: wait for IDENTIFY, after which the fake
+            # has sent READY on the same socket, ahead of any interaction.
+            await wait_for(lambda: any(p.get("op") == 2 for p in fake.gateway_received))
             help_reply = await (await fake.send_interaction("help")).followup(timeout=5)
             assert "**/price**" in help_reply.embeds[0]["description"]
             handle = await fake.send_interaction("price", {"ticker": "abc", "as_of": "2024-06-28"})
