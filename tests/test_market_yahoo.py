@@ -77,3 +77,53 @@ def test_rate_limit_serves_the_cache_with_its_date(fake, market):
     )
     assert result.missing == ("IWM",)
     assert result.series("SPY").index[-1].date() == D(2024, 6, 14)
+
+
+def flat_bars(start: dt.date, end: dt.date, close: float) -> pd.DataFrame:
+    from analytics import calendar
+
+    sessions = pd.DatetimeIndex(calendar.sessions_between(start, end), name="date")
+    frame = pd.DataFrame(
+        {c: close for c in ("open", "high", "low", "close", "adj_close")}, index=sessions
+    )
+    frame["volume"] = 1000.0
+    return frame
+
+
+def test_a_split_after_caching_re_bases_the_cached_history(fake, market):
+    fake.add_symbol("ABC", flat_bars(D(2024, 6, 3), D(2024, 6, 14), 100.0))
+    market.bars(["ABC"], D(2024, 6, 3), D(2024, 6, 14))
+    # 10-for-1 on 2024-06-17: Yahoo now serves the whole history divided by ten
+    rebased = pd.concat(
+        [
+            flat_bars(D(2024, 6, 3), D(2024, 6, 14), 10.0),
+            flat_bars(D(2024, 6, 17), D(2024, 6, 28), 10.5),
+        ]
+    )
+    rebased.loc[:"2024-06-14", "volume"] = 10000.0
+    fake.add_symbol("ABC", rebased, splits={D(2024, 6, 17): (10, 1)})
+    got = market.bars(["ABC"], D(2024, 6, 3), D(2024, 6, 28)).series("ABC")
+    assert got["close"].tolist() == pytest.approx(rebased["close"].tolist())
+    assert got["adj_close"].tolist() == pytest.approx(rebased["adj_close"].tolist())
+    assert got["volume"].tolist() == pytest.approx(rebased["volume"].tolist())
+    # the return across the split is +5%, not -89.5%
+    assert got["adj_close"].iloc[-1] / got["adj_close"].iloc[0] - 1 == pytest.approx(0.05)
+
+
+def test_a_dividend_after_caching_re_bases_the_cached_adjusted_closes(fake, market):
+    fake.add_symbol("DIVY", flat_bars(D(2024, 6, 3), D(2024, 6, 14), 50.0))
+    market.bars(["DIVY"], D(2024, 6, 3), D(2024, 6, 14))
+    # $1 dividend going ex on 2024-06-17: earlier adjusted closes x (1 - 1/50), closes unchanged
+    rebased = pd.concat(
+        [
+            flat_bars(D(2024, 6, 3), D(2024, 6, 14), 50.0),
+            flat_bars(D(2024, 6, 17), D(2024, 6, 28), 49.0),
+        ]
+    )
+    rebased.loc[:"2024-06-14", "adj_close"] = 50.0 * (1 - 1 / 50)
+    fake.add_symbol("DIVY", rebased, dividends={D(2024, 6, 17): 1.0})
+    got = market.bars(["DIVY"], D(2024, 6, 3), D(2024, 6, 28)).series("DIVY")
+    assert got["close"].tolist() == pytest.approx(rebased["close"].tolist())
+    assert got["adj_close"].tolist() == pytest.approx(rebased["adj_close"].tolist())
+    # total return over the ex-date is flat: the $1 fall in price is the dividend paid
+    assert got["adj_close"].iloc[-1] / got["adj_close"].iloc[0] - 1 == pytest.approx(0.0)

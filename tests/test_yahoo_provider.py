@@ -64,7 +64,7 @@ def dates(frame: pd.DataFrame) -> list[dt.date]:
 
 
 def assert_same_bars(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    assert list(got.columns) == list(BAR_COLUMNS)
+    assert list(got.columns) == [*BAR_COLUMNS, "dividend", "split"]
     assert got.index.name == "date"
     assert got.index.tz is None
     assert dates(got) == dates(expected)

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlite_utils
 
 from analytics.data.provider import BAR_COLUMNS
+from analytics.data.rebase import Rebase
 
 SCHEMA_VERSION = 3
 
@@ -171,6 +172,18 @@ class PriceCache:
                 rows,
             )
         return len(rows)
+
+    def rescale(self, ticker: str, before: dt.date, factors: Rebase) -> int:
+        """Put `ticker`'s rows dated before `before` on a new price basis (a split or dividend)."""
+        conn = self.db.conn
+        with conn:
+            cursor = conn.execute(
+                "UPDATE bars SET open = open * ?, high = high * ?, low = low * ?,"
+                " close = close * ?, volume = volume / ?, adj_close = adj_close * ?"
+                " WHERE ticker = ? AND date < ?",
+                [*([factors.price] * 5), factors.adjusted, ticker, before.isoformat()],
+            )
+        return cursor.rowcount
 
     def mark_checked(
         self,

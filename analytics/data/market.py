@@ -33,6 +33,7 @@ import pandas as pd
 from analytics import calendar
 from analytics.data.cache import HISTORY_FLOOR, Coverage, PriceCache
 from analytics.data.provider import FetchResult, PriceProvider
+from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
 
 log = logging.getLogger(__name__)
 
@@ -438,6 +439,25 @@ class MarketData:
                 gaps.append((forward_start, end))
         return gaps
 
+    def _rebase_history(self, ticker: str, bars: pd.DataFrame) -> None:
+        """Re-base cached rows older than `bars` for the splits and dividends inside `bars`.
+
+        The provider sends new days on its current basis; without this, a split inside them
+        would read as a -90% day against the cached history.
+        """
+        if bars.empty or not any(
+            column in bars and (bars[column].fillna(0) > 0).any() for column in EVENT_COLUMNS
+        ):
+            return
+        first = bars.index[0].date()
+        earlier = self.cache.read_bars([ticker], None, first - dt.timedelta(days=1), ["close"])
+        if earlier.empty:
+            return
+        factors = factors_from_events(bars, float(earlier["close"].iloc[-1]))
+        if factors is not None:
+            rows = self.cache.rescale(ticker, first, factors)
+            log.info("re-based %d cached %s rows by %s", rows, ticker, factors)
+
     def _fetch_gap(self, gap: _Gap, *, patient: bool = False) -> FetchResult:
         assert self.provider is not None
         result = self.provider.fetch(gap.tickers, gap.start, gap.end)
@@ -448,6 +468,7 @@ class MarketData:
             bars = result.bars.get(ticker)
             if bars is None:
                 continue
+            self._rebase_history(ticker, bars)
             self.cache.store_bars(ticker, bars, self.provider.name)
             self.cache.mark_checked(
                 ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, self.provider.name

@@ -52,6 +52,7 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from analytics.data.provider import BAR_COLUMNS, FetchResult, empty_bars
+from analytics.data.rebase import EVENT_COLUMNS
 
 _CHART_PATH = "/v8/finance/chart/"
 _EMPTY_RANGE_HINTS = ("data doesn't exist", "date range")
@@ -213,6 +214,10 @@ def to_bars(frame: pd.DataFrame) -> pd.DataFrame:
             "close": frame["Close"],
             "adj_close": frame["Adj Close"] if "Adj Close" in frame else frame["Close"],
             "volume": frame["Volume"],
+            # Corporate actions in the range, so the cache can re-base the history it already
+            # holds (Yahoo re-bases its own whole history on each split and dividend).
+            "dividend": frame.get("Dividends", 0.0),
+            "split": frame.get("Stock Splits", 0.0),
         }
     ).astype("float64")
     index = pd.DatetimeIndex(frame.index)
@@ -221,7 +226,7 @@ def to_bars(frame: pd.DataFrame) -> pd.DataFrame:
         index = index.tz_localize(None)
     bars.index = pd.DatetimeIndex(index.normalize(), name="date")
     bars = bars[bars["close"].notna()]
-    return bars[list(BAR_COLUMNS)]
+    return bars[[*BAR_COLUMNS, *EVENT_COLUMNS]]
 
 
 class RateLimiter:
@@ -443,7 +448,7 @@ class YahooProvider:
             "interval": "1d",
             "end": (end + dt.timedelta(days=1)).isoformat(),
             "auto_adjust": False,
-            "actions": False,
+            "actions": True,
             "repair": False,
             "timeout": self._timeout,
         }
