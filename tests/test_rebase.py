@@ -1,45 +1,45 @@
-"""Re-basing cached history after a split or dividend, as Yahoo does to its own history."""
+"""Re-basing factors for splits and dividends, as Yahoo applies them to its own history."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analytics.data.rebase import Rebase, rebase_factors
+from analytics.data.rebase import factors_from_events
 
 
-def bars(closes, adj):
-    index = pd.DatetimeIndex(pd.bdate_range("2024-06-03", periods=len(closes)), name="date")
-    return pd.DataFrame({"close": closes, "adj_close": adj}, index=index)
+def fresh(closes, dividends=None, splits=None):
+    index = pd.DatetimeIndex(pd.bdate_range("2024-06-17", periods=len(closes)), name="date")
+    frame = pd.DataFrame({"close": closes, "dividend": 0.0, "split": 0.0}, index=index)
+    for position, amount in (dividends or {}).items():
+        frame.iloc[position, frame.columns.get_loc("dividend")] = amount
+    for position, ratio in (splits or {}).items():
+        frame.iloc[position, frame.columns.get_loc("split")] = ratio
+    return frame
 
 
-def test_same_values_need_no_rebase():
-    cached = bars([100.0, 101.0, 102.0], [99.0, 100.0, 101.0])
-    assert rebase_factors(cached, cached.copy()) is None
+def test_no_action_means_no_rebase():
+    assert factors_from_events(fresh([10.0, 11.0]), 100.0) is None
 
 
-def test_a_ten_for_one_split_divides_prices_by_ten():
-    cached = bars([100.0, 101.0, 102.0], [99.0, 100.0, 101.0])
-    fresh = bars([10.0, 10.1, 10.2], [9.9, 10.0, 10.1])
-    assert rebase_factors(cached, fresh) == Rebase(price=pytest.approx(0.1), adjusted=pytest.approx(0.1))
+def test_a_ten_for_one_split_divides_earlier_prices_and_adjusted_closes_by_ten():
+    factors = factors_from_events(fresh([10.0, 10.5], splits={0: 10.0}), 100.0)
+    assert (factors.price, factors.adjusted) == (pytest.approx(0.1), pytest.approx(0.1))
 
 
-def test_a_dividend_moves_only_the_adjusted_close():
-    cached = bars([100.0, 101.0, 102.0], [99.0, 100.0, 101.0])
-    fresh = bars([100.0, 101.0, 102.0], [98.01, 99.0, 99.99])  # all earlier adj closes x 0.99
-    factors = rebase_factors(cached, fresh)
-    assert factors.price == pytest.approx(1.0)
-    assert factors.adjusted == pytest.approx(0.99)
+def test_a_dividend_on_the_first_new_day_uses_the_last_cached_close():
+    factors = factors_from_events(fresh([49.0, 49.5], dividends={0: 1.0}), 50.0)
+    assert factors.price == 1.0
+    assert factors.adjusted == pytest.approx(1 - 1 / 50)
 
 
-def test_only_common_dates_count_and_one_bad_print_does_not_sway_the_median():
-    cached = bars([100.0, 100.0, 100.0, 100.0], [100.0, 100.0, 100.0, 100.0])
-    fresh = bars([50.0, 50.0, 75.0, 50.0], [50.0, 50.0, 50.0, 50.0]).iloc[1:]
-    factors = rebase_factors(cached, fresh)
-    assert (factors.price, factors.adjusted) == (pytest.approx(0.5), pytest.approx(0.5))
+def test_a_dividend_later_in_the_fetch_uses_the_fetched_previous_close():
+    factors = factors_from_events(fresh([40.0, 39.5, 39.0], dividends={2: 0.8}), 50.0)
+    assert factors.adjusted == pytest.approx(1 - 0.8 / 39.5)
 
 
-def test_no_common_dates_means_nothing_to_compare():
-    cached = bars([100.0], [100.0])
-    fresh = bars([10.0, 11.0], [10.0, 11.0]).shift(5, freq="D")
-    assert rebase_factors(cached, fresh) is None
+def test_split_and_dividend_compose():
+    # 2-for-1 on day 0 (earlier cached close 100 is 50 on the new basis), then $1 ex on day 1
+    factors = factors_from_events(fresh([50.0, 49.0], dividends={1: 1.0}, splits={0: 2.0}), 100.0)
+    assert factors.price == pytest.approx(0.5)
+    assert factors.adjusted == pytest.approx(0.5 * (1 - 1 / 50.0))

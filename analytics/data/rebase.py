@@ -2,9 +2,9 @@
 
 Yahoo re-bases a ticker's whole history when a split or dividend goes ex: closes (split-adjusted)
 and adjusted closes (split- and dividend-adjusted) of every earlier day change by one factor.
-A cache that only appends new days would splice two bases together. So each incremental fetch
-re-reads a few already-cached sessions; if the provider's values for those days differ from the
-cache's, every earlier cached row is multiplied by the observed factor.
+A cache that only appends new days would splice two bases together. So each fetch brings the
+corporate actions of its days, and every earlier cached row is multiplied by the factor Yahoo
+applies for them.
 """
 
 from __future__ import annotations
@@ -17,37 +17,12 @@ EVENT_COLUMNS: tuple[str, ...] = ("dividend", "split")
 """Optional columns of a fetched bar frame: cash dividend per share on its ex-date, split ratio
 (10.0 for 10-for-1) on its date; 0 on other days."""
 
-TOLERANCE = 1e-4
-"""Relative difference below which two prices count as the same (rounding in the source)."""
-
-
 @dataclass(frozen=True)
 class Rebase:
     """Multiply cached open/high/low/close by `price`, adj_close by `adjusted`, divide volume by `price`."""
 
     price: float
     adjusted: float
-
-
-def rebase_factors(cached: pd.DataFrame, fresh: pd.DataFrame) -> Rebase | None:
-    """The factors that put `cached` bars on the basis of `fresh` bars, or None when they agree.
-
-    Both frames are indexed by date with `close` and `adj_close`; only dates in both count.
-    The factor is the median ratio fresh / cached over those dates (robust to one bad print).
-    None when there is no common date or every ratio is within TOLERANCE of 1.
-    """
-    common = cached.index.intersection(fresh.index)
-    if len(common) == 0:
-        return None
-    factors = []
-    for column in ("close", "adj_close"):
-        ratio = (fresh.loc[common, column] / cached.loc[common, column]).dropna()
-        ratio = ratio[(ratio > 0) & (ratio < float("inf"))]
-        factors.append(float(ratio.median()) if len(ratio) else 1.0)
-    price, adjusted = factors
-    if abs(price - 1) <= TOLERANCE and abs(adjusted - 1) <= TOLERANCE:
-        return None
-    return Rebase(price=price, adjusted=adjusted)
 
 
 def factors_from_events(fresh: pd.DataFrame, last_cached_close: float | None) -> Rebase | None:
