@@ -109,3 +109,12 @@ def test_a_version_1_file_is_migrated_keeping_its_bars(tmp_path):
         assert cache.schema_version() == SCHEMA_VERSION
         assert "unknown_symbols" in cache.db.table_names()
         assert cache.read_bars(["SPY"])["close"].tolist() == [470.0]
+
+
+def test_autocomplete_treats_like_wildcards_literally(fresh_cache):
+    t0 = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    for ticker in ("BRK-B", "BXRB", "B_RB"):
+        fresh_cache.mark_checked(ticker, dt.date(2024, 1, 1), dt.date(2024, 1, 31), t0, "t")
+    assert fresh_cache.known_tickers("B_") == ["B_RB"]
+    assert fresh_cache.known_tickers("b%") == []
+    assert fresh_cache.known_tickers("B") == ["BRK-B", "BXRB", "B_RB"]

@@ -325,8 +325,8 @@ class PriceCache:
     def known_tickers(self, prefix: str = "", limit: int = 25) -> list[str]:
         """Tickers with cached bars whose symbol starts with `prefix` (for autocomplete)."""
         rows = self.db.execute(
-            "SELECT ticker FROM coverage WHERE ticker LIKE ? ORDER BY ticker LIMIT ?",
-            [prefix.upper().replace("%", "") + "%", limit],
+            "SELECT ticker FROM coverage WHERE ticker LIKE ? ESCAPE '\\' ORDER BY ticker LIMIT ?",
+            [_like_prefix(prefix.upper()), limit],
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -366,6 +366,12 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     frame["ticker"] = frame["ticker"].astype("object")
     return frame
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching `text` literally at the start (% and _ are wildcards otherwise)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
