@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from analytics.answer import Answer, Field, Table, jsonable
-from analytics.charts.compare_chart import compare_chart
 from analytics.commands.common import check_as_of, pct, require_prices
 from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import NoData
@@ -88,6 +87,9 @@ def compare_answer(
     title = _title(table, parsed)
     png = None
     if chart:
+        # matplotlib is imported on the first chart, not at bot startup
+        from analytics.charts.compare_chart import compare_chart
+
         png = compare_chart(
             normalised(closes, begin, finish),
             table,

@@ -25,7 +25,6 @@ import pandas as pd
 
 from analytics.answer import Answer, Field, Table
 from analytics.breadth import breadth
-from analytics.charts.contributors_chart import contributors_chart
 from analytics.commands.common import check_as_of, pct, require_prices
 from analytics.contribution import BP, ContributionSummary, contribution_summary
 from analytics.data.market import MarketData, Progress
@@ -494,6 +493,9 @@ def _chart(
         f"weights from the {holdings_as_of} holdings",
         f"{shown} each way shown" if shown < request.top else "",
     ]
+    # matplotlib is imported on the first chart, not at bot startup
+    from analytics.charts.contributors_chart import contributors_chart
+
     return contributors_chart(
         s.frame,
         title=_title(request.fund.symbol, request.window, s, short=True),

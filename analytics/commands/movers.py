@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 
 from analytics.answer import Answer, Field, Table
-from analytics.charts.movers_chart import movers_chart
 from analytics.commands.common import check_as_of, parse_date, pct
 from analytics.data.market import MarketData, Progress
 from analytics.errors import NoData
@@ -420,6 +419,9 @@ def _chart(
         # Too long for one line at the chart's title size: the clause after ';' moves down.
         title, rest = title.split("; ", 1)
         subtitle = f"{rest[0].upper()}{rest[1:]} · {subtitle}"
+    # matplotlib is imported on the first chart, not at bot startup
+    from analytics.charts.movers_chart import movers_chart
+
     return movers_chart(
         gainers,
         losers,

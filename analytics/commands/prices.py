@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import matplotlib.dates as mdates
 import pandas as pd
 
 from analytics.answer import Answer, Field, Table
-from analytics.charts import style
 from analytics.commands.common import check_as_of, pct, require_prices
 from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
@@ -67,7 +65,12 @@ def price_answer(
         f"{symbol} closed at {last['close']:,.2f} on {last_day.isoformat()}; "
         f"{pct(change)} since {bars.index[0].date().isoformat()} ({len(bars)} sessions)."
     )
-    png = _chart(symbol, bars, change, result.as_of, market.source_name) if chart else None
+    png = None
+    if chart:
+        # matplotlib is imported on the first chart, not at bot startup
+        from analytics.charts.price_chart import price_chart
+
+        png = price_chart(symbol, bars, change, result.as_of, market.source_name)
     return Answer(
         title=f"{symbol}: {last['close']:,.2f}",
         summary=summary,
@@ -95,16 +98,3 @@ def _num(value: float) -> float | None:
 
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "" if value is None else f"{value:,.{digits}f}"
-
-
-def _chart(
-    symbol: str, bars: pd.DataFrame, change: float, as_of: dt.date | None, source: str
-) -> bytes:
-    fig, ax = style.new_figure(f"{symbol} {pct(change)} over the period", subtitle="Daily close")
-    ax.plot(bars.index, bars["close"], color=style.tone_color(change), linewidth=2.2)
-    ax.fill_between(
-        bars.index, bars["close"], bars["close"].min(), color=style.tone_color(change), alpha=0.12
-    )
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
-    ax.margins(x=0.01)
-    return style.finish(fig, source=source, as_of=as_of)

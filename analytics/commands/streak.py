@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from analytics.answer import Answer, Field, jsonable
-from analytics.charts.streak_chart import streak_chart
 from analytics.commands.common import check_as_of, pct, require_prices
 from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import BadInput, NoData
@@ -119,6 +118,9 @@ def streak_answer(
     history_start = max(frame.index[0] for frame in bars.values()).date()
     png = None
     if chart:
+        # matplotlib is imported on the first chart, not at bot startup
+        from analytics.charts.streak_chart import streak_chart
+
         png = streak_chart(streak, line_a, line_b, highs=highs, source=market.source_name)
     return Answer(
         title=headline(streak),
