@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from analytics.data.cache import default_db_path
+from analytics.data.paths import default_db_path
 
 
 class SettingsError(ValueError):

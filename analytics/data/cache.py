@@ -82,14 +82,6 @@ class TickerStatus:
     source: str | None
 
 
-def default_db_path() -> Path:
-    """Per-user default: $XDG_DATA_HOME/marketbot/marketbot.db (~/.local/share/...)."""
-    import os
-
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "marketbot" / "marketbot.db"
-
-
 class PriceCache:
     """Daily bars in SQLite. Thread-safe: each thread gets its own connection."""
 
