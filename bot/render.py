@@ -40,11 +40,17 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
-def table_block(table: Table, limit: int = FIELD_VALUE_MAX) -> str:
-    """A monospaced table in a code block; drops trailing rows (saying how many) to fit `limit`."""
+def _widths(table: Table) -> list[int]:
     widths = [len(c) for c in table.columns]
     for row in table.rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
+    return widths
+
+
+def _pack(
+    table: Table, rows: tuple, widths: list[int], limit: int, say_more: bool
+) -> tuple[str, int]:
+    """As many of `rows` as fit `limit` in one code block; with `say_more`, note what was left."""
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(
@@ -54,19 +60,39 @@ def table_block(table: Table, limit: int = FIELD_VALUE_MAX) -> str:
 
     lines = [line(table.columns)]
     shown = 0
-    for row in table.rows:
+    for row in rows:
         candidate = lines + [line(row)]
-        more = len(table.rows) - shown - 1
-        tail = f"\n… {more} more" if more else ""
+        more = len(rows) - shown - 1
+        tail = f"\n… {more} more" if more and say_more else ""
         if len("```\n" + "\n".join(candidate) + "\n```" + tail) > limit:
             break
         lines = candidate
         shown += 1
     text = "```\n" + "\n".join(lines) + "\n```"
-    hidden = len(table.rows) - shown
-    if hidden:
+    hidden = len(rows) - shown
+    if hidden and say_more:
         text += f"\n… {hidden} more"
-    return truncate(text, limit)
+    return truncate(text, limit), shown
+
+
+def table_block(table: Table, limit: int = FIELD_VALUE_MAX) -> str:
+    """A monospaced table in one code block; drops trailing rows (saying how many) to fit `limit`."""
+    return _pack(table, table.rows, _widths(table), limit, say_more=True)[0]
+
+
+def table_blocks(table: Table, limit: int = FIELD_VALUE_MAX, max_blocks: int = 3) -> list[str]:
+    """The table split over up to `max_blocks` code blocks of at most `limit` characters each
+    (a field value holds 1,024), the header repeated; rows beyond the last block are counted."""
+    widths = _widths(table)
+    blocks: list[str] = []
+    rest = table.rows
+    while len(blocks) < max_blocks:
+        text, shown = _pack(table, rest, widths, limit, say_more=len(blocks) == max_blocks - 1)
+        blocks.append(text)
+        rest = rest[shown:]
+        if not rest or shown == 0:
+            break
+    return blocks
 
 
 def render_answer(answer: Answer, *, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> Rendered:
@@ -99,7 +125,11 @@ def render_answer(answer: Answer, *, attachment_limit: int = DEFAULT_ATTACHMENT_
 
     budget = EMBED_TOTAL_MAX - len(embed.title or "") - len(embed.description or "") - len(footer)
     slots = FIELDS_MAX
-    items = [(t.title or "Table", table_block(t), False) for t in answer.tables]
+    items = [
+        ((t.title or "Table") if i == 0 else "\u200b", block, False)
+        for t in answer.tables
+        for i, block in enumerate(table_blocks(t))
+    ]
     items += [(f.name, f.value, f.inline) for f in answer.fields]
     for name, value, inline in items:
         name = truncate(name or "\u200b", FIELD_NAME_MAX)

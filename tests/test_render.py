@@ -80,3 +80,22 @@ def test_oversized_chart_is_dropped_with_a_warning():
     assert rendered.files == []
     assert rendered.embed.image.url is None
     assert "too large" in rendered.embed.description
+
+
+def test_a_long_table_continues_in_further_fields_instead_of_dropping_rows():
+    rows = tuple(
+        (f"T{i:02d}", f"+{i}.00%", "1,234.56", "1,345.67", "08-07→08-21") for i in range(25)
+    )
+    answer = Answer(
+        title="t",
+        summary="s",
+        tables=(Table(("ticker", "return", "start", "end", "dates"), rows, "Top gainers"),),
+    )
+    embed = render.render_answer(answer).embed
+    names = [f.name for f in embed.fields]
+    assert names[0] == "Top gainers" and set(names[1:]) == {"\u200b"} and len(names) >= 2
+    shown = "".join(f.value for f in embed.fields)
+    assert all(f"T{i:02d}" in shown for i in range(25))
+    assert "more" not in shown
+    assert all(len(f.value) <= 1024 for f in embed.fields)
+    assert embed_total(embed) <= 6000
