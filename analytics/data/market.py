@@ -168,7 +168,7 @@ class MarketData:
 
     @property
     def source_name(self) -> str:
-        return "cache" if self.provider is None else self.provider.name
+        return "local cache" if self.provider is None else self.provider.name
 
     def today(self) -> dt.date:
         """Today's date in US Eastern time (the market's calendar day)."""
