@@ -89,7 +89,13 @@ class Streaks(commands.Cog):
         end = parse_date(as_of, name="as_of")
         check_as_of(end, market.today())
         second = tickers[1] if len(tickers) > 1 else None
-        await answer_with(interaction, lambda: streak_answer(market, tickers[0], second, kind, end))
+        await answer_with(
+            interaction,
+            lambda progress: streak_answer(
+                market, tickers[0], second, kind, end, progress=progress
+            ),
+            progress_label="Fetching price history",
+        )
 
     @app_commands.command(
         name="compare", description="Total returns of 2-10 tickers over a window, best first."
@@ -112,7 +118,11 @@ class Streaks(commands.Cog):
         symbols, parsed = compare_inputs(tickers, window)
         end = parse_date(as_of, name="as_of")
         check_as_of(end, market.today())
-        await answer_with(interaction, lambda: compare_answer(market, symbols, parsed.text, end))
+        await answer_with(
+            interaction,
+            lambda progress: compare_answer(market, symbols, parsed.text, end, progress=progress),
+            progress_label="Fetching prices",
+        )
 
 
 async def setup(bot) -> None:

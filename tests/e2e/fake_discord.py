@@ -193,6 +193,7 @@ class InteractionHandle:
         loop = asyncio.get_running_loop()
         self._response: asyncio.Future[Sent] = loop.create_future()
         self._followup: asyncio.Future[Sent] = loop.create_future()
+        self._final: asyncio.Future[Sent] = loop.create_future()
         self._sent: list[Sent] = []
         self.original: dict[str, Any] | None = None
         self.followups: dict[int, dict[str, Any]] = {}
@@ -208,6 +209,16 @@ class InteractionHandle:
     async def followup(self, timeout: float = 5.0) -> Sent:
         """The first webhook message after the callback: a follow-up POST or PATCH @original."""
         return await self._wait(self._followup, "follow-up or edit of @original", timeout)
+
+    async def final(self, timeout: float = 5.0) -> Sent:
+        """The first follow-up or edit that is not a progress line ("⏳ …" without an embed):
+        what the user ends up seeing after a deferred reply that showed progress."""
+        return await self._wait(self._final, "final answer", timeout)
+
+    async def settled(self, timeout: float = 5.0) -> list[Sent]:
+        """Every message of the interaction, once the final answer has arrived."""
+        await self.final(timeout)
+        return self.all_messages()
 
     def all_messages(self) -> list[Sent]:
         """Everything answered so far, in order: callback, follow-ups, edits."""
@@ -227,8 +238,12 @@ class InteractionHandle:
         if sent.kind == "callback":
             if not self._response.done():
                 self._response.set_result(sent)
-        elif not self._followup.done():
-            self._followup.set_result(sent)
+        else:
+            if not self._followup.done():
+                self._followup.set_result(sent)
+            progress = (sent.content or "").startswith("⏳") and not sent.embeds
+            if not progress and not self._final.done():
+                self._final.set_result(sent)
 
 
 @dataclass

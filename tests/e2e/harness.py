@@ -57,7 +57,7 @@ class Reply:
 
     response_type: the callback type (4 message, 5 deferred then follow-up, 8 autocomplete).
     content/embeds/files/ephemeral: of the message the user ends up seeing: the callback's
-    for type 4, the first follow-up or edit of @original for type 5. Embeds are the dicts the
+    for type 4, for type 5 the first follow-up or edit of @original that is not a progress line. Embeds are the dicts the
     bot sent (image urls as ``attachment://name``); files map filename -> bytes.
     choices: autocomplete choices (type 8). messages: everything sent for the interaction.
     """
@@ -117,7 +117,7 @@ class BotHarness:
         """Wait for what the user ends up seeing for this interaction."""
         response = await self._while_alive(handle.response(self.timeout))
         if response.type == 5:
-            final = await self._while_alive(handle.followup(self.timeout))
+            final = await self._while_alive(handle.final(self.timeout))
         else:
             final = response
         return Reply(

@@ -3,14 +3,11 @@ deferred reply, the answer in place of the progress, a warm call with no network
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 
 import pandas as pd
 import pytest
 
-from tests.e2e.fake_discord import Sent
 from tests.fakes.ishares import FakeIShares, Reply, html_reply
 from tests.fakes.prices import bars_for
 from tests.test_contributors_command import UNIVERSE, ishares_csv
@@ -30,19 +27,6 @@ async def ishares():
 
 def use(bot, fake: FakeIShares) -> None:
     bot.get_cog("Contributors").ishares_base_url = fake.base_url
-
-
-async def settled(handle, timeout: float = 10.0) -> list[Sent]:
-    """Every message of the interaction, once one carries an embed or is ephemeral (the end)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        messages = handle.all_messages()
-        if any(m.kind != "callback" and (m.embeds or m.ephemeral) for m in messages):
-            return messages
-        await asyncio.sleep(0.01)
-    raise AssertionError(
-        f"no final answer; seen {[(m.kind, m.content) for m in handle.all_messages()]}"
-    )
 
 
 def ret(ticker: str) -> float:
@@ -66,7 +50,7 @@ def expected_title() -> str:
 async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_provider, ishares):
     use(market_bot.bot, ishares)
     handle = await market_bot.fake.send_interaction("contributors", {})
-    messages = await settled(handle)
+    messages = await handle.settled(10)
     assert messages[0].type == 5  # deferred at once
     *progress, final = messages[1:]
     assert all(m.kind == "edit" for m in messages[1:])
@@ -119,7 +103,7 @@ async def test_holdings_download_failure_with_nothing_cached_says_how_to_import(
     async with FakeIShares(ajax=html_reply(), latest=html_reply()) as fake:
         use(market_bot.bot, fake)
         handle = await market_bot.fake.send_interaction("contributors", {"fund": "IJR"})
-        messages = await settled(handle)
+        messages = await handle.settled(10)
     [error] = [m for m in messages if m.ephemeral]
     assert error.content == (
         "📡 Could not download IJR holdings from iShares (a web page instead of the file). Try again "

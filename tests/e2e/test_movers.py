@@ -3,11 +3,9 @@ from a fake iShares with a cold price fetch (progress, then the answer), named l
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import statistics
-import time
 
 import numpy as np
 import pandas as pd
@@ -15,7 +13,6 @@ import pytest
 
 from analytics import calendar
 from analytics.data.provider import BAR_COLUMNS
-from tests.e2e.fake_discord import Sent
 from tests.fakes.ishares import FakeIShares, Reply
 from tests.fakes.prices import bars_for
 
@@ -112,26 +109,13 @@ def ishares_csv() -> str:
     )
 
 
-async def settled(handle, timeout: float = 10.0) -> list[Sent]:
-    """Every message of the interaction, once one carries an embed or is ephemeral (the end)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        messages = handle.all_messages()
-        if any(m.kind != "callback" and (m.embeds or m.ephemeral) for m in messages):
-            return messages
-        await asyncio.sleep(0.01)
-    raise AssertionError(
-        f"no final answer; seen {[(m.kind, m.content) for m in handle.all_messages()]}"
-    )
-
-
 async def test_default_universe_downloads_iwm_then_fetches_prices_with_progress(
     market_bot, e2e_provider
 ):
     async with FakeIShares(ajax=Reply(200, ishares_csv().encode(), "text/csv")) as fake:
         market_bot.bot.get_cog("Movers").ishares_base_url = fake.base_url
         handle = await market_bot.fake.send_interaction("movers", {"window": "2w"})
-        messages = await settled(handle)
+        messages = await handle.settled(10)
         assert messages[0].type == 5
         *progress, final = messages[1:]
         assert {m.content for m in progress} == {
@@ -211,7 +195,7 @@ async def test_window_longer_than_the_data_after_defer(market_bot, e2e_provider,
     handle = await market_bot.fake.send_interaction(
         "movers", {"window": "20y", "tickers": "AAA BBB"}
     )
-    messages = await settled(handle)
+    messages = await handle.settled(10)
     [error] = [m for m in messages if m.ephemeral]
     # The fake provider's history begins 2020-01-02: it was asked for the years before the cache.
     assert error.content == (

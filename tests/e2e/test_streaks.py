@@ -200,3 +200,17 @@ async def test_compare_autocomplete_completes_the_last_ticker_and_the_window(mar
     assert [c["value"] for c in choices] == ["IWM SPY"]
     choices = await market_bot.autocomplete("compare", focused="window", window="y")
     assert [c["value"] for c in choices] == ["ytd"]
+
+
+async def test_a_cold_compare_shows_progress_then_the_answer_replaces_it(market_bot, e2e_provider):
+    handle = await market_bot.fake.send_interaction("compare", {"tickers": "IWM SPY"})
+    messages = await handle.settled(10)
+    assert messages[0].type == 5
+    *progress, final = messages[1:]
+    assert {m.content for m in progress} == {
+        "⏳ Fetching prices: 0 of 2 (0%)",
+        "⏳ Fetching prices: 2 of 2 (100%)",
+    }
+    assert all(m.kind == "edit" for m in messages[1:])
+    assert final.content is None and final.embeds[0]["title"]
+    assert len(e2e_provider.calls) == 1
