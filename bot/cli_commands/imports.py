@@ -1,4 +1,4 @@
-"""`marketbot import prices FILE...`: load downloaded files into the cache for offline use."""
+"""`marketbot import prices|fred|holdings`: load downloaded files into the cache for offline use."""
 
 from __future__ import annotations
 
@@ -13,19 +13,46 @@ from bot.cli import add_common_options
 def register(add) -> None:
     parser = add("import", "Load downloaded files into the cache (offline use, tests).", None)
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
-    prices = kinds.add_parser(
+    prices = _add_kind(
+        kinds,
         "prices",
+        _import_prices,
         help="CSV price files (Yahoo, yfinance, Alpha Vantage, close-only, long multi-ticker)",
         description="Load CSV price files; the format is detected from the header.",
     )
-    add_common_options(prices, top_level=False)
     prices.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV files to import")
     prices.add_argument(
         "--ticker", help="the ticker of a single-ticker file (default: from the file name)"
     )
-    prices.set_defaults(handler=_import_prices)
-    _register_fred(kinds)
-    _register_holdings(kinds)
+    fred = _add_kind(
+        kinds,
+        "fred",
+        _import_fred,
+        help="FRED series saved as CSV (fredgraph 'observation_date,ID' or 'date,value' named ID.csv)",
+        description="Load FRED series files for offline /macro answers; each file replaces the "
+        "stored copy of its series.",
+    )
+    fred.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="FRED CSV files to import"
+    )
+    holdings = _add_kind(
+        kinds,
+        "holdings",
+        _import_holdings,
+        help="an iShares holdings CSV (the fund page's 'Detailed Holdings and Analytics' download)",
+        description="Store a fund's holdings file as its snapshot for that date, for "
+        "`contributors` (offline, or when the download from iShares fails).",
+    )
+    holdings.add_argument("fund", metavar="FUND", help="the fund's ticker, e.g. IWM, IVV, IJR")
+    holdings.add_argument("file", type=Path, metavar="FILE", help="the downloaded CSV")
+
+
+def _add_kind(kinds, name: str, handler, **texts: str) -> argparse.ArgumentParser:
+    """One `import KIND` subcommand taking the global options like every other command."""
+    parser = kinds.add_parser(name, **texts)
+    add_common_options(parser, top_level=False)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def _import_prices(args: argparse.Namespace, ctx) -> None:
@@ -69,20 +96,6 @@ def _import_prices(args: argparse.Namespace, ctx) -> None:
 # --- `marketbot import fred FILE...` (FRED series saved as CSV) ---------------------------------
 
 
-def _register_fred(kinds) -> None:
-    fred = kinds.add_parser(
-        "fred",
-        help="FRED series saved as CSV (fredgraph 'observation_date,ID' or 'date,value' named ID.csv)",
-        description="Load FRED series files for offline /macro answers; each file replaces the "
-        "stored copy of its series.",
-    )
-    add_common_options(fred, top_level=False)
-    fred.add_argument(
-        "files", nargs="+", type=Path, metavar="FILE", help="FRED CSV files to import"
-    )
-    fred.set_defaults(handler=_import_fred)
-
-
 def _import_fred(args: argparse.Namespace, ctx) -> None:
     from analytics.macro.store import import_fred_file
 
@@ -121,19 +134,6 @@ def _import_fred(args: argparse.Namespace, ctx) -> None:
 
 
 # --- `marketbot import holdings FUND FILE` (an iShares holdings CSV) ----------------------------
-
-
-def _register_holdings(kinds) -> None:
-    holdings = kinds.add_parser(
-        "holdings",
-        help="an iShares holdings CSV (the fund page's 'Detailed Holdings and Analytics' download)",
-        description="Store a fund's holdings file as its snapshot for that date, for "
-        "`contributors` (offline, or when the download from iShares fails).",
-    )
-    add_common_options(holdings, top_level=False)
-    holdings.add_argument("fund", metavar="FUND", help="the fund's ticker, e.g. IWM, IVV, IJR")
-    holdings.add_argument("file", type=Path, metavar="FILE", help="the downloaded CSV")
-    holdings.set_defaults(handler=_import_holdings)
 
 
 def _import_holdings(args: argparse.Namespace, ctx) -> None:
