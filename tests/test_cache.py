@@ -118,3 +118,27 @@ def test_autocomplete_treats_like_wildcards_literally(fresh_cache):
     assert fresh_cache.known_tickers("B_") == ["B_RB"]
     assert fresh_cache.known_tickers("b%") == []
     assert fresh_cache.known_tickers("B") == ["BRK-B", "BXRB", "B_RB"]
+
+
+def test_a_transaction_groups_writes_and_an_error_leaves_none_of_them(fresh_cache):
+    bars = bars_for("SPY", dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    now = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    with pytest.raises(RuntimeError), fresh_cache.transaction():
+        fresh_cache.store_bars("SPY", bars, "t")
+        fresh_cache.mark_checked("SPY", dt.date(2024, 1, 1), dt.date(2024, 1, 31), now, "t")
+        raise RuntimeError("crash between the writes")
+    assert fresh_cache.read_bars(["SPY"]).empty
+    assert fresh_cache.coverage(["SPY"]) == {}
+    with fresh_cache.transaction(), fresh_cache.transaction():  # nested calls join the outer one
+        fresh_cache.store_bars("SPY", bars, "t")
+    assert len(fresh_cache.read_bars(["SPY"])) == len(bars)
+
+
+def test_a_second_connection_sees_nothing_until_the_transaction_commits(fresh_cache, tmp_path):
+    bars = bars_for("SPY", dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    other = sqlite3.connect(tmp_path / "cache.db")
+    with fresh_cache.transaction():
+        fresh_cache.store_bars("SPY", bars, "t")
+        assert other.execute("SELECT COUNT(*) FROM bars").fetchone()[0] == 0
+    assert other.execute("SELECT COUNT(*) FROM bars").fetchone()[0] == len(bars)
+    other.close()

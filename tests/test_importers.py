@@ -66,8 +66,8 @@ def assert_bar_frame(frame: pd.DataFrame) -> None:
 def test_every_shared_price_file_imports_with_every_row(shared_data: Path) -> None:
     files = price_files(shared_data)
     # PROVENANCE: xjcarter 8, chenc319 3, alitalbi 5, klevera 7, Alpha Vantage 4, blumenty 2,
-    # universe 3 (the split-event logs excluded).
-    assert len(files) == 32
+    # universe 4 (the Russell 2000 member closes added 2026-12-01; the split-event logs excluded).
+    assert len(files) == 33
     for path in files:
         rows = csv_rows(path)
         bars = read_price_file(path)

@@ -6,10 +6,11 @@ read while a refresh writes. The schema is versioned; `MIGRATIONS[n]` upgrades n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,36 @@ class PriceCache:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write on this thread's connection: BEGIN IMMEDIATE ... COMMIT.
+
+        Nested calls join the outermost transaction, so a caller can group several writes
+        (a re-base, the bars and the coverage of one fetch; one file's import) and either all
+        of them land or none does. Every write method of the cache goes through here; never
+        call sqlite-utils' own write helpers inside one (they commit on their own).
+        """
+        conn = self.db.conn
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield conn
+            finally:
+                self._local.depth = depth
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            self._local.depth = 0
+
     # -- schema ------------------------------------------------------------------------------
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -135,7 +166,7 @@ class PriceCache:
                 f"{self.path} was written by a newer marketbot (schema {version}); upgrade marketbot."
             )
         while version < SCHEMA_VERSION:
-            with conn:
+            with self.transaction():
                 for statement in MIGRATIONS[version]:
                     conn.execute(statement)
                 version += 1
@@ -153,8 +184,7 @@ class PriceCache:
             (ticker, day, *(None if v != v else float(v) for v in row), source)
             for day, row in zip(dates, values, strict=True)
         ]
-        conn = self.db.conn
-        with conn:
+        with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO bars (ticker, date, open, high, low, close, adj_close, volume, source)"
                 " VALUES (?,?,?,?,?,?,?,?,?)"
@@ -167,8 +197,7 @@ class PriceCache:
 
     def rescale(self, ticker: str, before: dt.date, factors: Rebase) -> int:
         """Put `ticker`'s rows dated before `before` on a new price basis (a split or dividend)."""
-        conn = self.db.conn
-        with conn:
+        with self.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE bars SET open = open * ?, high = high * ?, low = low * ?,"
                 " close = close * ?, volume = volume / ?, adj_close = adj_close * ?"
@@ -194,23 +223,25 @@ class PriceCache:
                 fetched_at = old.fetched_at
             checked_from = min(checked_from, old.checked_from)
             checked_to = max(checked_to, old.checked_to)
-        self.db["coverage"].upsert(
-            {
-                "ticker": ticker,
-                "checked_from": checked_from.isoformat(),
-                "checked_to": checked_to.isoformat(),
-                "fetched_at": fetched_at.astimezone(dt.UTC).isoformat(),
-                "source": source,
-            },
-            pk="ticker",
-        )
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO coverage"
+                " (ticker, checked_from, checked_to, fetched_at, source) VALUES (?,?,?,?,?)",
+                [
+                    ticker,
+                    checked_from.isoformat(),
+                    checked_to.isoformat(),
+                    fetched_at.astimezone(dt.UTC).isoformat(),
+                    source,
+                ],
+            )
 
     def mark_unknown(self, tickers: Iterable[str], checked_at: dt.datetime, source: str) -> None:
         """Remember that the provider does not know these symbols."""
         rows = [(t, checked_at.astimezone(dt.UTC).isoformat(), source) for t in tickers]
         if rows:
-            with self.db.conn:
-                self.db.conn.executemany(
+            with self.transaction() as conn:
+                conn.executemany(
                     "INSERT OR REPLACE INTO unknown_symbols (ticker, checked_at, source) VALUES (?,?,?)",
                     rows,
                 )
@@ -219,8 +250,8 @@ class PriceCache:
         """The provider knows these symbols after all (a new listing)."""
         tickers = list(tickers)
         for chunk in _chunks(tickers, 900):
-            with self.db.conn:
-                self.db.conn.execute(
+            with self.transaction() as conn:
+                conn.execute(
                     f"DELETE FROM unknown_symbols WHERE ticker IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
@@ -243,8 +274,8 @@ class PriceCache:
         when = used_at.astimezone(dt.UTC).isoformat()
         rows = [(t, when) for t in tickers]
         if rows:
-            with self.db.conn:
-                self.db.conn.executemany(
+            with self.transaction() as conn:
+                conn.executemany(
                     "INSERT INTO recent_requests (ticker, last_used) VALUES (?, ?)"
                     " ON CONFLICT(ticker) DO UPDATE SET"
                     " last_used = MAX(last_used, excluded.last_used)",
