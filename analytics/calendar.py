@@ -76,3 +76,21 @@ def last_completed_session(now: dt.datetime) -> dt.date:
 def session_open(day: dt.date) -> dt.datetime:
     """The opening time of session `day` as an aware UTC datetime."""
     return nyse().session_open(pd.Timestamp(day)).to_pydatetime()
+
+
+def session_on_or_before(day: dt.date) -> dt.date:
+    """The last NYSE session on or before `day`."""
+    cal = nyse()
+    ts = pd.Timestamp(day)
+    if ts < cal.first_session:
+        return day
+    return cal.date_to_session(_clamp(day), direction="previous").date()
+
+
+def expected_session(asked: dt.date | None, now: dt.datetime) -> dt.date:
+    """The session an answer should stand on: the last session on or before `asked`, never
+    later than the latest completed one (with nothing asked, the latest completed session)."""
+    latest = last_completed_session(now)
+    if asked is None:
+        return latest
+    return min(session_on_or_before(asked), latest)

@@ -206,3 +206,30 @@ def test_earliest_needed_for_a_range_uses_its_own_start() -> None:
         text="2024-01-06:2024-03-31", kind="range", start=D(2024, 1, 6), end=D(2024, 3, 31)
     )
     assert earliest_needed(window, D(2025, 6, 1)) == D(2023, 12, 27)
+
+
+def test_expected_session_is_the_last_completed_session_on_or_before_the_date_asked():
+    import datetime as dt
+
+    from analytics.calendar import expected_session
+
+    # Tuesday 2026-12-01 15:00 ET: the latest completed session is Monday 2026-11-30.
+    now = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)
+    assert expected_session(None, now) == dt.date(2026, 11, 30)
+    assert expected_session(dt.date(2026, 11, 29), now) == dt.date(2026, 11, 27)  # Friday after Thanksgiving
+    assert expected_session(dt.date(2026, 12, 5), now) == dt.date(2026, 11, 30)
+    # after the close the day itself counts
+    assert expected_session(None, dt.datetime(2026, 12, 1, 22, 0, tzinfo=dt.UTC)) == dt.date(
+        2026, 12, 1
+    )
+
+
+def test_behind_note_names_the_data_end_and_the_reason():
+    import datetime as dt
+
+    from analytics.commands.common import behind_note
+
+    assert behind_note(dt.date(2026, 11, 30), dt.date(2026, 11, 30)) is None
+    suffix, warning = behind_note(dt.date(2026, 10, 5), dt.date(2026, 11, 30), "offline mode is on")
+    assert suffix == " (as of 2026-10-05)"
+    assert "2026-10-05" in warning and "2026-11-30" in warning and "offline mode is on" in warning

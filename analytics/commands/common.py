@@ -50,3 +50,22 @@ def require_prices(result: PriceResult, tickers: list[str] | tuple[str, ...]) ->
 def pct(value: float, digits: int = 2) -> str:
     """0.0734 -> '+7.34%'."""
     return f"{value * 100:+.{digits}f}%"
+
+
+def behind_note(
+    data_end: dt.date | None, expected: dt.date, why: str | None = None
+) -> tuple[str, str] | None:
+    """When the data ends before the session the answer should stand on: a title suffix
+    ' (as of D)' and a warning that says so and why; None when the data is current.
+
+    `why` is the reason in a few words ("offline mode is on", "Yahoo Finance is not
+    answering"); without one the warning says the data simply ends there.
+    """
+    if data_end is None or data_end >= expected:
+        return None
+    reason = f": {why}" if why else ""
+    return (
+        f" (as of {data_end.isoformat()})",
+        f"The data ends {data_end.isoformat()}, before {expected.isoformat()}, the session "
+        f"this answer should stand on{reason}.",
+    )
