@@ -84,7 +84,9 @@ def test_offline_with_an_empty_cache_says_so_and_exits_2(cli_env, capsys):
     code, out, err = run(capsys, "--offline", "prices", "SPY")
     assert code == 2
     assert out == ""
-    assert err.startswith("marketbot: No cached prices for SPY for the dates asked, and offline mode is on")
+    assert err.startswith(
+        "marketbot: No cached prices for SPY for the dates asked, and offline mode is on"
+    )
     assert "Traceback" not in err
 
 

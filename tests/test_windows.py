@@ -216,7 +216,9 @@ def test_expected_session_is_the_last_completed_session_on_or_before_the_date_as
     # Tuesday 2026-12-01 15:00 ET: the latest completed session is Monday 2026-11-30.
     now = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)
     assert expected_session(None, now) == dt.date(2026, 11, 30)
-    assert expected_session(dt.date(2026, 11, 29), now) == dt.date(2026, 11, 27)  # Friday after Thanksgiving
+    assert expected_session(dt.date(2026, 11, 29), now) == dt.date(
+        2026, 11, 27
+    )  # Friday after Thanksgiving
     assert expected_session(dt.date(2026, 12, 5), now) == dt.date(2026, 11, 30)
     # after the close the day itself counts
     assert expected_session(None, dt.datetime(2026, 12, 1, 22, 0, tzinfo=dt.UTC)) == dt.date(

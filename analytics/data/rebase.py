@@ -17,6 +17,7 @@ EVENT_COLUMNS: tuple[str, ...] = ("dividend", "split")
 """Optional columns of a fetched bar frame: cash dividend per share on its ex-date, split ratio
 (10.0 for 10-for-1) on its date; 0 on other days."""
 
+
 @dataclass(frozen=True)
 class Rebase:
     """Multiply cached open/high/low/close by `price`, adj_close by `adjusted`, divide volume by `price`."""
