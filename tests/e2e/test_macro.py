@@ -10,7 +10,7 @@ import pytest
 
 from analytics.macro.store import FredStore
 from tests.fakes.fred import FakeFred
-from tests.test_macro_command import PANDEMIC, episodes_by_hand, read_rows
+from tests.test_macro_command import PANDEMIC, quarter, read_rows, since_by_hand
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -41,10 +41,11 @@ async def test_macro_answers_from_fred_then_from_the_cache(market_bot, fred_text
     gdpnow = read_rows(shared_data / "fred" / "GDPNOW.csv")
     bea = read_rows(shared_data / "fred" / "A191RL1Q225SBEA.csv")
     last_date, last_value = gdpnow[-1]
-    _, previous = episodes_by_hand(bea, last_value, before=last_date, exclude=PANDEMIC)
-    quarters = [f"{p['date'][:4]} Q{(int(p['date'][5:7]) - 1) // 3 + 1}" for p in previous]
+    [(direction, previous, news)] = since_by_hand(gdpnow, bea, exclude=PANDEMIC)
+    assert (direction, news) == ("high", True)  # up from the previous reading and a year ago
+    quarters = [quarter(p["date"]) for p in previous]
     assert embed["title"] == (
-        f"GDPNow {last_value:+.1f}%: slowest since {quarters[0]}, "
+        f"GDPNow {last_value:+.1f}%: fastest since {quarters[0]}, "
         f"and before that {quarters[1]} and {quarters[2]}"
     )
     fields = {f["name"]: f["value"] for f in embed["fields"]}
