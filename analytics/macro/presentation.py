@@ -21,7 +21,7 @@ from analytics.macro.context import (
 )
 from analytics.macro.options import Range
 from analytics.macro.series import MacroSeries, lookup
-from analytics.macro.since import Since
+from analytics.macro.since import Since, shortened
 
 
 def short_name(spec: MacroSeries) -> str:
@@ -132,6 +132,12 @@ def summary_text(
     if value is not None:
         searched = period_label(asked_date, history_frequency)
         text += f" Asked about {fmt(value)}, searching the history through {searched}."
+    if shortened(since):
+        for news in since.news:
+            earlier = [period_label(e.last.date, history_frequency) for e in news.episodes[1:]]
+            if earlier:
+                adjective = spec.wording.adjective(news.direction)
+                text += f" Before that, as {adjective}: {' and '.join(earlier)}."
     for quiet in (c for c in since.contexts if c not in since.news):
         word = spec.wording.superlative(quiet.direction).capitalize()
         back = period_label(quiet.episodes[0].last.date, history_frequency)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -168,18 +168,27 @@ def since_phrase(
 ) -> str:
     """What follows the value in the headline.
 
-    "highest since September 2021"; when the moves disagree, both the news and the moves:
-    "highest since Dec 26, 2025 (up 0.02 pp from the previous reading, down 0.44 pp from a
-    year earlier)"; with no news, the moves alone ("unchanged from the previous reading, up
-    0.4 pp from a year earlier"), or "the first reading" for a series of one observation.
+    "highest since September 2021, and before that February 2017"; when the moves disagree,
+    the latest episode of each direction that is news and then both moves: "highest since
+    Dec 26, 2025 (up 0.02 pp from the previous reading, down 0.41 pp from a year earlier)";
+    with no news, the moves alone ("unchanged from the previous reading, up 0.4 pp from a
+    year earlier"), or "the first reading" for a series of one observation.
     """
     moves = ", ".join(move_phrase(m, magnitude) for m in since.moves)
-    if since.news:
-        text = "; ".join(
-            context_phrase(c, frequency=frequency, wording=wording) for c in since.news
-        )
-        return f"{text} ({moves})" if since.disagree and moves else text
-    return moves or "the first reading"
+    if not since.news:
+        return moves or "the first reading"
+    if since.disagree and moves:
+        # The moves take the room of the earlier episodes (a title has 256 characters).
+        brief = [replace(c, episodes=c.episodes[:1]) for c in since.news]
+        text = "; ".join(context_phrase(c, frequency=frequency, wording=wording) for c in brief)
+        return f"{text} ({moves})"
+    return "; ".join(context_phrase(c, frequency=frequency, wording=wording) for c in since.news)
+
+
+def shortened(since: Since) -> bool:
+    """True when `since_phrase` names only the latest episode of each context (the moves
+    disagree), so the earlier ones belong in the summary."""
+    return bool(since.news) and since.disagree and bool(since.moves)
 
 
 def direction_for_value(value: float, latest: float) -> str | None:
