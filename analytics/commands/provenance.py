@@ -63,12 +63,15 @@ class Dating:
 
     note: (title suffix, warning) from `behind_note` when the data ends before `expected`,
     else None. why: the reason given in the warning (None when the data is current).
+    absorbed: the data layer's warning the reason was taken from ("Yahoo Finance is rate
+    limited; showing cached data as of D."), left out of `warnings()` as it says the same.
     """
 
     data_end: dt.date | None
     expected: dt.date
     why: str | None = None
     note: tuple[str, str] | None = None
+    absorbed: str | None = None
 
     @property
     def behind(self) -> bool:
@@ -81,7 +84,8 @@ class Dating:
     def warnings(self, warnings: Sequence[str] = ()) -> tuple[str, ...]:
         """The behind warning first (it qualifies every number), then `warnings`, deduplicated."""
         first = (self.note[1],) if self.note else ()
-        return tuple(dict.fromkeys([*first, *warnings]))
+        rest = (w for w in warnings if w != self.absorbed)
+        return tuple(dict.fromkeys([*first, *rest]))
 
     def to_json(self) -> dict[str, Any] | None:
         """{data_end, expected, why} when behind, else None (the --json `behind` field)."""
@@ -111,24 +115,27 @@ def price_dating(
     expected = calendar.expected_session(asked, market.now())
     if data_end is None or data_end >= expected:
         return Dating(data_end, expected)
-    why = behind_reason(market, result)
+    why, absorbed = behind_reason(market, result)
     if ends and len(set(ends.values())) > 1:
         listed = ", ".join(f"{t}'s end {d.isoformat()}" for t, d in ends.items())
         why += f" ({listed})"
-    return Dating(data_end, expected, why, behind_note(data_end, expected, why))
+    return Dating(data_end, expected, why, behind_note(data_end, expected, why), absorbed)
 
 
-def behind_reason(market: MarketData, result: PriceResult) -> str:
+def behind_reason(market: MarketData, result: PriceResult) -> tuple[str, str | None]:
     """Why the data ends where it does, in a few words: offline mode, the provider failing
-    (its own words from the result's warning), or the provider having nothing newer."""
+    (its own words from the result's warning, returned second), or the provider having
+    nothing newer."""
     if result.offline:
-        return "offline mode is on and the cache ends there"
+        return "offline mode is on and the cache ends there", None
     if result.stale:
         # The data layer's warning reads "<provider> is <why>; showing cached data as of D."
         said = next((w for w in result.warnings if w), "")
         clause = said.split(";")[0].strip().rstrip(".")
-        return clause or f"{market.source_name} did not answer"
-    return f"{market.source_name} has nothing newer"
+        if clause:
+            return clause, said
+        return f"{market.source_name} did not answer", None
+    return f"{market.source_name} has nothing newer", None
 
 
 def last_cached_dates(
