@@ -25,11 +25,13 @@ def price_answer(
     end: dt.date | None = None,
     *,
     chart: bool = True,
+    lookback: dt.timedelta = DEFAULT_LOOKBACK,
 ) -> Answer:
-    """Daily bars of `ticker` from `start` (default: a year before `end`) to `end` (default today).
+    """Daily bars of `ticker` from `start` (default: `lookback`, a year, before `end`) to `end`
+    (default today).
 
-    With no `start`, the year ends at the last session the data reaches: offline on a cache
-    ending months ago, that year is shown, titled "(as of D)" with a warning saying why.
+    With no `start`, the lookback ends at the last session the data reaches: offline on a
+    cache ending months ago, that span is shown, titled "(as of D)" with a warning saying why.
     """
     symbol = normalize_symbol(ticker)
     today = market.today()
@@ -37,12 +39,12 @@ def price_answer(
     asked = end
     end = end or today
     defaulted = start is None
-    start = start or end - DEFAULT_LOOKBACK
+    start = start or end - lookback
     if start > end:
         raise BadInput(f"start {start} is after end {end}; give start before end.")
     result = market.bars([symbol], start, end)
     if defaulted:
-        result = _anchor_on_available(market, result, symbol, asked, start, end)
+        result = _anchor_on_available(market, result, symbol, asked, start, end, lookback)
     require_prices(result, [symbol])
     bars = result.series(symbol)
     if bars.empty:
@@ -112,14 +114,15 @@ def _anchor_on_available(
     asked: dt.date | None,
     start: dt.date,
     end: dt.date,
+    lookback: dt.timedelta,
 ) -> PriceResult:
-    """The default year re-read from the cache so that it ends at the last cached session,
+    """The default span re-read from the cache so that it ends at the last cached session,
     when the data stops before the session asked (and before `start`, or well inside it)."""
     ends = last_cached_dates(market.cache, [symbol], end)
     available = ends.get(symbol)
     if available is None or available >= calendar.expected_session(asked, market.now()):
         return result
-    earlier = available - DEFAULT_LOOKBACK
+    earlier = available - lookback
     if earlier >= start:
         return result
     bars = market.cache.read_bars([symbol], earlier, end)
