@@ -43,6 +43,7 @@ import yarl
 from discord.ext import commands
 
 from tests.e2e.fake_discord import GUILD_ID, FakeDiscord, InteractionHandle, Sent
+from tests.e2e.fake_discord.wire import wait_ceiling
 
 BotFactory = Callable[[], commands.Bot]
 SyncMode = Literal["bot", "guild", "global"]
@@ -152,18 +153,21 @@ async def running_bot(
     fake: FakeDiscord | None = None,
     guild_id: int = GUILD_ID,
     sync: SyncMode = "bot",
-    timeout: float = 5.0,
+    timeout: float | None = None,
     allow_unexpected_requests: bool = False,
     allow_error_logs: bool = False,
 ) -> AsyncIterator[BotHarness]:
     """Run the bot against ``fake`` (a new FakeDiscord by default).
 
     The harness starts and stops the fake unless it was already started by the caller.
-    Yields once the bot is ready and its commands are synced. ``allow_error_logs`` is for
+    Yields once the bot is ready and its commands are synced. ``timeout`` bounds every wait
+    (start-up, each reply, shutdown); by default ``wait_ceiling()`` ($MARKETBOT_E2E_TIMEOUT,
+    30 s): waits end on events, so only a failing test ever waits that long. ``allow_error_logs`` is for
     tests that provoke an ERROR log on purpose (they find the records in
     ``harness.log_records``); ``allow_unexpected_requests`` likewise for ``fake.unexpected``.
     """
     global _active
+    timeout = wait_ceiling() if timeout is None else timeout
     if _active:
         raise RuntimeError("running_bot is already active: one bot at a time per process")
     _active = True

@@ -7,6 +7,7 @@ import io
 import logging
 import struct
 import threading
+import time
 import zlib
 
 import discord
@@ -24,6 +25,7 @@ from tests.e2e.fake_discord import (
     MARKETS_CHANNEL_ID,
     FakeDiscord,
 )
+from tests.e2e.fake_discord.wire import TIMEOUT_ENV, wait_ceiling
 from tests.e2e.harness import running_bot
 
 bot_harness = e2e.bot_harness
@@ -365,3 +367,50 @@ async def test_harness_refuses_a_slow_starting_bot() -> None:
     with pytest.raises(ValueError, match="guild_ready_timeout"):
         async with running_bot(default_bot):
             pass
+
+
+class LateBot(TinyBot):
+    """TinyBot plus /late: defers, then answers after LATE_DELAY seconds (a slow first chart)."""
+
+    async def setup_hook(self) -> None:
+        @self.tree.command(name="late", description="Answer after a while.")
+        async def late(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            await asyncio.sleep(LATE_DELAY)
+            await interaction.followup.send("finally")
+
+        await super().setup_hook()
+
+
+LATE_DELAY = 0.6
+
+
+async def test_wait_ceiling_defaults_to_30_s_and_reads_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(TIMEOUT_ENV, raising=False)
+    assert wait_ceiling() == 30.0
+    monkeypatch.setenv(TIMEOUT_ENV, "90")
+    assert wait_ceiling() == 90.0
+    for bad in ("soon", "0", "-3"):
+        monkeypatch.setenv(TIMEOUT_ENV, bad)
+        with pytest.raises(ValueError, match=TIMEOUT_ENV):
+            wait_ceiling()
+
+
+async def test_a_reply_slower_than_the_old_5_s_ceiling_scale_still_passes(monkeypatch) -> None:
+    """The ceiling governs every wait: a ceiling below the answer's time fails with the
+    harness's message; the default one lets the same slow answer through, and waiting ends
+    when the answer arrives, not at the ceiling."""
+    monkeypatch.setenv(TIMEOUT_ENV, str(LATE_DELAY / 3))
+    async with running_bot(LateBot) as h:
+        assert h.timeout == LATE_DELAY / 3
+        with pytest.raises(AssertionError, match=f"no final answer for /late within {h.timeout}s"):
+            await h.invoke("late")
+        await asyncio.sleep(LATE_DELAY)  # let the late follow-up land before shutting down
+    monkeypatch.delenv(TIMEOUT_ENV)
+    async with running_bot(LateBot) as h:
+        assert h.timeout == 30.0
+        started = time.monotonic()
+        reply = await h.invoke("late")
+        elapsed = time.monotonic() - started
+    assert reply.content == "finally"
+    assert LATE_DELAY <= elapsed < 10.0  # ended on the event, far from the 30 s ceiling

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .wire import ApiError, RecordedRequest
+from .wire import ApiError, RecordedRequest, wait_ceiling
 
 _NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
 _OPTION_TYPES = {3: "string", 4: "integer", 5: "boolean", 6: "user", 7: "channel", 8: "role"}
@@ -27,10 +27,10 @@ class CommandsMixin:
         where = f"guild {guild_id}" if guild_id else "global"
         raise LookupError(f"/{name} is not synced ({where}); synced: {self._synced_names()}")
 
-    async def wait_for_sync(self, timeout: float = 5.0) -> None:
+    async def wait_for_sync(self, timeout: float | None = None) -> None:
         """Wait until the bot has PUT its commands (global or guild) at least once."""
         assert self._sync_seen is not None, "FakeDiscord.start() was not awaited"
-        await asyncio.wait_for(self._sync_seen.wait(), timeout)
+        await asyncio.wait_for(self._sync_seen.wait(), timeout or wait_ceiling())
 
     def _synced_names(self) -> dict[str, list[str]]:
         return {

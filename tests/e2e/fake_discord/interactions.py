@@ -14,7 +14,7 @@ import discord
 
 from .commands import _SUBCOMMAND, _SUBCOMMAND_GROUP
 from .messages import Sent
-from .wire import ATTACHMENT_SIZE_LIMIT
+from .wire import ATTACHMENT_SIZE_LIMIT, wait_ceiling
 from .world import DM_CHANNEL_ID, GENERAL_CHANNEL_ID, USER_ID, _perm_value
 
 _GUILD = object()  # "the fake's guild", the default of send_interaction(guild_id=...)
@@ -41,20 +41,20 @@ class InteractionHandle:
     def acknowledged(self) -> bool:
         return self._response.done()
 
-    async def response(self, timeout: float = 5.0) -> Sent:
+    async def response(self, timeout: float | None = None) -> Sent:
         """The interaction callback (type 4 message, 5 defer, 8 autocomplete choices...)."""
         return await self._wait(self._response, "interaction callback", timeout)
 
-    async def followup(self, timeout: float = 5.0) -> Sent:
+    async def followup(self, timeout: float | None = None) -> Sent:
         """The first webhook message after the callback: a follow-up POST or PATCH @original."""
         return await self._wait(self._followup, "follow-up or edit of @original", timeout)
 
-    async def final(self, timeout: float = 5.0) -> Sent:
+    async def final(self, timeout: float | None = None) -> Sent:
         """The first follow-up or edit that is not a progress line ("⏳ …" without an embed):
         what the user ends up seeing after a deferred reply that showed progress."""
         return await self._wait(self._final, "final answer", timeout)
 
-    async def settled(self, timeout: float = 5.0) -> list[Sent]:
+    async def settled(self, timeout: float | None = None) -> list[Sent]:
         """Every message of the interaction, once the final answer has arrived."""
         await self.final(timeout)
         return self.all_messages()
@@ -63,7 +63,9 @@ class InteractionHandle:
         """Everything answered so far, in order: callback, follow-ups, edits."""
         return list(self._sent)
 
-    async def _wait(self, future: asyncio.Future[Sent], what: str, timeout: float) -> Sent:
+    async def _wait(self, future: asyncio.Future[Sent], what: str, timeout: float | None) -> Sent:
+        if timeout is None:
+            timeout = wait_ceiling()
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
