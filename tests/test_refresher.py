@@ -170,7 +170,7 @@ async def test_after_each_close_only_the_new_session_is_fetched(cache):
         (("IWM", "SPY"), D(2024, 7, 3), D(2024, 7, 3)),
         (("IWM", "SPY"), D(2024, 7, 4), D(2024, 7, 5)),
     ]
-    assert max(clock.sleeps) <= refresher.max_sleep
+    assert max(clock.sleeps) <= refresher.max_sleep.total_seconds()
     assert [s for s, _ in refresher.reports] == [
         D(2024, 6, 28),
         D(2024, 7, 1),
