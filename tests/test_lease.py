@@ -178,7 +178,7 @@ async def test_stop_releases_and_the_other_takes_over_at_its_next_check(path, cl
     a = LeaseKeeper(lease(path, clocks, "A"), sleep=clocks.sleep)
     b = LeaseKeeper(lease(path, clocks, "B"), sleep=clocks.sleep)
     a.start()
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(a.wait(), 30)  # its loop's first check took it
     assert a.held
     await a.stop()
     assert not a.held

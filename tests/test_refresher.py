@@ -265,12 +265,14 @@ def test_the_cog_adds_the_digest_tickers_and_fund_only_while_someone_subscribes(
     )
     HoldingsStore(cache.db).save(Holdings("IWM", "iShares Russell 2000 ETF", D(2024, 6, 28), frame))
     bot = SimpleNamespace(
-        services=SimpleNamespace(cache=cache, market=market), wait_until_ready=None
+        services=SimpleNamespace(cache=cache, market=market),
+        wait_until_ready=None,
+        background=None,
     )
     cog = Refresh(bot)
 
     alone = cog.tickers()
-    SubscriptionStore(cache.db).subscribe(1, 2, "close+30", ["streak"], by=3, now=clock())
+    SubscriptionStore(cache).subscribe(1, 2, "close+30", ["streak"], by=3, now=clock())
     subscribed = cog.tickers()
 
     assert alone == ["AAPL"]

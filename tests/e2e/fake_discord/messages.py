@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .wire import FLAG_EPHEMERAL, FLAG_LOADING, ApiError, RecordedRequest, _iso_now
-from .world import _ATTACH, _SEND, _VIEW
+from .world import _ATTACH, _HISTORY, _SEND, _VIEW
 
 if TYPE_CHECKING:
     from .interactions import InteractionHandle
@@ -187,12 +187,50 @@ class MessagesMixin:
         if not perms & _SEND or (req.files and not perms & _ATTACH):
             raise ApiError(403, 50013, "Missing Permissions")
         data = req.json or {}
+        nonce = data.get("nonce")
+        key = (self.bot_user["id"], str(nonce))
+        if nonce is not None and data.get("enforce_nonce"):
+            # Discord: the same author and nonce within a few minutes returns the first
+            # message and creates none.
+            first = self._nonces.get(key)
+            if first is not None and self.clock() - first[0] < self.nonce_window:
+                self.nonce_repeats.append(req)
+                return 200, copy.deepcopy(first[1])
         message = self._message(channel_id, data, req.files, flags=int(data.get("flags") or 0))
         message["guild_id"] = str(self.guild_id)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[key] = (self.clock(), copy.deepcopy(message))
         self.channel_messages.setdefault(channel_id, []).append(
             Sent("channel", data, req.files, message)
         )
         return 200, message
+
+    def _get_channel_messages(self, req: RecordedRequest, cid: str) -> tuple[int, Any]:
+        """GET /channels/{id}/messages: newest first, ``limit`` 1-100 (default 50), ``before``
+        / ``after`` a message id. Needs View Channel; without Read Message History Discord
+        answers an empty list. Listed messages carry no nonce, as on Discord."""
+        channel_id = int(cid)
+        self._channel(channel_id)
+        perms = self.bot_permissions(channel_id)
+        if not perms & _VIEW:
+            raise ApiError(403, 50001, "Missing Access")
+        try:
+            limit = int(req.query.get("limit", 50))
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 100:
+            errors = {"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX", "message": "1-100"}]}}
+            raise ApiError(400, 50035, "Invalid Form Body", errors)
+        if not perms & _HISTORY:
+            return 200, []
+        messages = [s.message for s in self.channel_messages.get(channel_id, []) if s.message]
+        if "before" in req.query:
+            messages = [m for m in messages if int(m["id"]) < int(req.query["before"])]
+        if "after" in req.query:
+            messages = [m for m in messages if int(m["id"]) > int(req.query["after"])]
+        newest_first = sorted(messages, key=lambda m: int(m["id"]), reverse=True)[:limit]
+        return 200, [{k: v for k, v in m.items() if k != "nonce"} for m in newest_first]
 
     # ------------------------------------------------------------- messages
     def _message(

@@ -28,6 +28,7 @@ class _Failure:
     retry_after: float
     via: bool
     remaining: int
+    landed: bool = False
 
 
 class RoutesMixin:
@@ -42,6 +43,7 @@ class RoutesMixin:
         via: bool = True,
         *,
         times: int = 1,
+        landed: bool = False,
     ) -> None:
         """Answer the next ``times`` requests matching with ``status`` instead of serving them.
 
@@ -49,10 +51,13 @@ class RoutesMixin:
         e.g. ``"/webhooks/*"`` or ``"/channels/*/messages"``. A 429 carries JSON
         ``retry_after`` and, with ``via``, a ``Via`` header: discord.py only retries a 429
         that has both (without ``Via`` it raises HTTPException). Note that discord.py sleeps
-        1 + 2*attempt seconds before retrying a 5xx.
+        1 + 2*attempt seconds before retrying a 5xx (500, 502, 504, 524; a 503 is raised at
+        once). With ``landed`` the request is served first (a message is created) and only
+        the answer fails, as when Discord's edge loses the reply of a request that went
+        through.
         """
         self._failures.append(
-            _Failure(method.upper(), path_pattern, status, retry_after, via, times)
+            _Failure(method.upper(), path_pattern, status, retry_after, via, times, landed)
         )
 
     def requests_matching(self, method: str, path_pattern: str) -> list[RecordedRequest]:
@@ -85,6 +90,7 @@ class RoutesMixin:
             ("DELETE", webhook_message, self._del_wh, False),
             ("GET", r"/channels/(?P<cid>\d+)", self._get_channel, True),
             ("POST", r"/channels/(?P<cid>\d+)/messages", self._post_channel_message, True),
+            ("GET", r"/channels/(?P<cid>\d+)/messages", self._get_channel_messages, True),
         ]
         return [(m, re.compile(f"^{p}$"), h, auth) for m, p, h, auth in table]
 
@@ -96,12 +102,15 @@ class RoutesMixin:
             match = pattern.match(recorded.path)
             if match is None or method != recorded.method:
                 continue
-            if (failure := self._take_failure(recorded)) is not None:
+            failure = self._take_failure(recorded)
+            if failure is not None and not failure.landed:
                 return self._answer(recorded, *self._failure_response(failure))
             if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
                 return self._answer(recorded, 401, {"message": "401: Unauthorized", "code": 0})
             try:
                 status, body = handler(recorded, **match.groupdict())
+                if failure is not None:  # served, but the answer is lost
+                    return self._answer(recorded, *self._failure_response(failure))
             except ApiError as err:
                 status, body = err.status, err.body()
             except Exception as bug:

@@ -17,6 +17,9 @@ from .routes import RoutesMixin, _Failure
 from .wire import API_PREFIX, DISCORD_EPOCH_MS, RecordedRequest
 from .world import APPLICATION_ID, DEFAULT_TOKEN, GUILD_ID, WorldMixin
 
+NONCE_WINDOW = 120.0
+"""Kept shorter than Discord's few minutes, so a bot that leans on it alone is caught."""
+
 
 class FakeDiscord(
     WorldMixin, GatewayMixin, InteractionsMixin, CommandsMixin, MessagesMixin, RoutesMixin
@@ -25,8 +28,11 @@ class FakeDiscord(
 
     Knobs: ``fail_next`` (a 429 or any status for the next matching request),
     ``delete_channel`` and ``set_bot_permissions`` (both announce the change on the gateway),
+    ``nonce_window`` / ``clock`` (POST /channels/{id}/messages with ``enforce_nonce``
+    returns the first message for a nonce seen within the window, as Discord does),
     ``send_interaction`` (dispatch a slash command or autocomplete and get a handle).
     Records: ``requests``, ``unexpected``, ``synced_commands``, ``channel_messages``,
+    ``nonce_repeats``,
     ``gateway_received`` (what the client sent on the websocket).
     """
 
@@ -40,6 +46,14 @@ class FakeDiscord(
         # What the bot synced: key None for global commands, the guild id for guild ones.
         self.synced_commands: dict[int | None, list[dict[str, Any]]] = {}
         self.channel_messages: dict[int, list[Sent]] = {}
+        # Nonces of channel posts: (author id, nonce) -> (clock() when first seen, message).
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.nonce_window = NONCE_WINDOW
+        """Seconds a nonce is remembered (Discord: "a few minutes")."""
+        self.clock = time.monotonic
+        """The fake's clock for the nonce window (seconds); tests may replace it."""
+        self.nonce_repeats: list[RecordedRequest] = []
+        """POSTs answered with an earlier message because their nonce was seen."""
         self._failures: list[_Failure] = []
         self._interactions: dict[str, InteractionHandle] = {}
         self._sessions: set[_GatewaySession] = set()

@@ -38,6 +38,7 @@ _P = discord.Permissions
 _VIEW = _P(view_channel=True).value
 _SEND = _P(send_messages=True).value
 _ATTACH = _P(attach_files=True).value
+_HISTORY = _P(read_message_history=True).value
 _ADMIN = _P(administrator=True).value
 # Without Send Messages, Discord also withholds what only makes sense when sending.
 _NEEDS_SEND = _P(
