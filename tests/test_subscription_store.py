@@ -152,9 +152,11 @@ def test_a_table_from_before_the_retry_columns_is_read_then_upgraded(tmp_path):
     from analytics.subscriptions.store import _SCHEMA
 
     conn.execute(_SCHEMA[0])
-    old_posts = _SCHEMA[1].replace(
-        "attempts INTEGER NOT NULL DEFAULT 0,", ""
-    ).replace("next_attempt_at TEXT,", "")
+    old_posts = (
+        _SCHEMA[1]
+        .replace("attempts INTEGER NOT NULL DEFAULT 0,", "")
+        .replace("next_attempt_at TEXT,", "")
+    )
     conn.execute(old_posts)
     conn.execute(
         "INSERT INTO subscriptions (guild_id, channel_id, post_time, sections, created_at,"
