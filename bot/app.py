@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from analytics.errors import MarketbotError, UpstreamError
+from bot.answering import DEFAULT_BUDGET
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class MarketBot(commands.Bot):
         http_session: aiohttp.ClientSession,
         guild_id: int | None = None,
         cogs: Sequence[str] | None = None,
+        answer_budget: float = DEFAULT_BUDGET,
         **options,
     ) -> None:
         intents = discord.Intents.none()
@@ -93,12 +96,17 @@ class MarketBot(commands.Bot):
         self.guild_id = guild_id
         self.cog_names = tuple(cogs) if cogs is not None else discover_cogs()
         self.failed_cogs: dict[str, str] = {}
+        self.answer_budget = answer_budget
 
     @property
     def market(self):
         return self.services.market
 
     async def setup_hook(self) -> None:
+        from analytics.data.http import HttpBridge
+
+        # Answers run in worker threads; their downloads (holdings, FRED) use the bot's session.
+        self.services.market.attach_http(HttpBridge(self.http_session, asyncio.get_running_loop()))
         for name in self.cog_names:
             try:
                 await self.load_extension(name)
