@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from analytics.errors import MarketbotError, UpstreamError
+from bot.answering import DEFAULT_BUDGET
 from bot.lease import Lease, LeaseKeeper
 from bot.services import Services
 
@@ -83,6 +85,7 @@ class MarketBot(commands.Bot):
         guild_id: int | None = None,
         cogs: Sequence[str] | None = None,
         lease: Lease | None = None,
+        answer_budget: float = DEFAULT_BUDGET,
         **options,
     ) -> None:
         intents = discord.Intents.none()
@@ -101,13 +104,18 @@ class MarketBot(commands.Bot):
         self.cog_names = tuple(cogs) if cogs is not None else discover_cogs()
         self.failed_cogs: dict[str, str] = {}
         self.background = LeaseKeeper(lease if lease is not None else Lease(services.cache))
+        self.answer_budget = answer_budget
 
     @property
     def market(self):
         return self.services.market
 
     async def setup_hook(self) -> None:
+        from analytics.data.http import HttpBridge
+
         self.background.start()  # the jobs of the cogs wait for it
+        # Answers run in worker threads; their downloads (holdings, FRED) use the bot's session.
+        self.services.market.attach_http(HttpBridge(self.http_session, asyncio.get_running_loop()))
         for name in self.cog_names:
             try:
                 await self.load_extension(name)
