@@ -57,6 +57,15 @@ def load_history(
     the first session.
     """
     result = data.bars([ticker], None, as_of, columns=COLUMNS, progress=progress)
+    if as_of is not None and ticker in result.missing:
+        # Nothing on or before as_of: say where the history begins when the cache knows.
+        later = data.cache.read_bars([ticker], None, None, ["close"])
+        if not later.empty:
+            first = later["date"].min().date()
+            raise NoData(
+                f"as_of {as_of} is before the data: {ticker}'s history begins {first}; "
+                "give a date on or after it."
+            )
     require_prices(result, [ticker])
     bars = result.series(ticker).sort_index()
     bars = bars[bars["close"].notna()]
