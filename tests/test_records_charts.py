@@ -145,3 +145,17 @@ def test_compare_chart_bars_are_the_two_universes_shares_and_na_has_no_bar():
     assert sum(t.get_text() == "n/a" for t in ax.texts) == 1
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["IVV", "IWM"]
     assert [t.get_text() for t in ax.get_xticklabels()] == [label for _, label in COMPARE_METRICS]
+
+
+def test_breadth_chart_cuts_the_share_at_the_window_end():
+    rng = np.random.default_rng(3)
+    index = SESSIONS[-300:]
+    closes = pd.DataFrame(
+        100 * np.cumprod(1 + rng.normal(0, 0.02, (len(index), 10)), axis=0), index=index
+    )
+    base, end = index[-150].date(), index[-50].date()
+    breadth = market_breadth(closes, base, end)
+    share = share_above_average_series(closes, 50, base)["share"]  # runs on past the end
+    fig = breadth_chart(share, breadth.ad_line, title="t")
+    shown = _dates(fig.axes[0].lines[0].get_xdata(orig=False))
+    assert (shown[0], shown[-1], len(shown)) == (base, end, 101)

@@ -47,9 +47,13 @@ def breadth_chart(
     as_of=None,
 ) -> Figure:
     """A Figure with two panels over the window: on top the share of names above their 50-day
-    average (a fraction per session; NaN sessions are gaps) with a dotted 50% line; below the
+    average (a fraction per session, cut at the A/D line's last session; NaN sessions are gaps)
+    with a dotted 50% line; below the
     advance/decline line, green where it is above zero and red below. Raises NoData when both
     series are empty."""
+    if not ad_line.empty:
+        # The same sessions in both panels: the window's, from its base to its end.
+        share_above_50 = share_above_50.loc[: ad_line.index[-1]]
     if share_above_50.dropna().empty and ad_line.empty:
         raise NoData("No breadth to chart over this window.")
     fig, top = new_figure(title, subtitle=subtitle)
@@ -69,7 +73,9 @@ def breadth_chart(
     bottom.fill_between(ad_line.index, values, 0, where=values < 0, color=DOWN, alpha=0.3, lw=0)
     bottom.axhline(0, color=MUTED, linewidth=1)
     bottom.set_ylabel("A/D line", fontsize=12)
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     for label in top.get_xticklabels():
         label.set_visible(False)
     return stamp(fig, source=source, as_of=as_of)
@@ -116,6 +122,7 @@ def breadth_compare_chart(
                 xpos, value + 0.015, f"{value * 100:.0f}%", color=TEXT, ha="center", fontsize=12
             )
     ax.set_xticks(x, [label for _, label in COMPARE_METRICS])
+    ax.set_xlim(-0.6, len(COMPARE_METRICS) - 0.4)
     ax.set_ylim(0, 1.08)
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.2)
     _percent_axis(ax)

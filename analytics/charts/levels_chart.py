@@ -65,16 +65,20 @@ def levels_chart(
         label=f"{price_range.years}-year range",
     )
     if price_range.breakout is not None:
-        ax.axvline(
-            pd.Timestamp(price_range.breakout), color=HIGHLIGHT, linewidth=1.4, linestyle="--"
-        )
+        at = pd.Timestamp(price_range.breakout)
+        ax.axvline(at, color=HIGHLIGHT, linewidth=1.4, linestyle="--")
+        # Label on the side with room: left of the line when it is in the right third.
+        right_side = (at - line.index[0]) > (line.index[-1] - line.index[0]) * 0.66
         ax.text(
-            pd.Timestamp(price_range.breakout),
+            at,
             price_range.high,
-            f" breakout {price_range.breakout}",
+            f"breakout {price_range.breakout} "
+            if right_side
+            else f" breakout {price_range.breakout}",
             color=HIGHLIGHT,
             fontsize=11,
             va="bottom",
+            ha="right" if right_side else "left",
         )
     low_y = min(float(line.min()), price_range.low)
     high_y = max(float(line.max()), price_range.high)
