@@ -67,7 +67,11 @@ class TerminalProgress:
         from rich.progress import Progress
 
         self.label = label
-        self._progress = Progress(console=Console(stderr=True), transient=True, disable=not enabled)
+        console = Console(stderr=True)
+        # Off the terminal a started bar still prints a blank line on stop: keep stderr clean.
+        self._progress = Progress(
+            console=console, transient=True, disable=not enabled or not console.is_terminal
+        )
         self._task = None
 
     def __enter__(self) -> TerminalProgress:
