@@ -211,8 +211,11 @@ class VintageContext:
 
     @property
     def differ(self) -> bool:
-        """True when the two bases name different "since" quarters (or one never-before)."""
-        return _since(self.today) != _since(self.first)
+        """True when the two bases tell different stories: another "since" quarter, one
+        never-before, or (for a quarter's own estimates) fast on one basis and slow on the other."""
+        return (
+            _since(self.today) != _since(self.first) or self.today.direction != self.first.direction
+        )
 
 
 def _since(context: Context) -> dt.date | None:
@@ -250,14 +253,17 @@ def vintage_context(
     known_on: dt.date | None = None,
     exclude: Iterable[tuple[dt.date, dt.date]] = (),
     direction: str | None = None,
+    own_direction: bool = False,
     max_episodes: int = 3,
 ) -> VintageContext:
     """`value` for the quarter starting `quarter` against the quarters before it, on today's data
     (latest vintage) and on first releases (those out by `known_on`, all when None).
 
     `first_value` is the value compared with first releases (default `value`). The direction is
-    decided once, on today's data (above its median: "high"), unless given, so both phrases
-    answer the same question. Raises NoData when a basis has no earlier quarter.
+    decided on today's data (above its median: "high") unless given, and used for both bases so
+    both phrases answer the same question; `own_direction=True` (with no `direction`) lets the
+    first-release value decide its own (a quarter first reported fast and revised slow).
+    Raises NoData when a basis has no earlier quarter.
     """
     exclude = tuple(exclude)
     today = history_context(
@@ -269,11 +275,16 @@ def vintage_context(
         max_episodes=max_episodes,
     )
     compared = value if first_value is None else first_value
+    first_direction = today.direction
+    if own_direction and direction is None:
+        first_direction = history_context(
+            first_release_growth(releases, known_on), compared, quarter, exclude=exclude
+        ).direction
     first = first_release_context(
         releases,
         compared,
         quarter,
-        direction=today.direction,
+        direction=first_direction,
         known_on=known_on,
         exclude=exclude,
         max_episodes=max_episodes,
@@ -290,8 +301,8 @@ def quarter_vintage_context(
     max_episodes: int = 3,
 ) -> VintageContext:
     """A GDP quarter's own reading on both bases: its latest estimate against today's data, its
-    first release against the first releases out when it was first released. NoData for a
-    quarter the table does not hold."""
+    first release against the first releases out when it was first released, each basis deciding
+    its direction unless `direction` is given. NoData for a quarter the table does not hold."""
     stamp = pd.Timestamp(quarter)
     if stamp not in releases.index:
         raise NoData(f"The release table has no {period_label(quarter, 'quarterly')}.")
@@ -304,6 +315,7 @@ def quarter_vintage_context(
         known_on=row["first_release_date"].date(),
         exclude=exclude,
         direction=direction,
+        own_direction=True,
         max_episodes=max_episodes,
     )
 
@@ -322,7 +334,11 @@ def vintage_phrase(vc: VintageContext, wording: Wording) -> str:
     today = _phrase(vc.today, wording, superlative=True)
     if not vc.differ:
         return f"{today} on {TODAY} and on {FIRST}"
-    first = _phrase(vc.first, wording, superlative=vc.today.never_before)
+    first = _phrase(
+        vc.first,
+        wording,
+        superlative=vc.today.never_before or vc.first.direction != vc.today.direction,
+    )
     return f"{today} on {TODAY}; {first} on {FIRST}"
 
 
