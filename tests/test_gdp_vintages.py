@@ -32,6 +32,8 @@ from analytics.macro.vintages import (
     vintage_phrase,
 )
 from tests.cli import run
+from tests.fakes.alfred import FakeAlfred
+from tests.fakes.fred import API_KEY
 
 PANDEMIC = ((dt.date(2020, 4, 1), dt.date(2021, 12, 31)),)
 NOON = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
@@ -344,3 +346,117 @@ def test_cli_import_gdp_releases(cli_env, capsys, table_path) -> None:
     bad.write_text("observation_date,GDPC1\n2025-07-01,24026.8\n")
     code, out, err = run(capsys, "import", "gdp-releases", str(bad))
     assert code == 2 and err.startswith("marketbot: GDPC1.csv is not a real GDP release table")
+
+
+# --- ALFRED online (the fake FRED's vintage route) ------------------------------------------------
+
+OPEN = "9999-12-31"
+# Every value each quarter has had and when it was current. On 2024-07-25 BEA published 2024
+# Q2's first estimate and revised 2023 Q4 and 2024 Q1 in the same vintage.
+VINTAGES = [
+    ("2023-10-01", "2024-01-25", "2024-07-24", "100.0"),
+    ("2023-10-01", "2024-07-25", OPEN, "100.5"),
+    ("2024-01-01", "2024-04-25", "2024-05-29", "101.0"),
+    ("2024-01-01", "2024-05-30", "2024-07-24", "101.2"),
+    ("2024-01-01", "2024-07-25", OPEN, "101.9"),
+    ("2024-04-01", "2024-07-25", "2024-08-28", "102.5"),
+    ("2024-04-01", "2024-08-29", OPEN, "102.8"),
+    ("2024-07-01", "2024-07-25", "2024-10-29", "."),  # not yet estimated: no value
+    ("2024-07-01", "2024-10-30", OPEN, "103.0"),
+]
+
+
+def vintage_rows():
+    return [
+        {"realtime_start": s, "realtime_end": e, "date": d, "value": v} for d, s, e, v in VINTAGES
+    ]
+
+
+def g(level: float, previous: float) -> float:
+    return ((level / previous) ** 4 - 1) * 100
+
+
+# By hand: first = level in its first vintage over the previous quarter current that day;
+# latest = the still-current levels.
+EXPECTED = {
+    dt.date(2024, 1, 1): (dt.date(2024, 4, 25), g(101.0, 100.0), g(101.9, 100.5)),
+    dt.date(2024, 4, 1): (dt.date(2024, 7, 25), g(102.5, 101.9), g(102.8, 101.9)),
+    dt.date(2024, 7, 1): (dt.date(2024, 10, 30), g(103.0, 102.8), g(103.0, 102.8)),
+}
+
+
+def alfred_client(session, fake, key=API_KEY):
+    from analytics.macro.alfred import AlfredClient
+
+    return AlfredClient(session, api_key=key, base_url=fake.base_url, api_base_url=fake.base_url)
+
+
+@pytest.fixture
+async def session():
+    import aiohttp
+
+    async with aiohttp.ClientSession() as opened:
+        yield opened
+
+
+async def test_alfred_vintages_give_first_and_latest_growth(session) -> None:
+    async with FakeAlfred({"GDPC1": vintage_rows()}, page_size=4) as fake:
+        frame = await alfred_client(session, fake).fetch_releases()
+    assert len(fake.requests) == 3  # 9 rows, 4 a page
+    query = fake.requests[0][1]
+    assert (query["realtime_start"], query["realtime_end"]) == ("1776-07-04", "9999-12-31")
+    assert [q["offset"] for _, q in fake.requests] == ["0", "4", "8"]
+    assert list(frame.index.date) == list(EXPECTED)
+    for quarter, (released, first, latest) in EXPECTED.items():
+        row = frame.loc[str(quarter)]
+        assert row["first_release_date"].date() == released
+        assert math.isclose(row["first_growth"], first, abs_tol=1e-12)
+        assert math.isclose(row["latest_growth"], latest, abs_tol=1e-12)
+        assert row["latest_release_date"].date() == dt.date(2024, 10, 30)
+
+
+async def test_alfred_needs_a_key(session) -> None:
+    async with FakeAlfred({"GDPC1": vintage_rows()}) as fake:
+        with pytest.raises(BadInput, match="need FRED_API_KEY.*import gdp-releases FILE"):
+            await alfred_client(session, fake, key=None).fetch_releases()
+        assert fake.requests == []
+
+
+async def test_load_releases_is_cache_first(tmp_path, session, table_path) -> None:
+    from analytics.macro.alfred import load_releases
+
+    with PriceCache(tmp_path / "c.db") as cache:
+        async with FakeAlfred({"GDPC1": vintage_rows()}) as fake:
+            client = alfred_client(session, fake)
+            first = await load_releases(cache, client, now=NOON)
+            again = await load_releases(cache, client, now=NOON + dt.timedelta(hours=23))
+            assert len(fake.requests) == 1  # fetched once, then the cache for a day
+            assert (first.source, again.source, again.warning) == ("ALFRED", "ALFRED", "")
+            assert again.frame.equals(first.frame)
+            later = await load_releases(cache, client, now=NOON + dt.timedelta(hours=25))
+            assert len(fake.requests) == 2 and later.source == "ALFRED"
+        offline = await load_releases(cache, None, now=NOON + dt.timedelta(days=9))
+        assert offline.frame.equals(first.frame)
+        # ALFRED down: the stored table, with a warning saying so.
+        async with FakeAlfred({"GDPC1": vintage_rows()}, status_ids={"GDPC1": 500}) as fake:
+            down = await load_releases(
+                cache, alfred_client(session, fake), now=NOON + dt.timedelta(days=3)
+            )
+        assert down.frame.equals(first.frame)
+        assert "uses the stored table (ALFRED)" in down.warning
+        # A key-less client uses an imported table as it is, asking nothing.
+        import_release_file(cache, table_path, now=NOON)
+        async with FakeAlfred({"GDPC1": vintage_rows()}) as fake:
+            keyless = await load_releases(cache, alfred_client(session, fake, key=None), now=NOON)
+            assert fake.requests == []
+        assert len(keyless.frame) == 314 and keyless.source.startswith("file:")
+
+
+async def test_load_releases_without_anything_leaves_the_basis_out(tmp_path, session) -> None:
+    from analytics.macro.alfred import load_releases
+
+    with PriceCache(tmp_path / "c.db") as cache:
+        async with FakeAlfred({}, status_ids={"GDPC1": 500}) as fake:
+            loaded = await load_releases(cache, alfred_client(session, fake), now=NOON)
+    assert loaded.frame.empty
+    assert loaded.warning.endswith("The first-release comparison is left out.")
