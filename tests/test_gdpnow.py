@@ -461,3 +461,20 @@ def test_cli_reports_skipped_rows(cli_env, capsys, tmp_path) -> None:
     assert code == 0 and data["rows"] == 1
     assert data["skipped"] == [{"line": 3, "reason": "nowcast 'x' is not a number"}]
     assert data["warnings"] == ["Skipped 1 row: line 3: nowcast 'x' is not a number."]
+
+
+def test_a_day_with_two_quarters_stands_on_the_new_one() -> None:
+    """Should the Atlanta Fed publish the old quarter's last and the new quarter's first nowcast
+    on one day, the answer is the new quarter's (the one still being forecast)."""
+    text = "\r\n".join(
+        [
+            HEADER,
+            "12/11/25,9/30/25,3.6",
+            "12/23/25,9/30/25,3.4",
+            "12/23/25,12/31/25,3.0",
+        ]
+    )
+    frame = parse_gdpnow_track(text).frame()
+    nowcast = latest_nowcast(frame, dt.date(2025, 12, 23))
+    assert (nowcast.quarter, nowcast.value, nowcast.previous) == (dt.date(2025, 10, 1), 3.0, None)
+    assert latest_nowcast(frame, dt.date(2025, 12, 22)).quarter == dt.date(2025, 7, 1)
