@@ -122,11 +122,12 @@ def coverage_gaps(
 ) -> tuple[str, ...]:
     """Sentences naming the series whose latest quarter is older than the newest one among the
     five (that quarter is then left out of the answer); () when they all end together."""
-    ends = {
-        sid: _quarterly(s, as_of).index.max()
-        for sid, s in {**components, HEADLINE_ID: headline}.items()
-        if sid in SERIES_IDS and not _quarterly(s, as_of).empty
+    cut = {
+        sid: _quarterly(series, as_of)
+        for sid, series in {**components, HEADLINE_ID: headline}.items()
+        if sid in SERIES_IDS
     }
+    ends = {sid: series.index.max() for sid, series in cut.items() if not series.empty}
     if not ends:
         return ()
     newest = max(ends.values())
