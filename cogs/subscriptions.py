@@ -92,9 +92,10 @@ def render_digest(
         if last and tag:
             footer = truncate(embed.footer.text or "", FOOTER_MAX - len(tag))
             embed.set_footer(text=(footer + tag) if footer else marker)
-        if rendered.files and answer.chart_png is not None:
+        png = answer.png  # render_answer drew it once; a Chart keeps the bytes
+        if rendered.files and png is not None:
             filename = f"{name}.png"
-            files.append(discord.File(io.BytesIO(answer.chart_png), filename=filename))
+            files.append(discord.File(io.BytesIO(png), filename=filename))
             embed.set_image(url=f"attachment://{filename}")
         embeds.append(embed)
     lines = [f"**{digest.headline}**", *(f"⚠️ {notice}" for notice in digest.notices)]

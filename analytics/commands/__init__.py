@@ -12,7 +12,10 @@ import importlib
 
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records",)
+SPEC_MODULES: tuple[str, ...] = (
+    "analytics.commands.records",
+    "analytics.commands.streaks",
+)
 
 GROUPS: tuple[tuple[str, str], ...] = ()
 """Descriptions of command groups ("alert add" is in the group "alert")."""
@@ -29,6 +32,7 @@ FRONT_END_ONLY = FrontEndOnly(
         "cache": "inspects the local cache file",
         "run": "starts the bot",
         "invite": "prints the bot's invite URL",
+        "prices": "the former name of price, kept as an alias with the same options",
     },
 )
 

@@ -1,50 +1,40 @@
-"""`compare`: total returns of 2-10 tickers over one window, best first, with a rebased chart.
+"""The /compare answer: total returns of 2-10 tickers over one window, best first, with a
+rebased chart.
 
 Returns are close(E) / close(B) - 1 on adjusted closes (dividends reinvested), as fractions;
 B and E follow the window grammar in analytics/windows.py, E being the last session the data
 reaches on or before the one asked. Only the dates the window needs are fetched
 (windows.earliest_needed).
+
+`compare` gives the typed `Comparison` (the digest reads it); `compare_answer` presents it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from analytics import calendar
-from analytics.answer import Answer, Field, Table, jsonable
-from analytics.commands.common import check_as_of, pct, require_prices
-from analytics.commands.provenance import (
+from analytics.answer import Answer, Chart, Column, Field, Table, jsonable
+from analytics.commands.common import pct, require_prices
+from analytics.commands.streaks._parse import CompareRequest
+from analytics.commands.streaks._provenance import (
     Dating,
     last_cached_dates,
     price_dating,
     source_label,
 )
-from analytics.data.market import MarketData, PriceResult, Progress
+from analytics.data.market import MarketData, PriceResult
 from analytics.errors import NoData
 from analytics.returns import WindowReturns, normalised, window_returns
-from analytics.symbols import parse_symbol_list
-from analytics.windows import Window, earliest_needed, parse_window
+from analytics.spec import NoProgress, Progress
+from analytics.windows import Window, earliest_needed
 
-DEFAULT_TICKERS = "IWM SPY QQQ"
-DEFAULT_WINDOW = "ytd"
-MIN_TICKERS, MAX_TICKERS = 2, 10
 _TO_DATE = {"ytd": "year to date", "qtd": "quarter to date", "mtd": "month to date"}
 _COLUMNS = ("adj_close", "source")
-
-
-def compare_inputs(tickers: str | Sequence[str], window: str) -> tuple[list[str], Window]:
-    """Validate the cheap inputs without reading data: 2-10 distinct symbols and a window.
-
-    `tickers` is a string ('IWM SPY, QQQ') or a list of symbols. Raises BadInput.
-    """
-    text = tickers if isinstance(tickers, str) else " ".join(tickers)
-    symbols = parse_symbol_list(text, minimum=MIN_TICKERS, maximum=MAX_TICKERS)
-    return symbols, parse_window(window)
 
 
 def window_phrase(window: Window) -> str:
@@ -56,16 +46,79 @@ def window_phrase(window: Window) -> str:
     return f"over {window.label}"
 
 
-def compare_answer(
-    market: MarketData,
-    tickers: str | Sequence[str] = DEFAULT_TICKERS,
-    window: str = DEFAULT_WINDOW,
-    as_of: dt.date | None = None,
-    *,
-    chart: bool = True,
-    progress: Progress | None = None,
-) -> Answer:
-    """Each ticker's return over `window` ending at the last session on or before `as_of`.
+@dataclass(frozen=True)
+class Comparison:
+    """Ranked returns over one window and what they stand on.
+
+    returns:  the ranked `WindowReturns` (fractions, best first; B and E on the common calendar).
+    closes:   the wide adjusted closes the returns were measured on (for the chart).
+    dating:   the session the answer should stand on against the one its data reaches.
+    source:   where the rows used came from ("Yahoo Finance", "import: SPY.csv").
+    warnings: the data layer's warnings, then notes on as_of and on tickers' own dates (the
+              behind-the-date warning is `dating`'s, put first by `Dating.warnings`).
+    """
+
+    request: CompareRequest
+    returns: WindowReturns
+    closes: pd.DataFrame = field(compare=False, repr=False)
+    dating: Dating = field(compare=False)
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def window(self) -> Window:
+        return self.request.window
+
+    @property
+    def start(self) -> dt.date:
+        """B: the close the returns are measured from."""
+        return self.returns.start.date()
+
+    @property
+    def end(self) -> dt.date:
+        """E: the close the returns are measured to."""
+        return self.returns.end.date()
+
+    def by_ticker(self) -> dict[str, float]:
+        """Ticker -> return (a fraction), best first."""
+        return {str(t): float(r) for t, r in self.returns.table["return"].items()}
+
+    @property
+    def best(self) -> str:
+        return str(self.returns.table.index[0])
+
+    @property
+    def worst(self) -> str:
+        return str(self.returns.table.index[-1])
+
+    @property
+    def title(self) -> str:
+        """The headline, with " (as of D)" when the data ends before the session asked."""
+        return self.dating.title(_title(self.returns.table, self.window))
+
+    def chart(self) -> Chart:
+        """The lines rebased to 100 at B, drawn on demand."""
+
+        def build():
+            # matplotlib is imported on the first chart, not at bot startup
+            from analytics.charts.compare_chart import compare_figure
+
+            return compare_figure(
+                normalised(self.closes, self.start, self.end),
+                self.returns.table,
+                title=self.title,
+                subtitle=f"Total return, rebased to 100 at the close of {self.start}",
+                source=self.source,
+                as_of=self.end,
+            )
+
+        return Chart(build)
+
+
+def compare(
+    data: MarketData, request: CompareRequest, progress: Progress | None = None
+) -> Comparison:
+    """Each ticker's return over the window ending at the last session on or before `as_of`.
 
     return = adj_close(E) / adj_close(B) - 1 (a fraction). Every ticker shares the window's B
     and E on the common calendar; a ticker that did not trade on one of them uses its own
@@ -77,71 +130,70 @@ def compare_answer(
     the window ending there, titled "(as of D)" with a warning saying why. `source` names
     where the rows used came from (the provider, imported files), not the configured provider.
     """
-    symbols, parsed = compare_inputs(tickers, window)
-    today = market.today()
-    check_as_of(as_of, today)
-    asked = parsed.end if parsed.kind == "range" else as_of
+    symbols, window, as_of = list(request.tickers), request.window, request.as_of
+    today = data.today()
+    asked = window.end if window.kind == "range" else as_of
     end = min(asked or today, today)
-    start = earliest_needed(parsed, end)
-    result = market.bars(symbols, start, end, progress=progress, columns=_COLUMNS)
-    result, start = _anchor_on_available(market, result, parsed, asked, start, end)
-    _require_in_window(market, result, symbols, parsed, start, end)
+    start = earliest_needed(window, end)
+    result = data.bars(symbols, start, end, progress=progress or NoProgress(), columns=_COLUMNS)
+    result, start = _anchor_on_available(data, result, window, asked, start, end)
+    _require_in_window(data, result, symbols, window, start, end)
     closes = result.wide("adj_close")
     try:
-        returns = window_returns(closes, parsed, as_of)
+        returns = window_returns(closes, window, as_of)
     except NoData as exc:
-        if parsed.kind == "range":
+        if window.kind == "range":
             raise
         later = " or a later as_of" if as_of else ""
         raise NoData(f"{exc.message} Use a shorter window{later}.") from None
     if returns.excluded:
-        raise NoData(_not_enough_history(returns.excluded, parsed))
-
-    table = returns.table
-    begin, finish = returns.start.date(), returns.end.date()
-    dating = _dating(market, result, returns, asked)
-    source = _source(result, returns, market.source_name)
-    title = _title(table, parsed)
-    png = None
-    if chart:
-        # matplotlib is imported on the first chart, not at bot startup
-        from analytics.charts.compare_chart import compare_chart
-
-        png = compare_chart(
-            normalised(closes, begin, finish),
-            table,
-            title=dating.title(title),
-            subtitle=f"Total return, rebased to 100 at the close of {begin}",
-            source=source,
-            as_of=finish,
-        )
+        raise NoData(_not_enough_history(returns.excluded, window))
     warnings = list(result.warnings)
-    if parsed.kind == "range" and as_of is not None:
-        warnings.append(f"as_of {as_of} is ignored: the window {parsed.text} sets its own end.")
+    if window.kind == "range" and as_of is not None:
+        warnings.append(f"as_of {as_of} is ignored: the window {window.text} sets its own end.")
     warnings += _date_warnings(returns)
-    best, worst = table.index[0], table.index[-1]
+    return Comparison(
+        request=request,
+        returns=returns,
+        closes=closes,
+        dating=_dating(data, result, returns, asked),
+        source=_source(result, returns, data.source_name),
+        warnings=tuple(warnings),
+    )
+
+
+def compare_answer(data: MarketData, request: CompareRequest, progress: Progress) -> Answer:
+    """The /compare answer over `compare(...)`; its `result` is the `Comparison`."""
+    return comparison_answer(compare(data, request, progress))
+
+
+def comparison_answer(comparison: Comparison) -> Answer:
+    """A `Comparison` presented: headline, the ranked table (raw fractions and prices), chart."""
+    table = comparison.returns.table
+    begin, finish = comparison.start, comparison.end
+    best, worst = comparison.best, comparison.worst
+    best_return, worst_return = table.at[best, "return"], table.at[worst, "return"]
     return Answer(
-        title=dating.title(title),
+        title=comparison.title,
         summary=(
-            f"{best} led with {pct(table.at[best, 'return'])}; {worst} trailed with "
-            f"{pct(table.at[worst, 'return'])}. Total returns (adjusted closes) from the close "
-            f"of {begin} to the close of {finish}."
+            f"{best} led with {pct(best_return)}; {worst} trailed with {pct(worst_return)}. "
+            f"Total returns (adjusted closes) from the close of {begin} to the close of {finish}."
         ),
         fields=(
-            Field("Window", f"{parsed.label}: {begin} to {finish}"),
-            Field("Best", f"{best} {pct(table.at[best, 'return'])}"),
-            Field("Worst", f"{worst} {pct(table.at[worst, 'return'])}"),
-            Field(
-                "Spread", f"{(table.at[best, 'return'] - table.at[worst, 'return']) * 100:.2f} pp"
-            ),
+            Field("Window", f"{comparison.window.label}: {begin} to {finish}"),
+            Field("Best", f"{best} {pct(best_return)}"),
+            Field("Worst", f"{worst} {pct(worst_return)}"),
+            Field("Spread", f"{(best_return - worst_return) * 100:.2f} pp"),
         ),
-        tables=(_table(returns),),
-        chart_png=png,
-        source=source,
+        tables=(_table(comparison.returns),),
+        chart=comparison.chart(),
+        source=comparison.source,
         as_of=finish,
-        warnings=dating.warnings(warnings),
-        tone=1 if table.at[best, "return"] >= 0 else -1,
-        data=_payload(returns, parsed) | {"behind": dating.to_json()},
+        warnings=comparison.dating.warnings(comparison.warnings),
+        tone=1 if best_return >= 0 else -1,
+        data=_payload(comparison.returns, comparison.window)
+        | {"behind": comparison.dating.to_json()},
+        result=comparison,
     )
 
 
@@ -267,24 +319,32 @@ def _date_warnings(returns: WindowReturns) -> list[str]:
 
 
 def _table(returns: WindowReturns) -> Table:
+    """Ticker, return (a fraction), start and end close; the dates when a ticker's own differ."""
     table = returns.table
     with_dates = any(_differs(returns, t) for t in table.index)
-    columns = ("ticker", "return", "start close", "end close")
+    columns = [
+        Column("ticker"),
+        Column("return", "pct"),
+        Column("start close", "price"),
+        Column("end close", "price"),
+    ]
     if with_dates:
-        columns += ("from", "to")
+        columns += [Column("from", "date"), Column("to", "date")]
     rows = []
     for ticker in table.index:
         row = table.loc[ticker]
-        cells = (
+        cells: tuple[Any, ...] = (
             str(ticker),
-            pct(row["return"]),
-            f"{row['start_close']:,.2f}",
-            f"{row['end_close']:,.2f}",
+            float(row["return"]),
+            float(row["start_close"]),
+            float(row["end_close"]),
         )
         if with_dates:
-            cells += (row["start_date"].date().isoformat(), row["end_date"].date().isoformat())
+            cells += (row["start_date"].date(), row["end_date"].date())
         rows.append(cells)
-    return Table(columns, tuple(rows), f"Returns {returns.start.date()} to {returns.end.date()}")
+    return Table(
+        tuple(columns), tuple(rows), f"Returns {returns.start.date()} to {returns.end.date()}"
+    )
 
 
 def _payload(returns: WindowReturns, window: Window) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""`streak`: how many sessions in a row A has beaten B (or risen, fallen, set records), and since when.
+"""The /streak answer: how many sessions in a row A has beaten B (or risen, fallen, set
+records), and since when.
 
 Prices come from the full cached history (the first use of a ticker fetches all of it), so
 "longest since ..." and the record look back as far as the data goes.
@@ -14,28 +15,22 @@ The cumulative performance over a run is always measured on adjusted closes (tot
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics.answer import Answer, Field, jsonable
-from analytics.commands.common import check_as_of, pct, require_prices
-from analytics.commands.provenance import price_dating, result_source
-from analytics.data.market import MarketData, PriceResult, Progress
-from analytics.errors import BadInput, NoData
-from analytics.streaks import (
-    Run,
-    Streak,
-    beat_streak,
-    direction_streak,
-    headline,
-    parse_streak_kind,
-    record_streak,
-)
-from analytics.symbols import normalize_symbol
+from analytics.answer import Answer, Chart, Field, jsonable
+from analytics.commands.common import pct, require_prices
+from analytics.commands.streaks._parse import StreakRequest
+from analytics.commands.streaks._provenance import price_dating, result_source
+from analytics.data.market import MarketData, PriceResult
+from analytics.errors import NoData
+from analytics.spec import Progress
+from analytics.streaks import Run, Streak, beat_streak, direction_streak, headline, record_streak
 
-DEFAULT_A, DEFAULT_B = "IWM", "SPY"
-SINGLE_TICKER_KINDS = ("up", "down", "record-high", "record-close")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 _BASIS = {
     "beat": "adjusted close",
     "up": "adjusted close",
@@ -45,54 +40,19 @@ _BASIS = {
 }
 
 
-def default_kind(b: str | None) -> str:
-    """`beat` when a second ticker is given, else `up`."""
-    return "beat" if b else "up"
-
-
-def streak_tickers(a: str, b: str | None, kind: str | None) -> tuple[str, list[str]]:
-    """(kind, symbols) after validating the cheap inputs; no data is read.
-
-    `kind` None means the default for the number of tickers. For single-ticker kinds `b` is
-    ignored. Raises BadInput for a bad symbol or kind, a missing B for `beat`, or A == B.
-    """
-    symbol_a = normalize_symbol(a)
-    kind = parse_streak_kind(kind) if kind else default_kind(b)
-    if kind != "beat":
-        return kind, [symbol_a]
-    if not b or not b.strip():
-        raise BadInput(
-            f"Kind beat compares two tickers: give a second one, e.g. {symbol_a} {DEFAULT_B}."
-        )
-    symbol_b = normalize_symbol(b)
-    if symbol_b == symbol_a:
-        raise BadInput(
-            f"{symbol_a} is given twice; a beat streak compares two different tickers "
-            f"(e.g. {DEFAULT_A} {DEFAULT_B})."
-        )
-    return kind, [symbol_a, symbol_b]
-
-
-def streak_answer(
-    market: MarketData,
-    a: str = DEFAULT_A,
-    b: str | None = DEFAULT_B,
-    kind: str | None = None,
-    as_of: dt.date | None = None,
-    *,
-    chart: bool = True,
-    progress: Progress | None = None,
-) -> Answer:
-    """The current run of `kind` ending at the last session on or before `as_of` (default latest).
+def streak_answer(data: MarketData, request: StreakRequest, progress: Progress) -> Answer:
+    """The current run of `request.kind` ending at the last session on or before `as_of`
+    (default latest).
 
     beat: sessions in a row on which A's daily return (adjusted close) was strictly above B's;
     if B won the last session, B's run over A is reported. up/down: closes in a row strictly
     above/below the previous close. record-high/record-close: sessions in a row each setting a
-    new all-time raw high / raw close. Reads each ticker's full history.
+    new all-time raw high / raw close. Reads each ticker's full history. The Answer's `result`
+    is the `Streak`.
     """
-    kind, tickers = streak_tickers(a, b, kind)
-    check_as_of(as_of, market.today())
-    result = market.bars(tickers, None, None, progress=progress)
+    tickers = list(request.tickers)
+    kind, as_of = request.kind, request.as_of
+    result = data.bars(tickers, None, None, progress=progress)
     require_prices(result, tickers)
     bars = {t: _history(result, t, as_of) for t in tickers}
 
@@ -118,26 +78,27 @@ def streak_answer(
 
     history_start = max(frame.index[0] for frame in bars.values()).date()
     ends = {t: frame.index[-1].date() for t, frame in bars.items() if not frame.empty}
-    dating = price_dating(market, result, streak.as_of, as_of, ends=ends)
-    source = result_source(result, market)
-    png = None
-    if chart:
-        # matplotlib is imported on the first chart, not at bot startup
-        from analytics.charts.streak_chart import streak_chart
+    dating = price_dating(data, result, streak.as_of, as_of, ends=ends)
+    source = result_source(result, data)
+    title = dating.title(headline(streak))
 
-        png = streak_chart(
-            streak, line_a, line_b, highs=highs, source=source, title_suffix=dating.title("")
-        )
+    def build() -> Figure:
+        # matplotlib is imported on the first chart, not at bot startup
+        from analytics.charts.streak_chart import streak_figure
+
+        return streak_figure(streak, line_a, line_b, highs=highs, title=title, source=source)
+
     return Answer(
-        title=dating.title(headline(streak)),
+        title=title,
         summary=_summary(streak, tickers, adj, history_start),
         fields=_fields(streak, adj, history_start),
-        chart_png=png,
+        chart=Chart(build),
         source=source,
         as_of=streak.as_of,
         warnings=dating.warnings(result.warnings),
         tone=_tone(streak, tickers),
         data=_payload(streak, kind, adj, history_start) | {"behind": dating.to_json()},
+        result=streak,
     )
 
 
