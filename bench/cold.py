@@ -210,9 +210,11 @@ def run(
             fake,
             yf_dir,
             rate,
-            lambda m: compare_answer(
-                m, CompareRequest(tuple(HISTORY_TICKERS), parse_window("ytd")), NoProgress()
-            ).png,
+            lambda m: (
+                compare_answer(
+                    m, CompareRequest(tuple(HISTORY_TICKERS), parse_window("ytd")), NoProgress()
+                ).png
+            ),
         )
         results.add(
             Row("cold", f"cold /compare {len(HISTORY_TICKERS)} tickers ytd", ms(compare_seconds))

@@ -70,7 +70,7 @@ def price_answer(data: MarketData, request: PriceRequest, progress: Progress) ->
     start = earliest_needed(window, end)
     result = data.bars([symbol], start, end, progress=progress)
     result = _anchor_on_available(data, result, symbol, window, asked, start, end)
-    require_prices(result, [symbol])
+    _require_bars(data, result, symbol, end)
     history = price_history(result.series(symbol), symbol, window, asked)
     bars = history.bars
     dating = price_dating(data, result, history.end, asked)
@@ -194,6 +194,19 @@ def _anchor_on_available(
     bars = data.cache.read_bars([symbol], earlier, end)
     missing = () if not bars.empty else result.missing
     return replace(result, bars=bars, missing=missing)
+
+
+def _require_bars(data: MarketData, result: PriceResult, symbol: str, end: dt.date) -> None:
+    """Unknown symbols and provider failures as `require_prices` says them; a window ending
+    before the cached history says where that history begins."""
+    if symbol in result.missing and not result.warnings:
+        cached = data.cache.read_bars([symbol], columns=["close"])
+        if not cached.empty and end < (first := cached["date"].min().date()):
+            raise NoData(
+                f"{symbol} has no prices on or before {end}: its data begins {first}; "
+                "give a later as_of or window."
+            )
+    require_prices(result, [symbol])
 
 
 def _number(value: Any) -> float | None:

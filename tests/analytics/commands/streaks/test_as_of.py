@@ -17,13 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.commands.compare import compare_answer
-from analytics.commands.prices import price_answer
-from analytics.commands.provenance import last_cached_dates, source_label
-from analytics.commands.streak import streak_answer
+from analytics.commands.streaks._provenance import last_cached_dates, source_label
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData, PriceResult
 from analytics.data.provider import FetchResult
+from tests.analytics.commands.streaks.ask import compare, price, streak
 from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
@@ -86,7 +84,7 @@ def test_offline_streak_on_a_cache_ending_in_february_says_as_of_and_why(
     iwm, spy = (closes(shared_data / ALITALBI / f"{t}.csv") for t in ("IWM", "SPY"))
     last_common = max(set(iwm) & set(spy))
     assert last_common == dt.date(2026, 2, 23)
-    answer = streak_answer(market, "IWM", "SPY", chart=False)
+    answer = streak(market, "IWM", "SPY")
     data = answer.to_json()
     assert answer.title.endswith(" (as of 2026-02-23)")
     assert data["as_of"] == "2026-02-23"
@@ -101,7 +99,7 @@ def test_offline_streak_on_a_cache_ending_in_february_says_as_of_and_why(
 
 def test_offline_streak_as_of_after_the_data_names_the_date_asked(imported, market_on, shared_data):
     market = market_on(imported(ALPHA), TUESDAY_EVENING)
-    answer = streak_answer(market, "IWM", "SPY", "beat", dt.date(2026, 11, 20), chart=False)
+    answer = streak(market, "IWM", "SPY", "beat", dt.date(2026, 11, 20))
     last = max(closes(shared_data / ALPHA / "IWM.csv"))
     assert last == dt.date(2026, 10, 5)
     assert answer.title.endswith(" (as of 2026-10-05)")
@@ -112,7 +110,7 @@ def test_offline_streak_as_of_after_the_data_names_the_date_asked(imported, mark
 def test_current_data_has_no_label(imported, market_on):
     # The Friday before the file's last session is a session the data reaches.
     market = market_on(imported(ALITALBI), TUESDAY_EVENING)
-    answer = streak_answer(market, "IWM", "SPY", "beat", dt.date(2026, 2, 20), chart=False)
+    answer = streak(market, "IWM", "SPY", "beat", dt.date(2026, 2, 20))
     assert "(as of" not in answer.title
     assert answer.to_json()["behind"] is None
     assert not any(w.startswith("The data ends") for w in answer.warnings)
@@ -139,7 +137,7 @@ def test_offline_compare_answers_the_window_ending_where_the_cache_ends(
     imported, market_on, shared_data, window
 ):
     market = market_on(imported(ALITALBI), TUESDAY_EVENING)
-    answer = compare_answer(market, "IWM SPY", window, chart=False)
+    answer = compare(market, "IWM SPY", window)
     data = answer.to_json()
     files = {t: closes(shared_data / ALITALBI / f"{t}.csv") for t in ("IWM", "SPY")}
     end = dt.date(2026, 2, 23)
@@ -157,7 +155,7 @@ def test_offline_compare_answers_the_window_ending_where_the_cache_ends(
 
 def test_offline_compare_as_of_after_the_data(imported, market_on, shared_data):
     market = market_on(imported(ALPHA), TUESDAY_EVENING)
-    data = compare_answer(market, "IWM SPY", "1m", dt.date(2026, 11, 20), chart=False).to_json()
+    data = compare(market, "IWM SPY", "1m", dt.date(2026, 11, 20)).to_json()
     files = {t: closes(shared_data / ALPHA / f"{t}.csv") for t in ("IWM", "SPY")}
     end = dt.date(2026, 10, 5)
     start = max(d for d in files["SPY"] if d <= dt.date(2026, 9, 5))  # 1 month before the end
@@ -190,10 +188,13 @@ def test_cli_offline_compare_json_says_as_of(imported, capsys, shared_data):
 
 def test_offline_prices_show_the_year_to_the_cache_end(imported, market_on, shared_data):
     market = market_on(imported(ALITALBI), TUESDAY_EVENING)
-    answer = price_answer(market, "SPY", chart=False)
+    answer = price(market, "SPY")
     spy = closes(shared_data / ALITALBI / "SPY.csv")
     end = dt.date(2026, 2, 23)
-    year = [d for d in spy if end - dt.timedelta(days=365) <= d <= end]
+    # The default window is 1y: from the last session on or before 2025-02-23 (a Sunday).
+    start = max(d for d in spy if d <= dt.date(2025, 2, 23))
+    assert start == dt.date(2025, 2, 21)
+    year = [d for d in spy if start <= d <= end]
     assert [b["date"] for b in answer.data["bars"]] == [d.isoformat() for d in year]
     assert answer.title == f"SPY: {spy[end]:,.2f} (as of 2026-02-23)"
     assert answer.warnings[0] == behind_warning("2026-02-23", "2026-12-01", OFFLINE_WHY)
@@ -208,12 +209,12 @@ def test_imported_rows_are_labelled_with_the_file_even_online(imported, market_o
     provider = RecordingProvider()
     # Monday 2026-02-23 after the close: the import reaches it, nothing needs fetching.
     market = market_on(db, dt.datetime(2026, 2, 23, 22, 0, tzinfo=dt.UTC), provider)
-    answer = compare_answer(market, "IWM SPY", "5d", chart=False)
+    answer = compare(market, "IWM SPY", "5d")
     assert provider.calls == []
     assert answer.source == "import: IWM.csv, SPY.csv"
     assert "(as of" not in answer.title
-    streak = streak_answer(market, "IWM", "SPY", chart=False)
-    assert streak.source == "import: IWM.csv, SPY.csv"  # the provider had nothing older
+    run_answer = streak(market, "IWM", "SPY")
+    assert run_answer.source == "import: IWM.csv, SPY.csv"  # the provider had nothing older
 
 
 def test_rows_from_the_provider_and_a_file_name_both(imported, market_on):
@@ -221,11 +222,11 @@ def test_rows_from_the_provider_and_a_file_name_both(imported, market_on):
     provider = RecordingProvider()
     # A week later: the provider fills 2026-02-24 .. 2026-03-02, the window spans both.
     market = market_on(db, dt.datetime(2026, 3, 2, 22, 0, tzinfo=dt.UTC), provider)
-    answer = compare_answer(market, "IWM SPY", "5d", chart=False)
+    answer = compare(market, "IWM SPY", "5d")
     assert [c[1:] for c in provider.calls] == [(dt.date(2026, 2, 24), dt.date(2026, 3, 2))]
     assert answer.source == "Fake; import: IWM.csv, SPY.csv"
     # Over the last two sessions only the provider's rows are used.
-    assert compare_answer(market, "IWM SPY", "1d", chart=False).source == "Fake"
+    assert compare(market, "IWM SPY", "1d").source == "Fake"
 
 
 # --- why: the provider failing, or having nothing newer --------------------------------------
@@ -235,7 +236,7 @@ def test_provider_down_answers_from_the_cache_as_of_its_end(imported, market_on,
     provider = RecordingProvider()
     provider.fail_reason = "HTTP 503"
     market = market_on(imported(ALITALBI), TUESDAY_EVENING, provider)
-    answer = compare_answer(market, "IWM SPY", "1y", chart=False)
+    answer = compare(market, "IWM SPY", "1y")
     data = answer.to_json()
     assert (data["end"], data["behind"]["why"]) == ("2026-02-23", "Fake is not answering")
     assert answer.title.endswith(" (as of 2026-02-23)")
@@ -259,7 +260,7 @@ class DelistedProvider(RecordingProvider):
 def test_a_provider_with_nothing_newer_is_said(tmp_path):
     now = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)
     market = MarketData(PriceCache(tmp_path / "d.db"), DelistedProvider(), now=lambda: now)
-    answer = streak_answer(market, "OLD", None, "up", chart=False)
+    answer = streak(market, "OLD", None, "up")
     assert answer.as_of == DelistedProvider.LAST
     assert answer.title.endswith(" (as of 2024-06-14)")
     assert answer.warnings[0] == behind_warning(
@@ -273,7 +274,7 @@ def test_tickers_ending_apart_are_named_in_the_reason(tmp_path):
     market = MarketData(PriceCache(tmp_path / "e.db"), None, now=lambda: now)
     market.import_bars("AAA", bars_for("AAA", dt.date(2024, 1, 2), dt.date(2024, 6, 28)), "x")
     market.import_bars("BBB", bars_for("BBB", dt.date(2024, 1, 2), dt.date(2024, 5, 31)), "x")
-    answer = streak_answer(market, "AAA", "BBB", chart=False)
+    answer = streak(market, "AAA", "BBB")
     assert answer.as_of == dt.date(2024, 5, 31)  # the last session both have
     assert answer.warnings[0] == behind_warning(
         "2024-05-31",

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from analytics import calendar
-from analytics.commands.compare import compare_answer
 from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData, UnknownSymbol
+from tests.analytics.commands.streaks.ask import compare
 from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
@@ -78,7 +78,7 @@ def position(day: str) -> int:
 def test_one_month_returns_are_ranked_with_start_and_end_closes(planted):
     # 1m ending Friday 2024-06-28 starts at the last session on or before 2024-05-28 (a Tuesday).
     b, e = position("2024-05-28"), position("2024-06-28")
-    answer = compare_answer(planted, "aaa, bbb ccc", "1M", chart=False)
+    answer = compare(planted, "aaa, bbb ccc", "1M")
     data = answer.to_json()
     assert (data["window"], data["start"], data["end"]) == ("1m", "2024-05-28", "2024-06-28")
     want = sorted(
@@ -94,12 +94,24 @@ def test_one_month_returns_are_ranked_with_start_and_end_closes(planted):
     assert answer.title == (
         f"AAA led 3 tickers over 1 month with {(PLANTED['AAA'][e] / PLANTED['AAA'][b] - 1) * 100:+.1f}%"
     )
-    assert answer.tables[0].rows[0][:2] == ("AAA", f"{want[0]['return'] * 100:+.2f}%")
+    [table] = answer.tables
+    assert table.text_rows()[0][:2] == ("AAA", f"{want[0]['return'] * 100:+.2f}%")
+    # The table holds the raw values, with their units.
+    assert [(c.name, c.unit) for c in table.specs] == [
+        ("ticker", "text"),
+        ("return", "pct"),
+        ("start close", "price"),
+        ("end close", "price"),
+    ]
+    for row, expected in zip(table.rows, want, strict=True):
+        assert row == pytest.approx(
+            (expected["ticker"], expected["return"], expected["start_close"], expected["end_close"])
+        )
 
 
 def test_a_ticker_that_missed_the_last_session_shows_its_own_dates(planted):
     planted.import_bars("DDD", bar_frame(line(10, 0.1)[:-1], SESSIONS[:-1]), "test")
-    answer = compare_answer(planted, "AAA DDD", "5d", chart=False)
+    answer = compare(planted, "AAA DDD", "5d")
     data = answer.to_json()
     aaa, ddd = (next(r for r in data["returns"] if r["ticker"] == t) for t in ("AAA", "DDD"))
     assert "start_date" not in aaa
@@ -115,9 +127,7 @@ def test_a_ticker_that_missed_the_last_session_shows_its_own_dates(planted):
 
 
 def test_a_date_range_ignores_as_of_and_says_so(planted):
-    answer = compare_answer(
-        planted, "AAA BBB", "2024-02-01:2024-03-01", dt.date(2024, 6, 1), chart=False
-    )
+    answer = compare(planted, "AAA BBB", "2024-02-01:2024-03-01", dt.date(2024, 6, 1))
     data = answer.to_json()
     assert (data["start"], data["end"]) == ("2024-02-01", "2024-03-01")
     b, e = position("2024-02-01"), position("2024-03-01")
@@ -126,11 +136,44 @@ def test_a_date_range_ignores_as_of_and_says_so(planted):
 
 
 def test_the_chart_is_a_png(planted):
-    assert compare_answer(planted, "AAA BBB CCC", "3m").chart_png[:8] == PNG_SIGNATURE
+    assert compare(planted, "AAA BBB CCC", "3m").png[:8] == PNG_SIGNATURE
+
+
+def test_the_chart_lines_end_at_the_returns_shown(planted):
+    answer = compare(planted, "AAA BBB CCC", "3m")
+    fig = answer.chart.figure()
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.lines if len(ln.get_ydata()) > 2]
+    shown = answer.to_json()["returns"]
+    assert len(lines) == len(shown) == 3
+    for line, row in zip(lines, shown, strict=True):
+        assert line.get_ydata()[-1] == pytest.approx(100 * (1 + row["return"]))
+    assert [t.get_text() for t in ax.texts] == [
+        f"{r['ticker']} {r['return'] * 100:+.1f}%" for r in shown
+    ]
+    assert answer.title in [t.get_text() for t in fig.texts]
+    # Independently: 3m before 2024-06-28 is 2024-03-28, a session; AAA rises 1 a session.
+    b, e = position("2024-03-28"), position("2024-06-28")
+    assert shown[0]["ticker"] == "AAA"
+    assert shown[0]["return"] == pytest.approx(PLANTED["AAA"][e] / PLANTED["AAA"][b] - 1)
+    assert answer.result.by_ticker() == {r["ticker"]: pytest.approx(r["return"]) for r in shown}
+
+
+def test_the_defaults_are_iwm_spy_qqq_year_to_date(online, provider):
+    data = compare(online).to_json()
+    assert (data["window"], data["start"], data["end"]) == ("ytd", "2023-12-29", "2024-07-01")
+    by_hand = {}
+    for ticker in ("IWM", "SPY", "QQQ"):
+        adj = bars_for(ticker, dt.date(2023, 12, 29), dt.date(2024, 7, 1))["adj_close"]
+        by_hand[ticker] = adj.iloc[-1] / adj.iloc[0] - 1
+    ranked = sorted(by_hand, key=lambda t: -by_hand[t])
+    assert [(r["ticker"], r["return"]) for r in data["returns"]] == [
+        (t, pytest.approx(by_hand[t])) for t in ranked
+    ]
 
 
 def test_only_the_window_is_fetched(online, provider):
-    answer = compare_answer(online, "IWM ^RUT", "1m", chart=False)
+    answer = compare(online, "IWM ^RUT", "1m")
     # E = 2024-07-01; earliest_needed: (E - 7 days) - 1 month - 10 days = 2024-05-14.
     assert provider.calls == [(("IWM", "^RUT"), dt.date(2024, 5, 14), dt.date(2024, 7, 1))]
     data = answer.to_json()
@@ -161,7 +204,7 @@ def test_only_the_window_is_fetched(online, provider):
 )
 def test_bad_input_is_rejected_before_any_fetch(online, provider, tickers, window, as_of, message):
     with pytest.raises(BadInput) as error:
-        compare_answer(online, tickers, window, as_of)
+        compare(online, tickers, window, as_of)
     assert error.value.message.startswith(message)
     assert provider.calls == []
     assert online.cache.status() == []
@@ -169,7 +212,7 @@ def test_bad_input_is_rejected_before_any_fetch(online, provider, tickers, windo
 
 def test_unknown_ticker_leaves_nothing_in_the_cache(online):
     with pytest.raises(UnknownSymbol, match="Unknown symbol: ZZZZ"):
-        compare_answer(online, "IWM ZZZZ", "1m")
+        compare(online, "IWM ZZZZ", "1m")
     assert online.cache.read_bars(["ZZZZ"]).empty
     assert online.cache.coverage(["ZZZZ"]) == {}
 
@@ -205,7 +248,7 @@ def test_not_enough_data_is_explained_and_changes_nothing(planted, tickers, wind
     planted.import_bars("NEW", bar_frame(line(5, 0.1, len(june)), june), "test")
     before = (planted.cache.status(), planted.cache.coverage(["AAA", "BBB", "NEW"]))
     with pytest.raises(NoData) as error:
-        compare_answer(planted, tickers, window, as_of)
+        compare(planted, tickers, window, as_of)
     assert error.value.message == message
     assert (planted.cache.status(), planted.cache.coverage(["AAA", "BBB", "NEW"])) == before
 
@@ -245,7 +288,7 @@ def test_real_first_half_of_2008(real):
     # The last session of 2007 was Monday 2007-12-31; 2008-06-30 was a Monday session.
     want = by_hand(rows, "2007-12-31", "2008-06-30")
     for window, as_of in (("ytd", dt.date(2008, 6, 30)), ("2008-01-01:2008-06-30", None)):
-        data = compare_answer(market, "SPY QQQ IWM", window, as_of, chart=False).to_json()
+        data = compare(market, "SPY QQQ IWM", window, as_of).to_json()
         assert (data["start"], data["end"]) == ("2007-12-31", "2008-06-30")
         assert [(r["ticker"], r["return"]) for r in data["returns"]] == [
             (t, pytest.approx(v)) for t, v in want
@@ -258,7 +301,7 @@ def test_real_three_months_to_2020_06_30(real):
     market, rows = real
     # 3 months before 2020-06-30 is Monday 2020-03-30, a session.
     want = by_hand(rows, "2020-03-30", "2020-06-30")
-    data = compare_answer(market, "IWM SPY QQQ", "3m", dt.date(2020, 6, 30), chart=False).to_json()
+    data = compare(market, "IWM SPY QQQ", "3m", dt.date(2020, 6, 30)).to_json()
     assert (data["start"], data["end"]) == ("2020-03-30", "2020-06-30")
     assert [(r["ticker"], r["return"]) for r in data["returns"]] == [
         (t, pytest.approx(v)) for t, v in want
@@ -302,7 +345,7 @@ def test_cli_compare_json_on_real_data(cli_env, capsys, shared_data):
     [
         (("compare", "IWM"), "Give between 2 and 10 tickers (got 1)."),
         (("compare", "IWM", "SPY", "--window", "soon"), "'soon' is not a window."),
-        (("compare", "IWM", "SPY", "--as-of", "June"), "--as-of 'June' is not a date"),
+        (("compare", "IWM", "SPY", "--as-of", "June"), "as_of 'June' is not a date"),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(cli_env, capsys, argv, message):

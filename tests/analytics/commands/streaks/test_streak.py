@@ -6,17 +6,18 @@ import csv
 import datetime as dt
 import json
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
 
 from analytics import calendar
-from analytics.commands.streak import streak_answer
 from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData, UnknownSymbol
+from tests.analytics.commands.streaks.ask import streak
 from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
@@ -87,7 +88,7 @@ def day(i: int) -> str:
 
 
 def test_beat_reports_the_run_its_returns_the_previous_run_as_long_and_the_record(planted):
-    answer = streak_answer(planted, "iwm", "spy", "beat", chart=False)
+    answer = streak(planted, "iwm", "spy", "beat")
     data = answer.to_json()
     n = len(SESSIONS)
     assert answer.title == "IWM has beaten SPY 3 sessions in a row"
@@ -111,7 +112,7 @@ def test_beat_reports_the_run_its_returns_the_previous_run_as_long_and_the_recor
 def test_beat_as_of_a_past_date_cuts_the_history_there(planted):
     n = len(SESSIONS)
     as_of = SESSIONS[n - 11].date()  # the last session of the 4-session record run
-    data = streak_answer(planted, "IWM", "SPY", None, as_of, chart=False).to_json()
+    data = streak(planted, "IWM", "SPY", None, as_of).to_json()
     assert (data["length"], data["start"], data["end"]) == (4, day(n - 14), day(n - 11))
     assert data["previous_as_long"] is None  # IWM lost every earlier session
     assert data["record"] == {"length": 4, "start": day(n - 14), "end": day(n - 11)}
@@ -121,7 +122,7 @@ def test_beat_as_of_a_past_date_cuts_the_history_there(planted):
 def test_when_b_won_the_last_session_its_run_is_reported(planted):
     n = len(SESSIONS)
     as_of = SESSIONS[n - 4].date()  # after two IWM losses (TAIL[-5], TAIL[-4])
-    answer = streak_answer(planted, "IWM", "SPY", "beat", as_of, chart=False)
+    answer = streak(planted, "IWM", "SPY", "beat", as_of)
     data = answer.to_json()
     assert (data["leader"], data["laggard"], data["flipped"], data["length"]) == (
         "SPY",
@@ -141,7 +142,7 @@ def test_up_and_down_runs_use_adjusted_closes(offline):
     factor = [0.97] * 4 + [1.0] * 3
     adj = [c * f for c, f in zip(close, factor, strict=True)]
     offline.import_bars("ABC", bar_frame(close, adj=adj), "test")
-    down = streak_answer(offline, "ABC", None, None, chart=False).to_json()
+    down = streak(offline, "ABC", None, "up").to_json()
     assert (down["kind"], down["asked_kind"], down["flipped"], down["length"]) == (
         "down",
         "up",
@@ -149,7 +150,7 @@ def test_up_and_down_runs_use_adjusted_closes(offline):
         1,
     )
     as_of = SESSIONS[5].date()
-    up = streak_answer(offline, "ABC", None, "up", as_of, chart=False).to_json()
+    up = streak(offline, "ABC", None, "up", as_of).to_json()
     assert (up["kind"], up["length"], up["start"], up["end"]) == ("up", 5, day(1), day(5))
     assert up["run_return"] == pytest.approx(102 / (100 * 0.97) - 1)  # adjusted, not 102 / 100
     assert up["prices"] == "adjusted close"
@@ -162,7 +163,7 @@ def test_record_kinds_use_raw_prices_not_adjusted(offline):
     high = [101, 105, 106, 101, 103, 104, 107]
     adj = [c * (0.9 if i < 4 else 1.0) for i, c in enumerate(close)]
     offline.import_bars("ABC", bar_frame(close, adj=adj, high=high), "test")
-    closes = streak_answer(offline, "ABC", None, "record close", chart=False)
+    closes = streak(offline, "ABC", None, "record close")
     data = closes.to_json()
     assert (data["kind"], data["length"], data["last_record"]) == ("record-close", 0, day(2))
     assert data["record"] == {"length": 2, "start": day(1), "end": day(2)}
@@ -170,7 +171,7 @@ def test_record_kinds_use_raw_prices_not_adjusted(offline):
     assert closes.title == (
         f"No record close for ABC on {day(6)} (last on {day(2)}) (as of {day(6)})"
     )
-    highs = streak_answer(offline, "ABC", None, "RECORD_HIGH", chart=False).to_json()
+    highs = streak(offline, "ABC", None, "RECORD_HIGH").to_json()
     assert (highs["kind"], highs["length"], highs["start"], highs["last_record"]) == (
         "record-high",
         1,
@@ -182,17 +183,39 @@ def test_record_kinds_use_raw_prices_not_adjusted(offline):
 
 
 def test_the_chart_is_a_png(planted):
-    answer = streak_answer(planted, "IWM", "SPY", "beat")
-    assert answer.chart_png[:8] == b"\x89PNG\r\n\x1a\n"
+    answer = streak(planted, "IWM", "SPY", "beat")
+    assert answer.png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_chart_shades_the_runs_sessions_and_is_titled_with_the_answer(planted):
+    answer = streak(planted, "IWM", "SPY", "beat")
+    fig = answer.chart.figure()
+    ax = fig.axes[0]
+    [span] = [p for p in ax.patches if hasattr(p, "get_width")]
+    left, right = span.get_x(), span.get_x() + span.get_width()
+    # The run is the last 3 sessions: shaded from the close before it to its last close.
+    assert [mdates.num2date(x).date() for x in (left, right)] == [
+        SESSIONS[-4].date(),
+        SESSIONS[-1].date(),
+    ]
+    assert answer.title in [t.get_text() for t in fig.texts]
+    # The line is IWM / SPY rebased to 100 at the first session shown (all 6 months here).
+    [line] = [ln for ln in ax.lines if len(ln.get_ydata()) > 2]
+    n = len(SESSIONS)
+    wins = [False] * (n - 1 - len(TAIL)) + TAIL
+    iwm = compound([IWM_WIN if w else IWM_LOSS for w in wins])
+    spy = compound([SPY_DAILY] * (n - 1))
+    assert line.get_ydata()[-1] == pytest.approx(iwm[-1] / spy[-1] / (iwm[0] / spy[0]) * 100)
+    assert answer.result.length == 3 and answer.result.leader == "IWM"
 
 
 # -- full history and the cache ----------------------------------------------------------------
 
 
 def test_first_use_fetches_the_full_history_once(online, provider):
-    answer = streak_answer(online, "IWM", "^RUT", chart=False)
+    answer = streak(online, "IWM", "^RUT")
     assert provider.calls == [(("IWM", "^RUT"), None, dt.date(2024, 7, 1))]
-    streak_answer(online, "IWM", "^RUT", "beat", dt.date(2023, 3, 1), chart=False)
+    streak(online, "IWM", "^RUT", "beat", dt.date(2023, 3, 1))
     assert len(provider.calls) == 1  # the second answer comes from the cache
     # Independent: the fake's closes are known by construction; count IWM's wins from the end.
     iwm = bars_for("IWM", provider.history_start, dt.date(2024, 7, 1))["adj_close"].tolist()
@@ -209,7 +232,7 @@ def test_first_use_fetches_the_full_history_once(online, provider):
 
 def test_unknown_ticker_leaves_nothing_in_the_cache(online, provider):
     with pytest.raises(UnknownSymbol, match="Unknown symbol: ZZZZ"):
-        streak_answer(online, "IWM", "zzzz")
+        streak(online, "IWM", "zzzz")
     assert online.cache.read_bars(["ZZZZ"]).empty
     assert online.cache.coverage(["ZZZZ"]) == {}
     assert online.cache.known_tickers("Z") == []
@@ -220,14 +243,14 @@ def test_unknown_ticker_leaves_nothing_in_the_cache(online, provider):
     [
         ("IWM", "iwm", "beat", None, "IWM is given twice"),
         ("IWM", "SPY", "sideways", None, "'sideways' is not a streak kind. Streak kinds: `beat`"),
-        ("IWM", None, "beat", None, "Kind beat compares two tickers: give a second one"),
+        ("IWM", "SPY", "up", None, "Kind up looks at one ticker: drop SPY, or use kind beat."),
         ("IWM", "SPY", None, dt.date(2024, 7, 2), "as_of 2024-07-02 is in the future"),
         ("not a ticker", "SPY", None, None, "'not a ticker' is not a valid symbol"),
     ],
 )
 def test_bad_input_is_rejected_before_any_fetch(online, provider, a, b, kind, as_of, message):
     with pytest.raises(BadInput) as error:
-        streak_answer(online, a, b, kind, as_of)
+        streak(online, a, b, kind, as_of)
     assert error.value.message.startswith(message)
     assert provider.calls == []
     assert online.cache.status() == []
@@ -236,7 +259,7 @@ def test_bad_input_is_rejected_before_any_fetch(online, provider, a, b, kind, as
 def test_as_of_before_the_data_says_where_it_begins_and_changes_nothing(planted):
     before = (planted.cache.status(), planted.cache.coverage(["IWM", "SPY"]))
     with pytest.raises(NoData) as error:
-        streak_answer(planted, "IWM", "SPY", "beat", dt.date(2023, 6, 1))
+        streak(planted, "IWM", "SPY", "beat", dt.date(2023, 6, 1))
     assert error.value.message == (
         "as_of 2023-06-01 is before the data: IWM's history begins 2024-01-02; "
         "give a date on or after 2024-01-02."
@@ -247,7 +270,7 @@ def test_as_of_before_the_data_says_where_it_begins_and_changes_nothing(planted)
 def test_a_ticker_with_one_session_has_no_streak(offline):
     offline.import_bars("NEW", bar_frame([10.0]), "test")
     with pytest.raises(NoData, match="NEW has only 1 session"):
-        streak_answer(offline, "NEW", None, "up")
+        streak(offline, "NEW", None, "up")
 
 
 def test_record_high_on_close_only_data_points_to_record_close(offline):
@@ -255,7 +278,7 @@ def test_record_high_on_close_only_data_points_to_record_close(offline):
     frame["high"] = np.nan
     offline.import_bars("CLO", frame, "test")
     with pytest.raises(NoData, match="no daily highs .* ask for kind record-close"):
-        streak_answer(offline, "CLO", None, "record-high")
+        streak(offline, "CLO", None, "record-high")
 
 
 # -- real data ---------------------------------------------------------------------------------
@@ -319,7 +342,7 @@ def test_real_iwm_beat_spy_13_sessions_as_of_2008_06_06(real):
     ]
     want = expected(flags, dates)
     assert want["length"] == 13  # the figure in the issue, confirmed by the loop above
-    answer = streak_answer(market, "IWM", "SPY", "beat", dt.date(2008, 6, 6), chart=False)
+    answer = streak(market, "IWM", "SPY", "beat", dt.date(2008, 6, 6))
     data = answer.to_json()
     assert {k: data[k] for k in want} == want
     assert (data["start"], data["end"], data["previous_as_long"]) == (
@@ -345,11 +368,11 @@ def test_real_spy_up_run_and_record_close_as_of_2021_11_08(real):
     for d in dates[1:]:
         records.append(spy[d]["close"] > peak)
         peak = max(peak, spy[d]["close"])
-    up = streak_answer(market, "SPY", None, None, dt.date(2021, 11, 8), chart=False).to_json()
+    up = streak(market, "SPY", None, "up", dt.date(2021, 11, 8)).to_json()
     want_up = expected(ups, dates)
     assert want_up["length"] == 8
     assert {k: up[k] for k in want_up} == want_up
-    rec = streak_answer(market, "SPY", None, "record-close", dt.date(2021, 11, 8), chart=False)
+    rec = streak(market, "SPY", None, "record-close", dt.date(2021, 11, 8))
     want_rec = expected(records, dates)
     assert {k: rec.to_json()[k] for k in want_rec} == want_rec
 
@@ -375,7 +398,9 @@ def test_cli_streak_json_on_real_data(cli_env, capsys, shared_data):
     }
     assert data["previous_as_long"] is None
     assert data["record"] == {"length": 13, "start": "2008-05-20", "end": "2008-06-06"}
-    code, out, err = run(capsys, "--offline", "streak", "spy", "--as-of", "2021-11-08", "--json")
+    code, out, err = run(
+        capsys, "--offline", "streak", "spy", "--kind", "up", "--as-of", "2021-11-08", "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert (data["kind"], data["ticker"], data["length"], data["start"]) == (
@@ -387,13 +412,41 @@ def test_cli_streak_json_on_real_data(cli_env, capsys, shared_data):
     assert "leader" not in data
 
 
+def test_cli_defaults_are_the_discord_ones(cli_env, capsys, shared_data):
+    files = [str(shared_data / XJCARTER / f"{t}.csv") for t in ("IWM", "SPY")]
+    assert run(capsys, "import", "prices", *files)[0] == 0
+    as_of = ("--as-of", "2008-06-06", "--json")
+    code, out, err = run(capsys, "--offline", "streak", *as_of)
+    assert code == 0, err
+    default = json.loads(out)
+    assert (default["kind"], default["leader"], default["laggard"], default["length"]) == (
+        "beat",
+        "IWM",
+        "SPY",
+        13,
+    )
+    # `streak SPY` is SPY against IWM (as `/streak a:SPY`): IWM led, so IWM's run is shown.
+    code, out, err = run(capsys, "--offline", "streak", "SPY", *as_of)
+    assert code == 0, err
+    spy = json.loads(out)
+    assert (spy["kind"], spy["leader"], spy["laggard"], spy["flipped"]) == (
+        "beat",
+        "IWM",
+        "SPY",
+        True,
+    )
+    assert {k: spy[k] for k in ("length", "start", "end")} == {
+        k: default[k] for k in ("length", "start", "end")
+    }
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (("streak", "IWM", "SPY", "--kind", "up"), "Kind up looks at one ticker: drop SPY"),
         (("streak", "IWM", "IWM"), "IWM is given twice"),
-        (("streak", "IWM", "--kind", "beat"), "Kind beat compares two tickers"),
-        (("streak", "IWM", "SPY", "--as-of", "2024-02-30"), "--as-of '2024-02-30' is not a date"),
+        (("streak", "IWM", "SPY", "--kind", "record-high"), "Kind record-high looks at one ticker"),
+        (("streak", "SPY", "IWM", "--as-of", "2024-02-30"), "as_of '2024-02-30' is not a date"),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(cli_env, capsys, argv, message):
