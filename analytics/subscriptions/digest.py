@@ -23,11 +23,12 @@ from typing import Any
 import aiohttp
 
 from analytics import calendar
-from analytics.answer import Answer, Column, Field, Table, jsonable
+from analytics.answer import Answer, jsonable
 from analytics.commands.common import check_as_of, pct
 from analytics.data.market import MarketData, Progress
 from analytics.errors import BadInput, MarketbotError
 from analytics.spec import NoProgress
+from analytics.subscriptions.returns import DailyReturns, daily_returns_answer, drawn
 from analytics.subscriptions.schedule import is_early_close, session_on_or_before
 
 log = logging.getLogger(__name__)
@@ -279,99 +280,23 @@ async def streak_section(ctx: DigestContext, day: dt.date) -> Answer:
     from analytics.commands.streaks._parse import StreakRequest
     from analytics.commands.streaks._streak import streak_answer
 
-    a, b = STREAK_PAIR
-    request = StreakRequest(a, b, "beat", day)
-    return await asyncio.to_thread(
-        _with_chart, ctx, lambda: streak_answer(ctx.market, request, ctx.progress or NoProgress())
-    )
+    request = StreakRequest(*STREAK_PAIR, "beat", day)
 
+    def run() -> Answer:
+        return drawn(streak_answer(ctx.market, request, ctx.progress or NoProgress()), ctx.chart)
 
-@dataclass(frozen=True)
-class DailyReturns:
-    """The returns section's figures: each ticker's return (a fraction) on the day (window 1d)
-    and year to date, both windows ending on `end`; `day_start` and `ytd_start` are their B."""
-
-    day: dict[str, float]
-    ytd: dict[str, float]
-    day_start: dt.date
-    ytd_start: dt.date
-    end: dt.date
+    return await asyncio.to_thread(run)
 
 
 async def returns_section(ctx: DigestContext, day: dt.date) -> Answer:
     """The day's and the year's total returns of IWM, SPY, QQQ and MAGS (two /compare
     comparisons: window 1d and ytd, on adjusted closes), with the YTD chart."""
-    return await asyncio.to_thread(_with_chart, ctx, lambda: _returns(ctx, day))
 
+    def run() -> Answer:
+        answer = daily_returns_answer(ctx.market, RETURNS_TICKERS, day, ctx.progress)
+        return drawn(answer, ctx.chart)
 
-def _with_chart(ctx: DigestContext, compute: Callable[[], Answer]) -> Answer:
-    """The section's answer with its chart drawn here, in the worker thread (the post renders
-    on the event loop), or without a chart when the context wants none."""
-    answer = compute()
-    if not ctx.chart:
-        return replace(answer, chart=None, chart_png=None)
-    _ = answer.png
-    return answer
-
-
-def _returns(ctx: DigestContext, day: dt.date) -> Answer:
-    from analytics.commands.streaks._compare import compare
-    from analytics.commands.streaks._parse import CompareRequest
-    from analytics.windows import parse_window
-
-    progress = ctx.progress or NoProgress()
-    ytd = compare(ctx.market, CompareRequest(RETURNS_TICKERS, parse_window("ytd"), day), progress)
-    today = compare(ctx.market, CompareRequest(RETURNS_TICKERS, parse_window("1d"), day))
-    figures = DailyReturns(
-        day=today.by_ticker(),
-        ytd=ytd.by_ticker(),
-        day_start=today.start,
-        ytd_start=ytd.start,
-        end=ytd.end,
-    )
-    order = sorted(RETURNS_TICKERS, key=lambda t: -figures.day[t])
-    best_day, best_ytd = order[0], ytd.best
-    behind = ytd.dating.behind
-    warnings = tuple(
-        dict.fromkeys([*ytd.dating.warnings(ytd.warnings), *today.dating.warnings(today.warnings)])
-    )
-    # Both windows end on the same session; when it is before `day`, the title says so.
-    when = f"on {today.end}" if behind else "today"
-    suffix = f" (as of {ytd.end.isoformat()})" if behind else ""
-    return Answer(
-        title=(
-            f"{best_day} led {when} with {pct(figures.day[best_day], 1)}; "
-            f"{best_ytd} leads the year with {pct(figures.ytd[best_ytd], 1)}{suffix}"
-        ),
-        summary=(
-            f"Total returns (adjusted closes) on {today.end} and year to date "
-            f"(from the close of {ytd.start})."
-        ),
-        tables=(
-            Table(
-                (Column("ticker"), Column("today", "pct"), Column("YTD", "pct")),
-                tuple((t, figures.day[t], figures.ytd[t]) for t in order),
-                "Returns",
-            ),
-        ),
-        fields=(Field("Day", f"{today.start} to {today.end}"),),
-        chart=ytd.chart(),
-        source=ytd.source,
-        as_of=ytd.end,
-        warnings=warnings,
-        tone=1 if figures.day.get("SPY", 0.0) >= 0 else -1,
-        data=jsonable(
-            {
-                "day": figures.day,
-                "ytd": figures.ytd,
-                "day_start": figures.day_start,
-                "ytd_start": figures.ytd_start,
-                "end": figures.end,
-                "behind": ytd.dating.to_json(),
-            }
-        ),
-        result=figures,
-    )
+    return await asyncio.to_thread(run)
 
 
 async def movers_section(ctx: DigestContext, day: dt.date) -> Answer:
