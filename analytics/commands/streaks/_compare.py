@@ -20,13 +20,13 @@ import pandas as pd
 from analytics import calendar
 from analytics.answer import Answer, Chart, Column, Field, Table, jsonable
 from analytics.commands.common import pct, require_prices
-from analytics.commands.streaks._parse import CompareRequest
-from analytics.commands.streaks._provenance import (
+from analytics.commands.provenance import (
     Dating,
     last_cached_dates,
     price_dating,
     source_label,
 )
+from analytics.commands.streaks._parse import CompareRequest
 from analytics.data.market import MarketData, PriceResult
 from analytics.errors import NoData
 from analytics.returns import WindowReturns, normalised, window_returns

@@ -17,9 +17,9 @@ import pandas as pd
 from analytics import calendar
 from analytics.answer import Answer, Chart, Column, Field, Table
 from analytics.commands.common import pct, require_prices
+from analytics.commands.provenance import last_cached_dates, price_dating, source_label
 from analytics.commands.streaks._compare import window_phrase
 from analytics.commands.streaks._parse import PriceRequest
-from analytics.commands.streaks._provenance import last_cached_dates, price_dating, source_label
 from analytics.data.market import MarketData, PriceResult
 from analytics.errors import NoData
 from analytics.spec import Progress

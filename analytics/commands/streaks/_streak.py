@@ -21,8 +21,8 @@ import pandas as pd
 
 from analytics.answer import Answer, Chart, Field, jsonable
 from analytics.commands.common import pct, require_prices
+from analytics.commands.provenance import price_dating, result_source
 from analytics.commands.streaks._parse import StreakRequest
-from analytics.commands.streaks._provenance import price_dating, result_source
 from analytics.data.market import MarketData, PriceResult
 from analytics.errors import NoData
 from analytics.spec import Progress

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.commands.streaks._provenance import last_cached_dates, source_label
+from analytics.commands.provenance import last_cached_dates, source_label
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData, PriceResult
 from analytics.data.provider import FetchResult
