@@ -86,8 +86,9 @@ class TickerStatus:
 class PriceCache:
     """Daily bars in SQLite. Thread-safe: each thread gets its own connection."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout_seconds: float = 30.0) -> None:
         self.path = Path(path)
+        self.busy_timeout_seconds = busy_timeout_seconds
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -100,10 +101,11 @@ class PriceCache:
         """This thread's sqlite-utils Database on the cache file."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            timeout = self.busy_timeout_seconds
+            conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:

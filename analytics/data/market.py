@@ -190,11 +190,8 @@ class MarketData:
         tickers = list(dict.fromkeys(tickers))
         end = min(end or self.today(), self.today())
         unknown: list[str] = []
-        fetched_unknown: list[str] = []
-        failed: dict[str, str] = {}
+        outcome = FetchResult()  # every provider call of this request, combined
         fetched: list[str] = []
-        requests = 0
-        rate_limited = False
         if not self.offline and tickers:
             # Plan without the lock: a warm call (nothing missing) never waits for a fetch.
             known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
@@ -208,30 +205,21 @@ class MarketData:
                         progress(0, total)
                     for batch in batches:
                         result = self._fetch_gap(batch)
-                        fetched_unknown += result.unknown
-                        failed.update(result.failed)
+                        _merge(outcome, result)
                         fetched += [t for t in batch.tickers if t in result.bars]
-                        requests += result.requests
-                        rate_limited |= result.rate_limited
                         done += len(batch.tickers)
                         if progress:
                             progress(done, total)
-            unknown = [t for t in tickers if t in known_unknown] + fetched_unknown
+            unknown = [t for t in tickers if t in known_unknown] + outcome.unknown
         frame = self.cache.read_bars(tickers, start, end, columns)
         have = set(frame["ticker"].unique())
         self._remember_recent([t for t in tickers if t in have])
         unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
-        warnings: list[str] = []
-        stale = bool(failed)
-        if failed:
-            latest = frame["date"].max().date().isoformat() if not frame.empty else None
-            why = "rate limited" if rate_limited else "not answering"
-            name = self.provider.name if self.provider else "The provider"
-            if latest:
-                warnings.append(f"{name} is {why}; showing cached data as of {latest}.")
-            else:
-                warnings.append(f"{name} is {why} and nothing is cached for this request.")
+        latest = frame["date"].max().date().isoformat() if not frame.empty else None
+        warnings = [self._failure_warning(outcome, latest)] if outcome.failed else []
+        stale = bool(outcome.failed)
+        requests = outcome.requests
         return PriceResult(
             bars=frame,
             requested=tuple(tickers),
@@ -243,6 +231,21 @@ class MarketData:
             stale=stale,
             offline=self.offline,
         )
+
+    def _failure_warning(self, outcome: FetchResult, latest: str | None) -> str:
+        """Why some tickers could not be fetched, and what the answer stands on instead."""
+        name = self.provider.name if self.provider else "The provider"
+        if outcome.store_error is not None:
+            what = f"Could not save to the cache file {self.cache.path} ({outcome.store_error})"
+        elif outcome.rate_limited:
+            what = f"{name} is rate limited"
+        elif outcome.malformed:
+            what = f"{name} is sending malformed data"
+        else:
+            what = f"{name} is not answering"
+        if latest:
+            return f"{what}; showing cached data as of {latest}."
+        return f"{what} and nothing is cached for this request."
 
     def fill(
         self,
@@ -344,12 +347,7 @@ class MarketData:
                 for ticker in gap.tickers:
                     combined.failed[ticker] = "not asked: rate limited"
                 continue
-            result = self._fetch_gap(gap, patient=True)
-            combined.bars.update(result.bars)
-            combined.unknown += result.unknown
-            combined.failed.update(result.failed)
-            combined.requests += result.requests
-            combined.rate_limited |= result.rate_limited
+            _merge(combined, self._fetch_gap(gap, patient=True))
         return combined, meanwhile
 
     def _backoff_seconds(self, strikes: int) -> float:
@@ -461,24 +459,20 @@ class MarketData:
     def _fetch_gap(self, gap: _Gap, *, patient: bool = False) -> FetchResult:
         assert self.provider is not None
         result = self.provider.fetch(gap.tickers, gap.start, gap.end)
-        fetched_at = self.now()
-        for ticker in gap.tickers:
-            if ticker in result.failed or ticker in result.unknown:
-                continue
-            bars = result.bars.get(ticker)
-            if bars is None:
-                continue
-            self._rebase_history(ticker, bars)
-            self.cache.store_bars(ticker, bars, self.provider.name)
-            self.cache.mark_checked(
-                ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, self.provider.name
+        try:
+            self._store_fetch(gap, result, self.now())
+        except sqlite3.OperationalError as exc:
+            # Locked past the busy timeout, disk full, read-only: the transaction rolled back, so
+            # nothing of this call landed and every ticker is asked again next time.
+            log.warning(
+                "could not store %d tickers in %s: %s", len(gap.tickers), self.cache.path, exc
             )
-        if result.unknown:
-            self.cache.mark_unknown(result.unknown, fetched_at, self.provider.name)
-        found = [t for t in gap.tickers if t in result.bars]
-        if found:
-            self.cache.forget_unknown(found)
-        if result.failed:
+            result = FetchResult(
+                failed={t: f"could not save to the cache file ({exc})" for t in gap.tickers},
+                requests=result.requests,
+                store_error=str(exc),
+            )
+        if result.failed and result.store_error is None:
             # A patient fill waits a rate limit out and says so itself.
             level = logging.INFO if patient and result.rate_limited else logging.WARNING
             log.log(
@@ -490,17 +484,56 @@ class MarketData:
             )
         return result
 
+    def _store_fetch(self, gap: _Gap, result: FetchResult, fetched_at: dt.datetime) -> None:
+        """Everything one provider call brought, in one transaction.
+
+        The re-base of older rows, the new bars and the coverage that says they are there go
+        together: a crash between them would leave history re-based without the coverage
+        that records it, and the next fetch would see the same split and re-base it again.
+        """
+        assert self.provider is not None
+        source = self.provider.name
+        with self.cache.transaction():
+            for ticker in gap.tickers:
+                if ticker in result.failed or ticker in result.unknown:
+                    continue
+                bars = result.bars.get(ticker)
+                if bars is None:
+                    continue
+                self._rebase_history(ticker, bars)
+                self.cache.store_bars(ticker, bars, source)
+                self.cache.mark_checked(
+                    ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, source
+                )
+            if result.unknown:
+                self.cache.mark_unknown(result.unknown, fetched_at, source)
+            found = [t for t in gap.tickers if t in result.bars]
+            if found:
+                self.cache.forget_unknown(found)
+
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
         """Store bars from a file; the file's range counts as checked."""
         if bars.empty:
             return 0
-        rows = self.cache.store_bars(ticker, bars, source)
         first = pd.Timestamp(bars.index.min()).date()
         last = pd.Timestamp(bars.index.max()).date()
         # An imported file is complete through its last row: mark it fetched after that close.
         closed = calendar.session_close(last) if calendar.is_session(last) else self.now()
-        self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
+        with self.cache.transaction():  # the bars and the range that says they are there
+            rows = self.cache.store_bars(ticker, bars, source)
+            self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
         return rows
+
+
+def _merge(into: FetchResult, result: FetchResult) -> None:
+    """Add one provider call's outcome to a running total."""
+    into.bars.update(result.bars)
+    into.unknown += result.unknown
+    into.failed.update(result.failed)
+    into.requests += result.requests
+    into.rate_limited |= result.rate_limited
+    into.malformed |= result.malformed
+    into.store_error = into.store_error or result.store_error
 
 
 def _fresh_through(cov: Coverage, now: dt.datetime) -> dt.date:
