@@ -216,8 +216,7 @@ class MarketData:
         self._remember_recent([t for t in tickers if t in have])
         unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
-        latest = frame["date"].max().date().isoformat() if not frame.empty else None
-        warnings = [self._failure_warning(outcome, latest)] if outcome.failed else []
+        warnings = [self._failure_warning(outcome, frame, tickers)] if outcome.failed else []
         stale = bool(outcome.failed)
         requests = outcome.requests
         return PriceResult(
@@ -232,8 +231,14 @@ class MarketData:
             offline=self.offline,
         )
 
-    def _failure_warning(self, outcome: FetchResult, latest: str | None) -> str:
-        """Why some tickers could not be fetched, and what the answer stands on instead."""
+    def _failure_warning(
+        self, outcome: FetchResult, frame: pd.DataFrame, tickers: Sequence[str]
+    ) -> str:
+        """Why some tickers could not be fetched, and what the answer stands on instead: the
+        cached data of those tickers, dated by the latest bar any of them has."""
+        failed = [t for t in tickers if t in outcome.failed]
+        theirs = frame.loc[frame["ticker"].isin(failed), "date"]
+        latest = theirs.max().date().isoformat() if not theirs.empty else None
         name = self.provider.name if self.provider else "The provider"
         if outcome.store_error is not None:
             what = f"Could not save to the cache file {self.cache.path} ({outcome.store_error})"
@@ -245,7 +250,9 @@ class MarketData:
             what = f"{name} is not answering"
         if latest:
             return f"{what}; showing cached data as of {latest}."
-        return f"{what} and nothing is cached for this request."
+        if frame.empty:
+            return f"{what} and nothing is cached for this request."
+        return f"{what} and nothing is cached for {', '.join(failed)}."
 
     def fill(
         self,
