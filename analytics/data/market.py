@@ -26,19 +26,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analytics import calendar
-from analytics.data.cache import HISTORY_FLOOR, Coverage, PriceCache
+from analytics.data.cache import HISTORY_FLOOR, PriceCache
+from analytics.data.gaps import INTRADAY_REFRESH, Gap, missing_ranges
 from analytics.data.provider import FetchResult, PriceProvider
 from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
+from analytics.data.results import FillReport, PriceResult
+
+__all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
 
 log = logging.getLogger(__name__)
-
-INTRADAY_REFRESH = dt.timedelta(minutes=15)
-"""A bar fetched during its session is refetched at most this often until the close."""
 
 UNKNOWN_RECHECK = dt.timedelta(days=7)
 """A symbol the provider did not know is not asked about again for this long."""
@@ -62,81 +62,6 @@ Progress = Callable[[int, int], None]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True)
-class PriceResult:
-    """Bars for the requested tickers, with what could not be had and why."""
-
-    bars: pd.DataFrame
-    requested: tuple[str, ...]
-    unknown: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    fetched: tuple[str, ...] = ()
-    requests: int = 0
-    stale: bool = False
-    offline: bool = False
-
-    def wide(self, column: str = "adj_close") -> pd.DataFrame:
-        """Index dates, one column per ticker (requested order, tickers with bars only)."""
-        if self.bars.empty:
-            return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
-        wide = self.bars.pivot(index="date", columns="ticker", values=column)
-        order = [t for t in self.requested if t in wide.columns]
-        wide = wide[order]
-        wide.columns.name = None
-        return wide
-
-    def series(self, ticker: str) -> pd.DataFrame:
-        """One ticker's bars indexed by date."""
-        rows = self.bars[self.bars["ticker"] == ticker]
-        return rows.drop(columns=["ticker"]).set_index("date")
-
-    @property
-    def as_of(self) -> dt.date | None:
-        """The latest date in the bars."""
-        if self.bars.empty:
-            return None
-        return self.bars["date"].max().date()
-
-
-@dataclass
-class FillReport:
-    """What a background fill did.
-
-    needed: tickers that lacked something in the range (the rest were already cached).
-    fetched / unknown / failed: outcome per ticker (failed: ticker -> last reason);
-    filled_meanwhile: tickers a command fetched after the fill planned them (not asked again).
-    requests: HTTP requests sent; backoffs: waits after a rate limit; waited_seconds: their total.
-    stopped: `stop()` ended it early; gave_up: MAX_BACKOFFS rate limits in a row on one batch.
-    """
-
-    requested: int = 0
-    needed: int = 0
-    batches: int = 0
-    fetched: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    requests: int = 0
-    backoffs: int = 0
-    waited_seconds: float = 0.0
-    stopped: bool = False
-    gave_up: bool = False
-    left: int = 0  # needed tickers not reached (after stopped or gave_up)
-    filled_meanwhile: list[str] = field(default_factory=list)  # by a command, since the plan
-
-    @property
-    def complete(self) -> bool:
-        """Every needed ticker was fetched or found unknown."""
-        return not (self.failed or self.stopped or self.gave_up)
-
-
-@dataclass
-class _Gap:
-    start: dt.date | None  # None = from the beginning of the provider's history
-    end: dt.date
-    tickers: list[str] = field(default_factory=list)
 
 
 class MarketData:
@@ -365,12 +290,12 @@ class MarketData:
 
     def _plan(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date, batch_size: int
-    ) -> tuple[set[str], list[_Gap]]:
+    ) -> tuple[set[str], list[Gap]]:
         """Symbols known to be unknown, and the batches that would fill the rest."""
         known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
         asked = [t for t in tickers if t not in known_unknown]
         batches = [
-            _Gap(gap.start, gap.end, gap.tickers[i : i + batch_size])
+            Gap(gap.start, gap.end, gap.tickers[i : i + batch_size])
             for gap in self.missing_ranges(asked, start, end)
             for i in range(0, len(gap.tickers), batch_size)
         ]
@@ -414,35 +339,9 @@ class MarketData:
 
     def missing_ranges(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date
-    ) -> list[_Gap]:
+    ) -> list[Gap]:
         """Per ticker, the ranges the cache has never asked the provider for, grouped."""
-        now = self.now()
-        coverage = self.cache.coverage(tickers)
-        groups: dict[tuple[dt.date | None, dt.date], _Gap] = {}
-        for ticker in tickers:
-            for gap_start, gap_end in self._gaps_for(coverage.get(ticker), start, end, now):
-                key = (gap_start, gap_end)
-                groups.setdefault(key, _Gap(gap_start, gap_end)).tickers.append(ticker)
-        return list(groups.values())
-
-    def _gaps_for(
-        self, cov: Coverage | None, start: dt.date | None, end: dt.date, now: dt.datetime
-    ) -> list[tuple[dt.date | None, dt.date]]:
-        if cov is None:
-            return [(start, end)] if _has_session(start or HISTORY_FLOOR, end, now) else []
-        gaps: list[tuple[dt.date | None, dt.date]] = []
-        wanted_from = start or HISTORY_FLOOR
-        if wanted_from < cov.checked_from:
-            back_end = cov.checked_from - dt.timedelta(days=1)
-            if start is None or _has_session(wanted_from, back_end, now):
-                gaps.append((start, back_end))
-        fresh = _fresh_through(cov, now)
-        if end > fresh:
-            # Start right after what is known, so the covered range stays one contiguous span.
-            forward_start = fresh + dt.timedelta(days=1)
-            if _has_session(forward_start, end, now) and not _recently_refreshed(cov, now):
-                gaps.append((forward_start, end))
-        return gaps
+        return missing_ranges(self.cache.coverage(tickers), tickers, start, end, self.now())
 
     def _rebase_history(self, ticker: str, bars: pd.DataFrame) -> None:
         """Re-base cached rows older than `bars` for the splits and dividends inside `bars`.
@@ -463,7 +362,7 @@ class MarketData:
             rows = self.cache.rescale(ticker, first, factors)
             log.info("re-based %d cached %s rows by %s", rows, ticker, factors)
 
-    def _fetch_gap(self, gap: _Gap, *, patient: bool = False) -> FetchResult:
+    def _fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
         assert self.provider is not None
         result = self.provider.fetch(gap.tickers, gap.start, gap.end)
         try:
@@ -491,7 +390,7 @@ class MarketData:
             )
         return result
 
-    def _store_fetch(self, gap: _Gap, result: FetchResult, fetched_at: dt.datetime) -> None:
+    def _store_fetch(self, gap: Gap, result: FetchResult, fetched_at: dt.datetime) -> None:
         """Everything one provider call brought, in one transaction.
 
         The re-base of older rows, the new bars and the coverage that says they are there go
@@ -541,33 +440,3 @@ def _merge(into: FetchResult, result: FetchResult) -> None:
     into.rate_limited |= result.rate_limited
     into.malformed |= result.malformed
     into.store_error = into.store_error or result.store_error
-
-
-def _fresh_through(cov: Coverage, now: dt.datetime) -> dt.date:
-    """The last date whose bar was final when fetched (a bar fetched mid-session is not)."""
-    day = cov.checked_to
-    if calendar.is_session(day) and cov.fetched_at < calendar.session_close(day):
-        return day - dt.timedelta(days=1)
-    return day
-
-
-def _recently_refreshed(cov: Coverage, now: dt.datetime) -> bool:
-    """A partial bar refetched within INTRADAY_REFRESH, with the session still open."""
-    day = cov.checked_to
-    if not calendar.is_session(day):
-        return False
-    close = calendar.session_close(day)
-    return cov.fetched_at < close and now < close and now - cov.fetched_at < INTRADAY_REFRESH
-
-
-def _has_session(start: dt.date, end: dt.date, now: dt.datetime) -> bool:
-    """True when [start, end] holds a session that has opened by `now`."""
-    if start > end:
-        return False
-    sessions = calendar.sessions_between(max(start, dt.date(1990, 1, 2)), end)
-    if len(sessions) == 0:
-        return start < dt.date(1990, 1, 2)
-    last = sessions[-1].date()
-    if len(sessions) > 1:
-        return True
-    return now >= calendar.session_open(last)
