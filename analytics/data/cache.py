@@ -10,9 +10,10 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlite_utils
@@ -20,9 +21,32 @@ import sqlite_utils
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
 
-SCHEMA_VERSION = 3
+if TYPE_CHECKING:
+    from analytics.data.holes import Hole
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+SCHEMA_VERSION = 4
+
+
+def _record_existing_holes(conn: sqlite3.Connection) -> None:
+    """Holes a fault may have left before 4 (see analytics.data.holes): the next fetch of
+    those dates asks the provider for them again."""
+    from analytics.data.holes import find_holes
+
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        (h.ticker, h.start.isoformat(), h.end.isoformat(), now.isoformat())
+        for h in find_holes(conn, now)
+        if h.fetchable
+    ]
+    conn.executemany(
+        "INSERT OR IGNORE INTO coverage_holes (ticker, start, end, found_at) VALUES (?,?,?,?)",
+        rows,
+    )
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: dict[int, tuple[Migration, ...]] = {
     0: (
         """CREATE TABLE IF NOT EXISTS bars (
             ticker TEXT NOT NULL, date TEXT NOT NULL,
@@ -54,10 +78,26 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             last_used TEXT NOT NULL
         )""",
     ),
+    3: (
+        # Sessions inside a checked range that the provider must be asked for again (a hole
+        # a fault left, or the dates between two ranges merged into one); a fetch that
+        # answers for them removes the row.
+        """CREATE TABLE IF NOT EXISTS coverage_holes (
+            ticker TEXT NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            found_at TEXT NOT NULL,
+            PRIMARY KEY (ticker, start)
+        )""",
+        _record_existing_holes,
+    ),
 }
 
 HISTORY_FLOOR = dt.date(1900, 1, 1)
 """`checked_from` value meaning "the provider's full history has been fetched"."""
+
+HOLE_CALENDAR_START = dt.date(1990, 1, 2)
+"""The NYSE calendar's first session: holes are only looked for from here on."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +116,8 @@ class TickerStatus:
     """One row of `cache status`."""
 
     ticker: str
-    first_date: dt.date
-    last_date: dt.date
+    first_date: dt.date | None  # None: a checked range without bars
+    last_date: dt.date | None
     rows: int
     fetched_at: dt.datetime | None
     source: str | None
@@ -169,8 +209,11 @@ class PriceCache:
             )
         while version < SCHEMA_VERSION:
             with self.transaction():
-                for statement in MIGRATIONS[version]:
-                    conn.execute(statement)
+                for step in MIGRATIONS[version]:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
                 version += 1
                 conn.execute(f"PRAGMA user_version={version}")
 
@@ -216,16 +259,26 @@ class PriceCache:
         fetched_at: dt.datetime,
         source: str,
     ) -> None:
-        """Record that the provider was asked for [checked_from, checked_to]; widens the range."""
-        old = self.coverage([ticker]).get(ticker)
-        if old is not None:
-            # A later fetch of the newest session replaces a partial bar: keep its time only when
-            # it extends the range forwards.
-            if checked_to < old.checked_to:
-                fetched_at = old.fetched_at
-            checked_from = min(checked_from, old.checked_from)
-            checked_to = max(checked_to, old.checked_to)
+        """Record that the provider was asked for [checked_from, checked_to]; widens the range.
+
+        Coverage is one span per ticker: a range that does not touch the known one (an import
+        years away from the cached dates) is merged with it, and the sessions between them
+        are recorded as a hole to fetch, not passed off as checked.
+        """
         with self.transaction() as conn:
+            old = self.coverage([ticker]).get(ticker)
+            if old is not None:
+                between = [
+                    (checked_to + dt.timedelta(days=1), old.checked_from - dt.timedelta(days=1)),
+                    (old.checked_to + dt.timedelta(days=1), checked_from - dt.timedelta(days=1)),
+                ]
+                self.add_holes(ticker, between, fetched_at)
+                # A later fetch of the newest session replaces a partial bar: keep its time only
+                # when it extends the range forwards.
+                if checked_to < old.checked_to:
+                    fetched_at = old.fetched_at
+                checked_from = min(checked_from, old.checked_from)
+                checked_to = max(checked_to, old.checked_to)
             conn.execute(
                 "INSERT OR REPLACE INTO coverage"
                 " (ticker, checked_from, checked_to, fetched_at, source) VALUES (?,?,?,?,?)",
@@ -236,6 +289,51 @@ class PriceCache:
                     fetched_at.astimezone(dt.UTC).isoformat(),
                     source,
                 ],
+            )
+
+    def add_holes(
+        self, ticker: str, ranges: Iterable[tuple[dt.date, dt.date]], found_at: dt.datetime
+    ) -> int:
+        """Record the NYSE sessions of each range as a hole to fetch (ranges without a session
+        are skipped); returns how many holes were recorded."""
+        from analytics import calendar
+
+        rows = []
+        for start, end in ranges:
+            sessions = calendar.sessions_between(max(start, HOLE_CALENDAR_START), end)
+            if start <= end and len(sessions):
+                first, last = sessions[0].date(), sessions[-1].date()
+                rows.append((ticker, first.isoformat(), last.isoformat(), found_at.isoformat()))
+        if rows:
+            with self.transaction() as conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO coverage_holes (ticker, start, end, found_at)"
+                    " VALUES (?,?,?,?)",
+                    rows,
+                )
+        return len(rows)
+
+    def pending_holes(self, tickers: Iterable[str]) -> dict[str, list[tuple[dt.date, dt.date]]]:
+        """Recorded holes of these tickers, oldest first (absent tickers are left out)."""
+        out: dict[str, list[tuple[dt.date, dt.date]]] = {}
+        for chunk in _chunks(list(tickers), 900):
+            rows = self.db.execute(
+                "SELECT ticker, start, end FROM coverage_holes"
+                f" WHERE ticker IN ({','.join('?' * len(chunk))}) ORDER BY ticker, start",
+                chunk,
+            ).fetchall()
+            for ticker, start, end in rows:
+                out.setdefault(ticker, []).append(
+                    (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+                )
+        return out
+
+    def clear_hole(self, ticker: str, start: dt.date) -> None:
+        """The provider answered for the hole starting at `start`: nothing left to ask."""
+        with self.transaction() as conn:
+            conn.execute(
+                "DELETE FROM coverage_holes WHERE ticker = ? AND start = ?",
+                [ticker, start.isoformat()],
             )
 
     def mark_unknown(self, tickers: Iterable[str], checked_at: dt.datetime, source: str) -> None:
@@ -356,22 +454,37 @@ class PriceCache:
         return [r[0] for r in rows]
 
     def status(self) -> list[TickerStatus]:
-        """Per ticker: first and last cached date, rows, last fetch."""
+        """Per ticker with bars or a checked range: first and last cached date, rows, last fetch."""
         rows = self.db.execute(
             "SELECT b.ticker, MIN(b.date), MAX(b.date), COUNT(*), c.fetched_at, c.source"
-            " FROM bars b LEFT JOIN coverage c ON c.ticker = b.ticker"
-            " GROUP BY b.ticker ORDER BY b.ticker"
+            " FROM bars b LEFT JOIN coverage c ON c.ticker = b.ticker GROUP BY b.ticker"
+            " UNION ALL"
+            " SELECT c.ticker, NULL, NULL, 0, c.fetched_at, c.source FROM coverage c"
+            " WHERE NOT EXISTS (SELECT 1 FROM bars b WHERE b.ticker = c.ticker)"
+            " ORDER BY 1"
         ).fetchall()
         return [
             TickerStatus(
                 ticker=r[0],
-                first_date=dt.date.fromisoformat(r[1]),
-                last_date=dt.date.fromisoformat(r[2]),
+                first_date=dt.date.fromisoformat(r[1]) if r[1] else None,
+                last_date=dt.date.fromisoformat(r[2]) if r[2] else None,
                 rows=int(r[3]),
                 fetched_at=dt.datetime.fromisoformat(r[4]) if r[4] else None,
                 source=r[5],
             )
             for r in rows
+        ]
+
+    def holes(self, now: dt.datetime) -> list[tuple[Hole, bool]]:
+        """Every hole (see analytics.data.holes) and whether a recorded row says the next
+        fetch of its dates asks the provider for it. A scan of all bars: for `cache status`."""
+        from analytics.data.holes import find_holes
+
+        found = find_holes(self.db.conn, now)
+        pending = self.pending_holes({h.ticker for h in found})
+        return [
+            (h, any(a <= h.end and h.start <= b for a, b in pending.get(h.ticker, ())))
+            for h in found
         ]
 
     def file_size(self) -> int:

@@ -4,7 +4,9 @@ Coverage is one contiguous checked range per ticker (`coverage` table). A reques
 [start, end]; what lies before the checked range is a back gap, what lies after the last final
 bar a forward gap (a bar fetched mid-session is refetched, at most every INTRADAY_REFRESH,
 until the close). Ranges without an opened NYSE session (weekends, holidays, before the open)
-are never asked for. Tickers with the same gap share one provider call.
+are never asked for. A recorded hole inside the checked range (`coverage_holes`, see
+analytics.data.holes) that meets the request is asked for as it is, whole. Tickers with the
+same gap share one provider call.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Gap:
     start: dt.date | None  # None = from the beginning of the provider's history
     end: dt.date
     tickers: list[str] = field(default_factory=list)
+    hole: bool = False  # a recorded hole inside the checked range, not an extension of it
 
 
 def missing_ranges(
@@ -37,13 +40,21 @@ def missing_ranges(
     start: dt.date | None,
     end: dt.date,
     now: dt.datetime,
+    holes: Mapping[str, Sequence[tuple[dt.date, dt.date]]] | None = None,
 ) -> list[Gap]:
-    """Per ticker, the ranges of [start, end] the cache has never asked for, grouped by range."""
-    groups: dict[tuple[dt.date | None, dt.date], Gap] = {}
+    """Per ticker, the ranges of [start, end] the cache has never asked for, grouped by range.
+
+    `holes`: recorded holes per ticker; those that meet [start, end] are asked for whole.
+    """
+    groups: dict[tuple[dt.date | None, dt.date, bool], Gap] = {}
+    wanted_from = start or HISTORY_FLOOR
     for ticker in tickers:
-        for gap_start, gap_end in gaps_for(coverage.get(ticker), start, end, now):
-            key = (gap_start, gap_end)
-            groups.setdefault(key, Gap(gap_start, gap_end)).tickers.append(ticker)
+        ranges = [(a, b, False) for a, b in gaps_for(coverage.get(ticker), start, end, now)]
+        for hole_start, hole_end in (holes or {}).get(ticker, ()):
+            if hole_end >= wanted_from and hole_start <= end:
+                ranges.append((hole_start, hole_end, True))
+        for key in ranges:
+            groups.setdefault(key, Gap(key[0], key[1], hole=key[2])).tickers.append(ticker)
     return list(groups.values())
 
 

@@ -295,7 +295,7 @@ class MarketData:
         known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
         asked = [t for t in tickers if t not in known_unknown]
         batches = [
-            Gap(gap.start, gap.end, gap.tickers[i : i + batch_size])
+            Gap(gap.start, gap.end, gap.tickers[i : i + batch_size], hole=gap.hole)
             for gap in self.missing_ranges(asked, start, end)
             for i in range(0, len(gap.tickers), batch_size)
         ]
@@ -341,7 +341,9 @@ class MarketData:
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date
     ) -> list[Gap]:
         """Per ticker, the ranges the cache has never asked the provider for, grouped."""
-        return missing_ranges(self.cache.coverage(tickers), tickers, start, end, self.now())
+        coverage = self.cache.coverage(tickers)
+        holes = self.cache.pending_holes(tickers)
+        return missing_ranges(coverage, tickers, start, end, self.now(), holes)
 
     def _rebase_history(self, ticker: str, bars: pd.DataFrame) -> None:
         """Re-base cached rows older than `bars` for the splits and dividends inside `bars`.
@@ -408,9 +410,13 @@ class MarketData:
                     continue
                 self._rebase_history(ticker, bars)
                 self.cache.store_bars(ticker, bars, source)
-                self.cache.mark_checked(
-                    ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, source
-                )
+                if gap.hole:
+                    assert gap.start is not None
+                    self.cache.clear_hole(ticker, gap.start)  # inside the range already
+                else:
+                    self.cache.mark_checked(
+                        ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, source
+                    )
             if result.unknown:
                 self.cache.mark_unknown(result.unknown, fetched_at, source)
             found = [t for t in gap.tickers if t in result.bars]

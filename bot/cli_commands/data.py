@@ -35,30 +35,50 @@ def _prices(args: argparse.Namespace, ctx) -> None:
 
 
 def _cache_status(args: argparse.Namespace, ctx) -> None:
+    import datetime as dt
+
     cache = ctx.services(network=False).cache
     status = cache.status()
     size = cache.file_size()
+    gaps: dict[str, list] = {}
+    for hole, to_fetch in cache.holes(dt.datetime.now(dt.UTC)):
+        gaps.setdefault(hole.ticker, []).append((hole, to_fetch))
     rows = tuple(
         (
             s.ticker,
-            s.first_date.isoformat(),
-            s.last_date.isoformat(),
+            s.first_date.isoformat() if s.first_date else "",
+            s.last_date.isoformat() if s.last_date else "",
             f"{s.rows:,}",
+            _gap_cell(gaps.get(s.ticker, [])),
             s.fetched_at.strftime("%Y-%m-%d %H:%M") if s.fetched_at else "",
             s.source or "",
         )
         for s in status
     )
     total_rows = sum(s.rows for s in status)
+    summary = (
+        f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}"
+    )
+    missing = sum(h.sessions for found in gaps.values() for h, _ in found)
+    if missing:
+        to_fetch = sum(h.sessions for found in gaps.values() for h, f in found if f)
+        summary += (
+            f". {len(gaps)} tickers have gaps: {missing:,} sessions without bars inside their"
+            f" checked ranges; {to_fetch:,} of them are fetched when next asked for, the rest"
+            " are days their source has no bar for."
+        )
     answer = Answer(
         title="Cache status",
-        summary=f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}",
+        summary=summary,
         fields=(
             Field("Tickers", str(len(status))),
             Field("Rows", f"{total_rows:,}"),
             Field("File size", f"{size:,} bytes"),
+            Field("Sessions missing", f"{missing:,}"),
         ),
-        tables=(Table(("ticker", "first", "last", "rows", "fetched (UTC)", "source"), rows),)
+        tables=(
+            Table(("ticker", "first", "last", "rows", "gaps", "fetched (UTC)", "source"), rows),
+        )
         if rows
         else (),
         data={
@@ -72,6 +92,15 @@ def _cache_status(args: argparse.Namespace, ctx) -> None:
                     "rows": s.rows,
                     "fetched_at": s.fetched_at,
                     "source": s.source,
+                    "gaps": [
+                        {
+                            "start": h.start.isoformat(),
+                            "end": h.end.isoformat(),
+                            "sessions": h.sessions,
+                            "to_fetch": to_fetch,
+                        }
+                        for h, to_fetch in gaps.get(s.ticker, [])
+                    ],
                 }
                 for s in status
             ],
@@ -79,3 +108,13 @@ def _cache_status(args: argparse.Namespace, ctx) -> None:
         advice_disclaimer=False,
     )
     ctx.emit(answer)
+
+
+def _gap_cell(found: list) -> str:
+    """'3 (3 to fetch)': sessions without bars inside the checked range, and how many of
+    them the next fetch of those dates asks for."""
+    if not found:
+        return ""
+    missing = sum(h.sessions for h, _ in found)
+    to_fetch = sum(h.sessions for h, f in found if f)
+    return f"{missing:,} ({to_fetch:,} to fetch)" if to_fetch else f"{missing:,}"
