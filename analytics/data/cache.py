@@ -18,6 +18,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import sqlite_utils
 
+from analytics.data.cache_file import (
+    CacheFileError,
+    connect,
+    create_parent,
+    explain_sqlite_error,
+    inspect_cache_file,
+    newer_schema,
+)
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
 
@@ -124,16 +132,40 @@ class TickerStatus:
 
 
 class PriceCache:
-    """Daily bars in SQLite. Thread-safe: each thread gets its own connection."""
+    """Daily bars in SQLite. Thread-safe: each thread gets its own connection.
 
-    def __init__(self, path: Path | str, *, busy_timeout_seconds: float = 30.0) -> None:
+    Opening checks the file first (analytics.data.cache_file) and raises CacheFileError, with
+    nothing written, for a path that cannot be a cache. A file or folder that cannot be
+    written opens read-only (`read_only=True` forces it): reads work, writes raise
+    CacheFileError, and MarketData answers from the cache without fetching.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_timeout_seconds: float = 30.0,
+        read_only: bool | None = None,
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout_seconds = busy_timeout_seconds
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        found = inspect_cache_file(self.path, schema_version=SCHEMA_VERSION)
+        self.read_only = found.read_only if read_only is None else read_only
+        if self.read_only and not found.exists:
+            raise CacheFileError(f"The cache {self.path} does not exist, so it cannot be read.")
+        if not found.exists:
+            create_parent(self.path)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._migrate()
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise CacheFileError(explain_sqlite_error(self.path, exc)) from None
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections -------------------------------------------------------------------------
     @property
@@ -142,10 +174,11 @@ class PriceCache:
         db = getattr(self._local, "db", None)
         if db is None:
             timeout = self.busy_timeout_seconds
-            conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = connect(self.path, read_only=self.read_only, timeout=timeout)
             conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
@@ -175,6 +208,11 @@ class PriceCache:
         of them land or none does. Every write method of the cache goes through here; never
         call sqlite-utils' own write helpers inside one (they commit on their own).
         """
+        if self.read_only:
+            raise CacheFileError(
+                f"The cache {self.path} is read-only and this command writes to it: make the "
+                "file and its folder writable, or point --db at a copy."
+            )
         conn = self.db.conn
         depth = getattr(self._local, "depth", 0)
         if depth:
@@ -204,8 +242,11 @@ class PriceCache:
         conn = self.db.conn
         version = self.schema_version()
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} was written by a newer marketbot (schema {version}); upgrade marketbot."
+            raise CacheFileError(newer_schema(self.path, version, SCHEMA_VERSION))
+        if version < SCHEMA_VERSION and self.read_only:
+            raise CacheFileError(
+                f"The cache {self.path} is from an older marketbot (schema {version}) and "
+                "read-only, so it cannot be upgraded: make it writable and run any command once."
             )
         while version < SCHEMA_VERSION:
             with self.transaction():

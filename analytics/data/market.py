@@ -120,7 +120,10 @@ class MarketData:
         if not self.offline and tickers:
             # Plan without the lock: a warm call (nothing missing) never waits for a fetch.
             known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
-            if batches:
+            if batches and self.cache.read_only:
+                # Nothing fetched could be kept: answer from the file, saying why it may be behind.
+                outcome = _read_only_outcome([t for b in batches for t in b.tickers])
+            elif batches:
                 with self._command_fetch_lock():
                     # Re-plan: another thread may have fetched some of it meanwhile.
                     known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
@@ -208,6 +211,9 @@ class MarketData:
         end = min(end or self.today(), self.today())
         known_unknown, batches = self._plan(tickers, start, end, batch_size)
         report.needed = sum(len(b.tickers) for b in batches)
+        if self.cache.read_only:
+            report.failed = _read_only_outcome([t for b in batches for t in b.tickers]).failed
+            return report
         done = 0
         if progress:
             progress(0, report.needed)
@@ -327,7 +333,7 @@ class MarketData:
         """Record that these tickers were asked for today (once a day each: it is a write)."""
         today = self.today()
         new = [t for t in tickers if self._recent_marked.get(t) != today]
-        if not new:
+        if not new or self.cache.read_only:
             return
         try:
             self.cache.touch_recent(new, self.now())
@@ -435,6 +441,12 @@ class MarketData:
             rows = self.cache.store_bars(ticker, bars, source)
             self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
         return rows
+
+
+def _read_only_outcome(tickers: Sequence[str]) -> FetchResult:
+    """What a fetch into a read-only cache amounts to: every ticker failed, not asked."""
+    reason = "not fetched: the cache file is read-only"
+    return FetchResult(failed=dict.fromkeys(tickers, reason), store_error="it is read-only")
 
 
 def _merge(into: FetchResult, result: FetchResult) -> None:

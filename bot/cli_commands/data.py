@@ -1,4 +1,4 @@
-"""`marketbot prices` and `marketbot cache status`."""
+"""`marketbot prices`, `marketbot cache status` and `marketbot cache check`."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ def register(add) -> None:
     prices.add_argument("--start", help="first date, YYYY-MM-DD (default: a year before --end)")
     prices.add_argument("--end", help="last date, YYYY-MM-DD (default: today)")
 
-    cache = add("cache", "Inspect the local cache.", _cache_status)
+    cache = add("cache", "Inspect the local cache.", _cache)
     cache.add_argument(
-        "action", choices=["status"], help="status: tickers, date ranges, rows and file size"
+        "action",
+        choices=["status", "check"],
+        help="status: tickers, date ranges, rows, gaps and file size; "
+        "check: SQLite's integrity check, and whether to re-import or delete (exit 2 if damaged)",
     )
 
 
@@ -34,7 +37,46 @@ def _prices(args: argparse.Namespace, ctx) -> None:
     ctx.emit(answer, json_payload=answer.data["bars"])
 
 
-def _cache_status(args: argparse.Namespace, ctx) -> None:
+def _cache(args: argparse.Namespace, ctx) -> int | None:
+    if args.action == "check":
+        return _cache_check(ctx)
+    _cache_status(ctx)
+    return None
+
+
+def _cache_check(ctx) -> int:
+    """Exit 0 when SQLite finds no damage, 2 when it does (the answer says what to do)."""
+    from analytics.data.cache import SCHEMA_VERSION
+    from analytics.data.cache_check import check_cache
+
+    report = check_cache(ctx.settings.db_path, schema_version=SCHEMA_VERSION)
+    verdict = "passes" if report.ok else "is damaged"
+    count = len(report.problems)
+    problems = f"{count} problem{'' if count == 1 else 's'}"
+    fields = [Field("Integrity", "ok" if report.ok else problems)]
+    if report.imported:
+        fields.append(Field("Imported files", ", ".join(report.imported)))
+    answer = Answer(
+        title=f"Cache check: {report.path.name} {verdict}",
+        summary=f"SQLite's integrity check of {report.path}: {report.advice}",
+        fields=tuple(fields),
+        tables=(Table(("problem",), tuple((p,) for p in report.problems)),)
+        if report.problems
+        else (),
+        data={
+            "path": str(report.path),
+            "ok": report.ok,
+            "problems": list(report.problems),
+            "imported": list(report.imported) if report.imported is not None else None,
+            "advice": report.advice,
+        },
+        advice_disclaimer=False,
+    )
+    ctx.emit(answer)
+    return 0 if report.ok else 2
+
+
+def _cache_status(ctx) -> None:
     import datetime as dt
 
     cache = ctx.services(network=False).cache
