@@ -110,7 +110,7 @@ def _parse_date(value: str, raw: str) -> dt.date:
             f"'{value}' in '{raw}' is not a real date (YYYY-MM-DD). " + WINDOW_HELP
         ) from None
     if not in_date_range(day):
-        raise BadInput(f"'{value}' in '{raw}' is out of range: " + DATE_RANGE_HELP)
+        raise BadInput(f"'{value}' in '{raw}' {out_of_range(day)}")
     return day
 
 
@@ -120,6 +120,13 @@ DATE_RANGE_HELP = f"give a date between {EARLIEST_DATE.isoformat()} and {LATEST_
 def in_date_range(day: dt.date) -> bool:
     """True for dates from EARLIEST_DATE to LATEST_DATE."""
     return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def out_of_range(day: dt.date) -> str:
+    """The end of the message for a date outside the range ('is out of range: ...')."""
+    if day > LATEST_DATE:  # surely in the future: say so, as for any future date
+        return f"is in the future and out of range: {DATE_RANGE_HELP}"
+    return f"is out of range: {DATE_RANGE_HELP}"
 
 
 def window_anchor(window: Window, end: dt.date) -> dt.date | None:

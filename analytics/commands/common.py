@@ -6,7 +6,7 @@ import datetime as dt
 
 from analytics.data.market import PriceResult
 from analytics.errors import BadInput, NoData, UnknownSymbol
-from analytics.windows import DATE_RANGE_HELP, in_date_range
+from analytics.windows import in_date_range, out_of_range
 
 
 def parse_date(raw: str | None, *, name: str = "date") -> dt.date | None:
@@ -24,7 +24,7 @@ def parse_date(raw: str | None, *, name: str = "date") -> dt.date | None:
             f"{name} '{text[:20]}' is not a date; write it as YYYY-MM-DD, e.g. 2024-06-28."
         ) from None
     if not in_date_range(day):
-        raise BadInput(f"{name} {day.isoformat()} is out of range: {DATE_RANGE_HELP}")
+        raise BadInput(f"{name} {day.isoformat()} {out_of_range(day)}")
     return day
 
 

@@ -156,21 +156,27 @@ def _damaged(path: Path, what: str) -> str:
 
 
 def connect(path: Path, *, read_only: bool, timeout: float) -> sqlite3.Connection:
-    """A connection on the cache file; read-only ones never write, side files included."""
+    """A connection on the cache file; read-only ones never write, side files included.
+
+    Read-only: a file without a -wal beside it holds everything committed, so it is opened
+    `immutable=1` (SQLite then makes no -wal/-shm, which a read-only connection could not
+    remove again). With a -wal present, `mode=ro` reads through it; when SQLite cannot make
+    the -shm index for that (a folder it cannot write), `immutable=1` reads the file alone.
+    """
     if not read_only:
         return sqlite3.connect(path, timeout=timeout, check_same_thread=False)
     uri = f"file:{quote(str(path.resolve()))}"
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        # A WAL file in a folder we cannot write: SQLite cannot make its -shm index there.
-        conn = sqlite3.connect(
-            f"{uri}?immutable=1", uri=True, timeout=timeout, check_same_thread=False
-        )
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return conn
+    modes = ["immutable=1"] if not Path(f"{path}-wal").exists() else ["mode=ro", "immutable=1"]
+    for i, mode in enumerate(modes):
+        conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=timeout, check_same_thread=False)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            if i == len(modes) - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def explain_sqlite_error(path: Path, exc: sqlite3.Error) -> str:

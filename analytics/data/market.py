@@ -56,6 +56,9 @@ DEFAULT_BACKOFF = 60.0
 MAX_BACKOFFS = 6
 """Rate limits in a row on one batch after which a fill gives up (a later fill resumes)."""
 
+READ_ONLY = "read-only"
+"""FetchResult.store_error of a fetch that was not sent: the cache file cannot be written."""
+
 Progress = Callable[[int, int], None]
 """progress(done, total): tickers fetched so far out of those that needed fetching."""
 
@@ -162,13 +165,17 @@ class MarketData:
     def _failure_warning(
         self, outcome: FetchResult, frame: pd.DataFrame, tickers: Sequence[str]
     ) -> str:
-        """Why some tickers could not be fetched, and what the answer stands on instead: the
-        cached data of those tickers, dated by the latest bar any of them has."""
+        """Why some tickers could not be fetched, and what the answer stands on instead: dated
+        by the latest bar those tickers have (a fresh neighbour must not make a stale ticker
+        look current), else by the latest bar of the answer."""
         failed = [t for t in tickers if t in outcome.failed]
         theirs = frame.loc[frame["ticker"].isin(failed), "date"]
-        latest = theirs.max().date().isoformat() if not theirs.empty else None
+        dates = theirs if not theirs.empty else frame["date"]
+        latest = dates.max().date().isoformat() if not dates.empty else None
         name = self.provider.name if self.provider else "The provider"
-        if outcome.store_error is not None:
+        if outcome.store_error == READ_ONLY:
+            what = f"The cache file {self.cache.path} is read-only, so nothing was fetched"
+        elif outcome.store_error is not None:
             what = f"Could not save to the cache file {self.cache.path} ({outcome.store_error})"
         elif outcome.rate_limited:
             what = f"{name} is rate limited"
@@ -178,9 +185,7 @@ class MarketData:
             what = f"{name} is not answering"
         if latest:
             return f"{what}; showing cached data as of {latest}."
-        if frame.empty:
-            return f"{what} and nothing is cached for this request."
-        return f"{what} and nothing is cached for {', '.join(failed)}."
+        return f"{what} and nothing is cached for this request."
 
     def fill(
         self,
@@ -446,7 +451,7 @@ class MarketData:
 def _read_only_outcome(tickers: Sequence[str]) -> FetchResult:
     """What a fetch into a read-only cache amounts to: every ticker failed, not asked."""
     reason = "not fetched: the cache file is read-only"
-    return FetchResult(failed=dict.fromkeys(tickers, reason), store_error="it is read-only")
+    return FetchResult(failed=dict.fromkeys(tickers, reason), store_error=READ_ONLY)
 
 
 def _merge(into: FetchResult, result: FetchResult) -> None:

@@ -72,7 +72,7 @@ def _cache_check(ctx) -> int:
         },
         advice_disclaimer=False,
     )
-    ctx.emit(answer)
+    ctx.emit(answer, json_payload=answer.data)
     return 0 if report.ok else 2
 
 
