@@ -1,7 +1,8 @@
 """The SQLite price cache (sqlite-utils): daily bars per ticker and what range of each is known.
 
 One connection per thread (sqlite3 connections must not cross threads); WAL mode lets the bot
-read while a refresh writes. The schema is versioned; `MIGRATIONS[n]` upgrades n -> n+1.
+read while a refresh writes. The schema is versioned (analytics.data.schema); opening a file
+migrates it to SCHEMA_VERSION.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlite_utils
@@ -26,86 +26,13 @@ from analytics.data.cache_file import (
     inspect_cache_file,
     newer_schema,
 )
+from analytics.data.cache_status import TickerStatus, ticker_status
+from analytics.data.holes import Hole, hole_rows, holes_report, pending_holes
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
+from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION
 
-if TYPE_CHECKING:
-    from analytics.data.holes import Hole
-
-SCHEMA_VERSION = 4
-
-
-def _record_existing_holes(conn: sqlite3.Connection) -> None:
-    """Holes a fault may have left before 4 (see analytics.data.holes): the next fetch of
-    those dates asks the provider for them again."""
-    from analytics.data.holes import find_holes
-
-    now = dt.datetime.now(dt.UTC)
-    rows = [
-        (h.ticker, h.start.isoformat(), h.end.isoformat(), now.isoformat())
-        for h in find_holes(conn, now)
-        if h.fetchable
-    ]
-    conn.executemany(
-        "INSERT OR IGNORE INTO coverage_holes (ticker, start, end, found_at) VALUES (?,?,?,?)",
-        rows,
-    )
-
-
-Migration = str | Callable[[sqlite3.Connection], None]
-
-MIGRATIONS: dict[int, tuple[Migration, ...]] = {
-    0: (
-        """CREATE TABLE IF NOT EXISTS bars (
-            ticker TEXT NOT NULL, date TEXT NOT NULL,
-            open REAL, high REAL, low REAL, close REAL, adj_close REAL, volume REAL,
-            source TEXT,
-            PRIMARY KEY (ticker, date)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE IF NOT EXISTS coverage (
-            ticker TEXT PRIMARY KEY,
-            checked_from TEXT NOT NULL,
-            checked_to TEXT NOT NULL,
-            fetched_at TEXT NOT NULL,
-            source TEXT
-        )""",
-    ),
-    1: (
-        # Symbols the provider said it does not know, so warm commands over a fund universe
-        # (which always holds a few such names) do not ask again on every call.
-        """CREATE TABLE IF NOT EXISTS unknown_symbols (
-            ticker TEXT PRIMARY KEY,
-            checked_at TEXT NOT NULL,
-            source TEXT
-        )""",
-    ),
-    2: (
-        # Tickers commands asked for, and when last: the background refresher keeps these warm.
-        """CREATE TABLE IF NOT EXISTS recent_requests (
-            ticker TEXT PRIMARY KEY,
-            last_used TEXT NOT NULL
-        )""",
-    ),
-    3: (
-        # Sessions inside a checked range that the provider must be asked for again (a hole
-        # a fault left, or the dates between two ranges merged into one); a fetch that
-        # answers for them removes the row.
-        """CREATE TABLE IF NOT EXISTS coverage_holes (
-            ticker TEXT NOT NULL,
-            start TEXT NOT NULL,
-            end TEXT NOT NULL,
-            found_at TEXT NOT NULL,
-            PRIMARY KEY (ticker, start)
-        )""",
-        _record_existing_holes,
-    ),
-}
-
-HISTORY_FLOOR = dt.date(1900, 1, 1)
-"""`checked_from` value meaning "the provider's full history has been fetched"."""
-
-HOLE_CALENDAR_START = dt.date(1990, 1, 2)
-"""The NYSE calendar's first session: holes are only looked for from here on."""
+__all__ = ["HISTORY_FLOOR", "MIGRATIONS", "SCHEMA_VERSION", "Coverage", "PriceCache"]
 
 
 @dataclass(frozen=True)
@@ -117,18 +44,6 @@ class Coverage:
     checked_to: dt.date
     fetched_at: dt.datetime
     source: str | None = None
-
-
-@dataclass(frozen=True)
-class TickerStatus:
-    """One row of `cache status`."""
-
-    ticker: str
-    first_date: dt.date | None  # None: a checked range without bars
-    last_date: dt.date | None
-    rows: int
-    fetched_at: dt.datetime | None
-    source: str | None
 
 
 class PriceCache:
@@ -337,14 +252,7 @@ class PriceCache:
     ) -> int:
         """Record the NYSE sessions of each range as a hole to fetch (ranges without a session
         are skipped); returns how many holes were recorded."""
-        from analytics import calendar
-
-        rows = []
-        for start, end in ranges:
-            sessions = calendar.sessions_between(max(start, HOLE_CALENDAR_START), end)
-            if start <= end and len(sessions):
-                first, last = sessions[0].date(), sessions[-1].date()
-                rows.append((ticker, first.isoformat(), last.isoformat(), found_at.isoformat()))
+        rows = hole_rows(ticker, ranges, found_at)
         if rows:
             with self.transaction() as conn:
                 conn.executemany(
@@ -356,18 +264,7 @@ class PriceCache:
 
     def pending_holes(self, tickers: Iterable[str]) -> dict[str, list[tuple[dt.date, dt.date]]]:
         """Recorded holes of these tickers, oldest first (absent tickers are left out)."""
-        out: dict[str, list[tuple[dt.date, dt.date]]] = {}
-        for chunk in _chunks(list(tickers), 900):
-            rows = self.db.execute(
-                "SELECT ticker, start, end FROM coverage_holes"
-                f" WHERE ticker IN ({','.join('?' * len(chunk))}) ORDER BY ticker, start",
-                chunk,
-            ).fetchall()
-            for ticker, start, end in rows:
-                out.setdefault(ticker, []).append(
-                    (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-                )
-        return out
+        return pending_holes(self.db.conn, list(tickers))
 
     def clear_hole(self, ticker: str, start: dt.date) -> None:
         """The provider answered for the hole starting at `start`: nothing left to ask."""
@@ -496,37 +393,12 @@ class PriceCache:
 
     def status(self) -> list[TickerStatus]:
         """Per ticker with bars or a checked range: first and last cached date, rows, last fetch."""
-        rows = self.db.execute(
-            "SELECT b.ticker, MIN(b.date), MAX(b.date), COUNT(*), c.fetched_at, c.source"
-            " FROM bars b LEFT JOIN coverage c ON c.ticker = b.ticker GROUP BY b.ticker"
-            " UNION ALL"
-            " SELECT c.ticker, NULL, NULL, 0, c.fetched_at, c.source FROM coverage c"
-            " WHERE NOT EXISTS (SELECT 1 FROM bars b WHERE b.ticker = c.ticker)"
-            " ORDER BY 1"
-        ).fetchall()
-        return [
-            TickerStatus(
-                ticker=r[0],
-                first_date=dt.date.fromisoformat(r[1]) if r[1] else None,
-                last_date=dt.date.fromisoformat(r[2]) if r[2] else None,
-                rows=int(r[3]),
-                fetched_at=dt.datetime.fromisoformat(r[4]) if r[4] else None,
-                source=r[5],
-            )
-            for r in rows
-        ]
+        return ticker_status(self.db.conn)
 
     def holes(self, now: dt.datetime) -> list[tuple[Hole, bool]]:
-        """Every hole (see analytics.data.holes) and whether a recorded row says the next
-        fetch of its dates asks the provider for it. A scan of all bars: for `cache status`."""
-        from analytics.data.holes import find_holes
-
-        found = find_holes(self.db.conn, now)
-        pending = self.pending_holes({h.ticker for h in found})
-        return [
-            (h, any(a <= h.end and h.start <= b for a, b in pending.get(h.ticker, ())))
-            for h in found
-        ]
+        """Every hole and whether the next fetch of its dates asks the provider for it
+        (analytics.data.holes.holes_report; a scan of all bars, for `cache status`)."""
+        return holes_report(self.db.conn, now)
 
     def file_size(self) -> int:
         """Bytes on disk, WAL included."""

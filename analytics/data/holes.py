@@ -164,3 +164,41 @@ def _last_final_session(days: np.ndarray, checked_to: dt.date, fetched_at: str) 
     if calendar.session_close(_day(days[index])) > fetched:
         index -= 1
     return index if index >= 0 else None
+
+
+def hole_rows(
+    ticker: str, ranges: Iterable[tuple[dt.date, dt.date]], found_at: dt.datetime
+) -> list[tuple[str, str, str, str]]:
+    """`coverage_holes` rows for the NYSE sessions of each range (ranges without one dropped)."""
+    rows = []
+    for start, end in ranges:
+        sessions = calendar.sessions_between(max(start, CALENDAR_START), end)
+        if start <= end and len(sessions):
+            first, last = sessions[0].date(), sessions[-1].date()
+            rows.append((ticker, first.isoformat(), last.isoformat(), found_at.isoformat()))
+    return rows
+
+
+def pending_holes(
+    conn: sqlite3.Connection, tickers: Sequence[str]
+) -> dict[str, list[tuple[dt.date, dt.date]]]:
+    """Recorded holes (`coverage_holes`) of these tickers, by ticker, oldest first."""
+    out: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for where, params in _selections(tickers):
+        rows = conn.execute(
+            f"SELECT ticker, start, end FROM coverage_holes {where} ORDER BY ticker, start", params
+        ).fetchall()
+        for ticker, start, end in rows:
+            out.setdefault(ticker, []).append(
+                (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+            )
+    return out
+
+
+def holes_report(conn: sqlite3.Connection, now: dt.datetime) -> list[tuple[Hole, bool]]:
+    """Every hole, and whether a recorded row says the next fetch of its dates asks for it."""
+    found = find_holes(conn, now)
+    pending = pending_holes(conn, sorted({h.ticker for h in found}))
+    return [
+        (h, any(a <= h.end and h.start <= b for a, b in pending.get(h.ticker, ()))) for h in found
+    ]

@@ -30,11 +30,11 @@ from collections.abc import Callable, Iterator, Sequence
 import pandas as pd
 
 from analytics import calendar
-from analytics.data.cache import HISTORY_FLOOR, PriceCache
+from analytics.data.cache import PriceCache
 from analytics.data.gaps import INTRADAY_REFRESH, Gap, missing_ranges
 from analytics.data.provider import FetchResult, PriceProvider
-from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
 from analytics.data.results import FillReport, PriceResult
+from analytics.data.store import store_fetch
 
 __all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
 
@@ -356,30 +356,11 @@ class MarketData:
         holes = self.cache.pending_holes(tickers)
         return missing_ranges(coverage, tickers, start, end, self.now(), holes)
 
-    def _rebase_history(self, ticker: str, bars: pd.DataFrame) -> None:
-        """Re-base cached rows older than `bars` for the splits and dividends inside `bars`.
-
-        The provider sends new days on its current basis; without this, a split inside them
-        would read as a -90% day against the cached history.
-        """
-        if bars.empty or not any(
-            column in bars and (bars[column].fillna(0) > 0).any() for column in EVENT_COLUMNS
-        ):
-            return
-        first = bars.index[0].date()
-        earlier = self.cache.read_bars([ticker], None, first - dt.timedelta(days=1), ["close"])
-        if earlier.empty:
-            return
-        factors = factors_from_events(bars, float(earlier["close"].iloc[-1]))
-        if factors is not None:
-            rows = self.cache.rescale(ticker, first, factors)
-            log.info("re-based %d cached %s rows by %s", rows, ticker, factors)
-
     def _fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
         assert self.provider is not None
         result = self.provider.fetch(gap.tickers, gap.start, gap.end)
         try:
-            self._store_fetch(gap, result, self.now())
+            store_fetch(self.cache, gap, result, self.now(), self.provider.name)
         except sqlite3.OperationalError as exc:
             # Locked past the busy timeout, disk full, read-only: the transaction rolled back, so
             # nothing of this call landed and every ticker is asked again next time.
@@ -402,37 +383,6 @@ class MarketData:
                 next(iter(result.failed.values())),
             )
         return result
-
-    def _store_fetch(self, gap: Gap, result: FetchResult, fetched_at: dt.datetime) -> None:
-        """Everything one provider call brought, in one transaction.
-
-        The re-base of older rows, the new bars and the coverage that says they are there go
-        together: a crash between them would leave history re-based without the coverage
-        that records it, and the next fetch would see the same split and re-base it again.
-        """
-        assert self.provider is not None
-        source = self.provider.name
-        with self.cache.transaction():
-            for ticker in gap.tickers:
-                if ticker in result.failed or ticker in result.unknown:
-                    continue
-                bars = result.bars.get(ticker)
-                if bars is None:
-                    continue
-                self._rebase_history(ticker, bars)
-                self.cache.store_bars(ticker, bars, source)
-                if gap.hole:
-                    assert gap.start is not None
-                    self.cache.clear_hole(ticker, gap.start)  # inside the range already
-                else:
-                    self.cache.mark_checked(
-                        ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, source
-                    )
-            if result.unknown:
-                self.cache.mark_unknown(result.unknown, fetched_at, source)
-            found = [t for t in gap.tickers if t in result.bars]
-            if found:
-                self.cache.forget_unknown(found)
 
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
         """Store bars from a file; the file's range counts as checked."""
