@@ -225,3 +225,29 @@ def test_a_kill_after_any_write_leaves_the_cache_as_it_was(tmp_path, step):
     assert snapshot(path) == before
     with PriceCache(path) as cache:
         assert_equals_server(fetch_after_actions(cache))
+
+
+def test_a_full_disk_serves_the_cache_with_a_warning_and_applies_nothing(tmp_path, monkeypatch):
+    # A real SQLITE_FULL needs a full file system; the error SQLite raises then is injected
+    # after the bars were written inside the transaction.
+    path = tmp_path / "c.db"
+    prime(path)
+    before = snapshot(path)
+    original = PriceCache.store_bars
+
+    def then_full(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(PriceCache, "store_bars", then_full)
+        with PriceCache(path) as cache:
+            market = MarketData(cache, Server(after_actions=True), now=lambda: NOW)
+            result = market.bars(["ABC", "GONE"], FIRST, LAST)
+    assert result.warnings == (
+        f"Could not save to the cache file {path} (database or disk is full); "
+        f"showing cached data as of {CACHED_TO.isoformat()}.",
+    )
+    assert snapshot(path) == before
+    with PriceCache(path) as cache:
+        assert_equals_server(fetch_after_actions(cache))
