@@ -143,9 +143,10 @@ def test_streak_warns_during_the_fault_and_is_complete_once_yahoo_heals(
         fake.serve_malformed(kind, ["GARB"])
         during = streak_answer(market, "GARB", "SPY", chart=False)
         assert during.as_of == D(2024, 6, 14)  # GARB's cache ends there: the answer says why
-        assert during.warnings == (
-            "Yahoo Finance is sending malformed data; showing cached data as of 2024-06-14.",
-        )
+        [warning] = during.warnings  # the command's "behind" note, with the data layer's why
+        assert warning.startswith("The data ends 2024-06-14, before 2024-06-21")
+        assert "Yahoo Finance is sending malformed data" in warning
+        assert during.title.endswith("(as of 2024-06-14)")
         assert cache.coverage(["GARB"])["GARB"].checked_to == D(2024, 6, 14)
 
         fake.heal()

@@ -20,6 +20,7 @@ refresher knows which universes to keep warm.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import logging
 import sqlite3
@@ -32,6 +33,7 @@ import pandas as pd
 from analytics import calendar
 from analytics.data.cache import PriceCache
 from analytics.data.gaps import INTRADAY_REFRESH, Gap, missing_ranges
+from analytics.data.http import HttpBridge
 from analytics.data.provider import FetchResult, PriceProvider
 from analytics.data.results import FillReport, PriceResult
 from analytics.data.store import store_fetch
@@ -87,6 +89,7 @@ class MarketData:
         self._waiting = 0
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
+        self.http: HttpBridge | None = None
 
     @property
     def waiting_commands(self) -> int:
@@ -101,6 +104,17 @@ class MarketData:
     def today(self) -> dt.date:
         """Today's date in US Eastern time (the market's calendar day)."""
         return pd.Timestamp(self.now()).tz_convert(calendar.EASTERN).date()
+
+    def cache_only(self) -> MarketData:
+        """A view on the same cache that never fetches (an answer from what is cached now)."""
+        view = copy.copy(self)
+        view.offline = True
+        view.http = None
+        return view
+
+    def attach_http(self, bridge: HttpBridge | None) -> None:
+        """Downloads (holdings, FRED) go through `bridge`; None: none (offline or no session)."""
+        self.http = bridge
 
     def bars(
         self,

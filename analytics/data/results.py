@@ -45,6 +45,14 @@ class PriceResult:
             return None
         return self.bars["date"].max().date()
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The distinct `source` values of the bars, sorted ("import:SPY.csv", "Yahoo
+        Finance"); empty when the column was not read or there are no bars."""
+        if "source" not in self.bars:
+            return ()
+        return tuple(sorted(str(s) for s in self.bars["source"].dropna().unique()))
+
 
 @dataclass
 class FillReport:
