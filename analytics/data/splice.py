@@ -146,7 +146,11 @@ def plan_import(
 
 
 class _Splice:
-    """One ticker's merge of cached and new rows over the union of their dates."""
+    """One ticker's merge of cached and new rows over the union of their dates.
+
+    Works on numpy arrays aligned on the union (NaN where a side has no row): a universe file
+    runs this for 500 tickers, and pandas' per-call overhead would dominate.
+    """
 
     def __init__(
         self, ticker: str, cached: pd.DataFrame, new: pd.DataFrame, source: str, has_adj: bool
@@ -156,8 +160,10 @@ class _Splice:
         self.has_adj = has_adj
         self.dates = cached.index.union(new.index)
         self.cached_frame = cached
-        self.c = cached.reindex(self.dates)
-        self.n = new.reindex(self.dates)
+        self.c = _aligned(cached, self.dates)
+        self.n = _aligned(new, self.dates)
+        self.c_source = np.full(len(self.dates), None, dtype=object)
+        self.c_source[self.dates.get_indexer(cached.index)] = cached["source"].to_numpy()
         self.in_c = self.dates.isin(cached.index)
         self.in_n = self.dates.isin(new.index)
         self.shared = self.in_c & self.in_n
@@ -169,7 +175,7 @@ class _Splice:
             return self._unchecked()
         refusal = self._refusal()
         if refusal is not None:
-            empty = self.n.iloc[:0].assign(source=None)
+            empty = pd.DataFrame(columns=[*BAR_COLUMNS, "source"], index=self.dates[:0])
             return SplicePlan(self.ticker, empty, refusal)
         raw_c, raw_n = self._split_factors()
         final = self._raw_prices(raw_c, raw_n)
@@ -198,7 +204,9 @@ class _Splice:
 
     def _unchecked(self) -> SplicePlan:
         cached_span = f"{_day(self.cached_frame.index[0])}…{_day(self.cached_frame.index[-1])}"
-        new = self.n[self.in_n]
+        new = pd.DataFrame(
+            {c: self.n[c][self.in_n] for c in BAR_COLUMNS}, index=self.dates[self.in_n]
+        )
         text = (
             f"no session in common with the cached rows ({cached_span}): stored "
             f"{len(new):,} sessions as printed; the hand-over between them cannot be checked"
@@ -208,19 +216,16 @@ class _Splice:
 
     # -- rule 5: refuse ---------------------------------------------------------------------
     def _refusal(self) -> Decision | None:
-        c_adj = self.c["adj_close"]
-        n_adj = self.n["adj_close"]
-        ret_c = c_adj / c_adj.shift(1)
-        ret_n = n_adj / n_adj.shift(1)
-        gap = (ret_n - ret_c).abs()
-        bad = gap[gap > REFUSE_GAP]
-        if bad.empty:
+        c_adj, n_adj = self.c["adj_close"], self.n["adj_close"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = np.abs(n_adj[1:] / n_adj[:-1] - c_adj[1:] / c_adj[:-1])
+        bad = np.flatnonzero(gap > REFUSE_GAP)
+        if not len(bad):
             return None
-        day = bad.index[0]
-        i = self.dates.get_loc(day)
-        before = self.dates[i - 1]
-        n0, n1 = float(n_adj.iloc[i - 1]), float(n_adj.iloc[i])
-        c0, c1 = float(c_adj.iloc[i - 1]), float(c_adj.iloc[i])
+        i = int(bad[0]) + 1
+        day, before = self.dates[i], self.dates[i - 1]
+        n0, n1 = float(n_adj[i - 1]), float(n_adj[i])
+        c0, c1 = float(c_adj[i - 1]), float(c_adj[i])
         column = "adj close" if self.has_adj else "close"
         split = split_ratio_of(n1 / n0) or split_ratio_of(c1 / c0)
         why = (
@@ -230,27 +235,28 @@ class _Splice:
         )
         text = (
             f"refused: {_day(before)} -> {_day(day)} the file's {column} moves {n1 / n0 - 1:+.1%} "
-            f"({n0:,.2f} -> {n1:,.2f}) but the cached rows ({self.c['source'].iloc[i]}) move "
+            f"({n0:,.2f} -> {n1:,.2f}) but the cached rows ({self.c_source[i]}) move "
             f"{c1 / c0 - 1:+.1%} ({c0:,.2f} -> {c1:,.2f}): {why} Kept the cache as it was; "
             "--replace takes the file"
         )
         return Decision("refused", text, shared=int(self.shared.sum()), refused_on=day.date())
 
     # -- rule 2: what the ratio says ----------------------------------------------------------
-    def _ratios(self) -> pd.Series:
-        ratio = self.n["adj_close"] / self.c["adj_close"]
-        return ratio[self.shared].dropna()
+    def _ratios(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = self.n["adj_close"][self.shared] / self.c["adj_close"][self.shared]
+        return ratio[~np.isnan(ratio)]
 
     def _ratio_range(self) -> tuple[float | None, float | None]:
         ratio = self._ratios()
-        if ratio.empty:
+        if not len(ratio):
             return None, None
         return float(ratio.min()), float(ratio.max())
 
     def _basis(self) -> tuple[str, str]:
         ratio = self._ratios()
         shared = f"{int(self.shared.sum()):,} shared sessions"
-        if ratio.empty:
+        if not len(ratio):
             return "same", f"{shared} (no cached adj close to compare)"
         low, high = float(ratio.min()), float(ratio.max())
         if max(abs(low - 1), abs(high - 1)) <= SAME_BASIS:
@@ -258,7 +264,7 @@ class _Splice:
         if high / low - 1 <= CONSTANT_RATIO:
             return (
                 "rebased",
-                f"constant ratio {float(ratio.median()):.4f} to the cached rows on {shared} "
+                f"constant ratio {float(np.median(ratio)):.4f} to the cached rows on {shared} "
                 "(another adjustment date or a split): put on one basis",
             )
         return (
@@ -270,43 +276,43 @@ class _Splice:
     # -- rule 4: a split between the two sides' raw prices -------------------------------------
     def _split_factors(self) -> tuple[float, float]:
         """(factor for cached raw prices, factor for new raw prices); (1, 1) without a split."""
-        ratio = (self.n["close"] / self.c["close"])[self.shared].dropna()
-        if ratio.empty or float(ratio.max()) / float(ratio.min()) - 1 > SPLIT_SPREAD:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = self.n["close"][self.shared] / self.c["close"][self.shared]
+        ratio = ratio[~np.isnan(ratio)]
+        if not len(ratio) or float(ratio.max()) / float(ratio.min()) - 1 > SPLIT_SPREAD:
             return 1.0, 1.0
-        name = split_ratio_of(float(ratio.median()), SPLIT_SPREAD)
+        name = split_ratio_of(float(np.median(ratio)), SPLIT_SPREAD)
         if name is None:
             return 1.0, 1.0
         new_shares, old_shares = (int(x) for x in name.split(":"))
         factor = old_shares / new_shares  # new close = cached close x factor
-        if self.n.index[self.in_n][-1] > self.c.index[self.in_c][-1]:
+        if self.dates[self.in_n][-1] > self.dates[self.in_c][-1]:
             self.notes.append(f"a {name} split apart: re-based the cached prices onto the file's")
             return factor, 1.0
         self.notes.append(f"a {name} split apart: re-based the file's prices onto the cached")
         return 1.0, 1.0 / factor
 
     # -- rule 1: raw prices on the shared sessions ----------------------------------------------
-    def _raw_prices(self, raw_c: float, raw_n: float) -> pd.DataFrame:
-        c, n = self.c, self.n
-        final = pd.DataFrame(index=self.dates)
-        for col in _PRICES:
-            final[col] = np.where(self.in_c, c[col] * raw_c, n[col] * raw_n)
-        final["volume"] = np.where(self.in_c, c["volume"] / raw_c, n["volume"] / raw_n)
+    def _raw_prices(self, raw_c: float, raw_n: float) -> dict[str, np.ndarray]:
+        c, n, in_c = self.c, self.n, self.in_c
+        final = {col: np.where(in_c, c[col] * raw_c, n[col] * raw_n) for col in _PRICES}
+        final["volume"] = np.where(in_c, c["volume"] / raw_c, n["volume"] / raw_n)
         upgrade = self._adjusted_cached_closes(raw_c, raw_n)
         if upgrade.any():
             for col in _PRICES:
-                final.loc[upgrade, col] = n.loc[upgrade, col] * raw_n
-            final.loc[upgrade, "volume"] = n.loc[upgrade, "volume"] / raw_n
+                final[col][upgrade] = n[col][upgrade] * raw_n
+            final["volume"][upgrade] = n["volume"][upgrade] / raw_n
         # Fields a cached row lacks come from the new row, shaped to the cached close.
-        scale = final["close"] / n["close"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = final["close"] / n["close"]
+        open_rows = self.shared & ~upgrade
         filled = np.zeros(len(self.dates), dtype=bool)
         for col in ("open", "high", "low"):
-            hole = self.shared & ~upgrade & c[col].isna().to_numpy() & n[col].notna().to_numpy()
-            final.loc[hole, col] = (n[col] * scale)[hole]
+            hole = open_rows & np.isnan(c[col]) & ~np.isnan(n[col])
+            final[col][hole] = (n[col] * scale)[hole]
             filled |= hole
-        hole = (
-            self.shared & ~upgrade & c["volume"].isna().to_numpy() & n["volume"].notna().to_numpy()
-        )
-        final.loc[hole, "volume"] = (n["volume"] / raw_n)[hole]
+        hole = open_rows & np.isnan(c["volume"]) & ~np.isnan(n["volume"])
+        final["volume"][hole] = n["volume"][hole] / raw_n
         filled |= hole
         if filled.any():
             self.notes.append(
@@ -323,12 +329,14 @@ class _Splice:
         if not self.has_adj:
             return upgrade
         cached_close = self.c["close"] * raw_c
-        off_raw = np.log(cached_close / (self.n["close"] * raw_n)).abs()
-        off_adj = np.log(cached_close / (self.n["adj_close"] * raw_n)).abs()
-        sources = self.c["source"].where(self.shared)
-        for name in sources.dropna().unique():
-            rows = (sources == name).to_numpy()
-            raw_gap, adj_gap = float(off_raw[rows].median()), float(off_adj[rows].median())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            off_raw = np.abs(np.log(cached_close / (self.n["close"] * raw_n)))
+            off_adj = np.abs(np.log(cached_close / (self.n["adj_close"] * raw_n)))
+        names = self.c_source[self.shared]
+        for name in dict.fromkeys(names):
+            rows = self.shared & (self.c_source == name)
+            raw_gap = float(np.nanmedian(off_raw[rows]))
+            adj_gap = float(np.nanmedian(off_adj[rows]))
             if raw_gap > 1e-3 and adj_gap < raw_gap / 2:
                 upgrade |= rows
                 self.notes.append(
@@ -338,26 +346,24 @@ class _Splice:
         return upgrade
 
     # -- rule 3: adj_close spliced at each hand-over ----------------------------------------------
-    def _spliced_adj(self) -> pd.Series:
+    def _spliced_adj(self) -> np.ndarray:
         """The returns series over the union of dates, on the newest row's basis."""
-        c_adj = self.c["adj_close"].to_numpy(dtype="float64")
-        n_adj = self.n["adj_close"].to_numpy(dtype="float64")
+        c_adj, n_adj = self.c["adj_close"], self.n["adj_close"]
         keep_c = ~np.isnan(c_adj)
         value = np.where(keep_c, c_adj, n_adj)
         known = ~np.isnan(value)
         out = np.full(len(value), np.nan)
         if not known.any():
-            return pd.Series(out, index=self.dates)
+            return out
         # Work on the dates with a price; a date neither side prices is left alone.
         idx = np.flatnonzero(known)
         v, kc, ca, na = value[idx], keep_c[idx], c_adj[idx], n_adj[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
             ret_c = ca[1:] / ca[:-1]
             ret_n = na[1:] / na[:-1]
-        own = np.where(kc[1:], ret_c, ret_n)
-        other = np.where(kc[1:], ret_n, ret_c)
-        ret = np.where(np.isnan(own), other, own)
-        with np.errstate(invalid="ignore", divide="ignore"):
+            own = np.where(kc[1:], ret_c, ret_n)
+            other = np.where(kc[1:], ret_n, ret_c)
+            ret = np.where(np.isnan(own), other, own)
             step = v[1:] / (v[:-1] * ret)
         # Within one side's run the step is exactly 1; across a hand-over without a source
         # holding both sessions there is nothing to go by, and the printed values stand.
@@ -377,20 +383,33 @@ class _Splice:
             self.notes.append(
                 f"re-based {int(rescaled.sum()):,} cached adj closes onto the newer rows' basis"
             )
-        return pd.Series(out, index=self.dates)
+        return out
 
     # -- what to write -------------------------------------------------------------------------
-    def _changes(self, final: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    def _changes(self, final: dict[str, np.ndarray]) -> tuple[pd.DataFrame, int]:
         """Rows to write (NaN = keep) and how many cached rows change."""
-        final = final[list(BAR_COLUMNS)]
-        cached = self.c[list(BAR_COLUMNS)]
-        same = np.isclose(final, cached, rtol=1e-12, atol=0.0) | (final.isna() & cached.isna())
+        after = np.column_stack([final[c] for c in BAR_COLUMNS])
+        before = np.column_stack([self.c[c] for c in BAR_COLUMNS])
+        same = np.isclose(after, before, rtol=1e-12, atol=0.0) | (
+            np.isnan(after) & np.isnan(before)
+        )
         keep = same & self.in_c[:, None]
-        rows = final.mask(keep)
-        touched = ~keep.all(axis=1).to_numpy()
-        rows = rows[touched]
+        touched = ~keep.all(axis=1)
+        values = np.where(keep, np.nan, after)[touched]
+        rows = pd.DataFrame(values, index=self.dates[touched], columns=list(BAR_COLUMNS))
         rows["source"] = np.where(self.in_c[touched], None, self.source)
         return rows, int((touched & self.in_c).sum())
+
+
+def _aligned(frame: pd.DataFrame, dates: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    """BAR_COLUMNS of `frame` as float arrays over `dates` (NaN where it has no row)."""
+    where = dates.get_indexer(frame.index)
+    out = {}
+    for column in BAR_COLUMNS:
+        values = np.full(len(dates), np.nan)
+        values[where] = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        out[column] = values
+    return out
 
 
 def _day(ts: pd.Timestamp) -> str:

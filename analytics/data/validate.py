@@ -57,7 +57,7 @@ class SkippedRows:
             return ""
         parts = [
             f"{n:,} {_plural(reason, n)}"
-            for reason, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            for reason, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
         ]
         noun = "row" if self.total == 1 else "rows"
         return f"skipped {self.total:,} {noun}: {', '.join(parts)}"
@@ -131,20 +131,27 @@ def clean_bars(
 
 
 def _closed_day_names(dates: pd.DatetimeIndex) -> np.ndarray:
-    """Per row: "Saturday", "Sunday", "holiday" when the NYSE was closed that day, else ""."""
-    # Few distinct dates (one per session), each looked up once; NaT rows get "".
-    codes, uniques = pd.factorize(dates)
-    names = np.array([_closed_reason(day.date()) for day in pd.DatetimeIndex(uniques)] + [""])
-    return names[np.where(codes >= 0, codes, len(names) - 1)].astype(object)
+    """Per row: "Saturday", "Sunday", "holiday" when the NYSE was closed that day, else "".
 
-
-def _closed_reason(day: dt.date) -> str:
-    """ "Saturday", "Sunday", "holiday" for a day the NYSE did not trade, else ""."""
-    if day.weekday() == 5:
-        return "Saturday"
-    if day.weekday() == 6:
-        return "Sunday"
-    return "" if calendar.is_session(day) else "holiday"
+    Vectorised over the frame (a universe file checks 300,000 rows): weekdays are holidays
+    when they are not among the calendar's sessions; outside the calendar's years (before
+    1990) only weekends are known, as in `calendar.is_session`. NaT rows get "".
+    """
+    names = np.full(len(dates), "", dtype=object)
+    valid = ~np.asarray(dates.isna())
+    weekday = np.asarray(dates.day_of_week, dtype="float64")  # NaN for NaT
+    names[valid & (weekday == 5)] = "Saturday"
+    names[valid & (weekday == 6)] = "Sunday"
+    cal = calendar.nyse()
+    known = valid & (weekday < 5)
+    known &= np.asarray((dates >= cal.first_session) & (dates <= cal.last_session))
+    if known.any():
+        inside = dates[known]
+        sessions = calendar.sessions_between(inside.min().date(), inside.max().date())
+        holiday = np.zeros(len(dates), dtype=bool)
+        holiday[known] = ~np.asarray(inside.isin(sessions))
+        names[holiday] = "holiday"
+    return names
 
 
 def _count(reasons: np.ndarray, dates: pd.DatetimeIndex) -> SkippedRows:

@@ -119,11 +119,16 @@ def _expand(paths: list[Path]) -> _Batch:
                     f"{path}: skipped {len(others)} entries that are not .csv files "
                     f"(folders are not searched): {shown}{more}"
                 )
-        elif path.is_file():
+        else:  # a missing file fails in its turn, so failures come in the order given
             batch.files.append((path, False))
-        else:
-            batch.fail(path, f"{path}: no such file.")
     return batch
+
+
+def _missing(path: Path, batch: _Batch) -> bool:
+    if path.is_file():
+        return False
+    batch.fail(path, f"{path}: no such file.")
+    return True
 
 
 # --- `marketbot import prices PATH...` ------------------------------------------------------------
@@ -134,11 +139,13 @@ def _import_prices(args: argparse.Namespace, ctx) -> int | None:
     from analytics.data.price_import import import_price_file
 
     batch = _expand(args.files)
-    if args.ticker and len(batch.files) + len(batch.failed) > 1:
+    if args.ticker and len(batch.files) > 1:
         raise BadInput("--ticker names the ticker of one file; import several files without it.")
     market = ctx.services(network=False).market
     done = []
     for path, from_folder in batch.files:
+        if _missing(path, batch):
+            continue
         try:
             done.append(import_price_file(market, path, ticker=args.ticker, replace=args.replace))
         except NotAPriceFile as exc:
@@ -249,6 +256,8 @@ def _import_fred(args: argparse.Namespace, ctx) -> int | None:
     db = ctx.services(network=False).cache.db
     results = []
     for path, _from_folder in batch.files:
+        if _missing(path, batch):
+            continue
         try:
             results.append(import_fred_file(db, path))
         except NotASeriesFile:
