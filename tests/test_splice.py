@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +14,7 @@ from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.price_import import import_price_file, source_label
 from analytics.errors import BadInput
+from tests.conftest import REPO_ROOT
 
 # Ten consecutive NYSE sessions (2024-01-15 is a holiday, so it is not among them).
 DAYS = [d.strftime("%Y-%m-%d") for d in pd.bdate_range("2024-01-02", "2024-01-16")]
@@ -284,3 +288,57 @@ def test_unreadable_file_is_bad_input_and_writes_nothing(market, tmp_path):
     with pytest.raises(BadInput, match=r"ABC\.csv.*skipped 1 row: 1 Saturday"):
         import_price_file(market, path)
     assert market.cache.read_bars(["ABC"]).empty
+
+
+KILL_MID_FILE = """
+import os, signal, sys
+from analytics.data.cache import PriceCache
+from analytics.data.market import MarketData
+from analytics.data.price_import import import_price_file
+
+cache = PriceCache(sys.argv[1])
+real = cache.merge_bars
+calls = []
+
+def dying(*args, **kwargs):
+    calls.append(args[0])
+    if len(calls) == 3:  # two tickers written inside the transaction, then a kill -9
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+
+cache.merge_bars = dying
+import_price_file(MarketData(cache, offline=True), sys.argv[2])
+"""
+
+
+def test_a_kill_in_the_middle_of_a_file_leaves_nothing_of_it(tmp_path):
+    db = tmp_path / "cache.db"
+    cache = PriceCache(db)
+    market = MarketData(cache, offline=True)
+    import_price_file(market, yahoo(tmp_path / "a" / "ABC.csv", DAYS[:5], PRICES[:5]))
+    before = stored(market)
+    coverage = cache.coverage(["ABC", "DEF", "GHI"])
+    cache.close()
+    rows = [
+        (t, d, p * 1.5) for t in ("ABC", "DEF", "GHI") for d, p in zip(DAYS, PRICES, strict=True)
+    ]
+    path = write(tmp_path / "b" / "long.csv", "ticker,date,close", rows)
+    child = subprocess.run(
+        [sys.executable, "-c", KILL_MID_FILE, str(db), str(path)], cwd=REPO_ROOT, timeout=120
+    )
+    assert child.returncode == -signal.SIGKILL
+    after = PriceCache(db)
+    try:
+        market = MarketData(after, offline=True)
+        pd.testing.assert_frame_equal(stored(market), before)
+        assert after.read_bars(["DEF", "GHI"]).empty
+        assert after.coverage(["ABC", "DEF", "GHI"]) == coverage
+        # The file imports whole on the next try.
+        result = import_price_file(market, path)
+        assert {t.ticker: t.kind for t in result.tickers} == {
+            "ABC": "rebased",
+            "DEF": "new",
+            "GHI": "new",
+        }
+    finally:
+        after.close()
