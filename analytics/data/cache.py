@@ -196,6 +196,39 @@ class PriceCache:
             )
         return len(rows)
 
+    def merge_bars(
+        self, ticker: str, bars: pd.DataFrame, source: str, *, replace: bool = False
+    ) -> int:
+        """Upsert an import's rows where a NaN field keeps the cached value; returns rows written.
+
+        A poorer row never replaces a richer one: a close-only row leaves the cached
+        open/high/low/volume as they were. `bars` is indexed by date with some of BAR_COLUMNS
+        and optionally a `source` column (None keeps the row's cached source); without one every
+        row is labelled `source`. `replace=True` first forgets the ticker's cached bars and
+        coverage (`import prices --replace`). Joins the caller's transaction, if any.
+        """
+        frame = bars.reindex(columns=list(BAR_COLUMNS))
+        dates = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+        values = frame.astype("float64").to_numpy()
+        labels = bars["source"].tolist() if "source" in bars else [source] * len(bars)
+        rows = [
+            (ticker, day, *(None if v != v else float(v) for v in row), label)
+            for day, row, label in zip(dates, values, labels, strict=True)
+        ]
+        keep = ", ".join(
+            f"{c} = COALESCE(excluded.{c}, bars.{c})" for c in (*BAR_COLUMNS, "source")
+        )
+        with self.transaction() as conn:
+            if replace:
+                conn.execute("DELETE FROM bars WHERE ticker = ?", [ticker])
+                conn.execute("DELETE FROM coverage WHERE ticker = ?", [ticker])
+            conn.executemany(
+                "INSERT INTO bars (ticker, date, open, high, low, close, adj_close, volume, source)"
+                f" VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(ticker, date) DO UPDATE SET {keep}",
+                rows,
+            )
+        return len(rows)
+
     def rescale(self, ticker: str, before: dt.date, factors: Rebase) -> int:
         """Put `ticker`'s rows dated before `before` on a new price basis (a split or dividend)."""
         with self.transaction() as conn:

@@ -399,17 +399,28 @@ class MarketData:
         return result
 
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
-        """Store bars from a file; the file's range counts as checked."""
+        """Store bars as given (tests, benchmarks) in one transaction; their range counts as checked.
+
+        `marketbot import prices` goes through `analytics.data.price_import` instead, which
+        validates the rows and applies the import policy against what is cached.
+        """
         if bars.empty:
             return 0
-        first = pd.Timestamp(bars.index.min()).date()
-        last = pd.Timestamp(bars.index.max()).date()
+        with self.cache.transaction():
+            rows = self.cache.store_bars(ticker, bars, source)
+            self.mark_imported(
+                ticker,
+                pd.Timestamp(bars.index.min()).date(),
+                pd.Timestamp(bars.index.max()).date(),
+                source,
+            )
+        return rows
+
+    def mark_imported(self, ticker: str, first: dt.date, last: dt.date, source: str) -> None:
+        """Record an imported file's range as checked (joins the caller's transaction)."""
         # An imported file is complete through its last row: mark it fetched after that close.
         closed = calendar.session_close(last) if calendar.is_session(last) else self.now()
-        with self.cache.transaction():  # the bars and the range that says they are there
-            rows = self.cache.store_bars(ticker, bars, source)
-            self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
-        return rows
+        self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
 
 
 def _read_only_outcome(tickers: Sequence[str]) -> FetchResult:
