@@ -40,10 +40,12 @@ NOW = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").
 
 
 def write_csv(path: Path, n: int = 300) -> list[dict]:
-    """A Yahoo-format file of n weekdays from 2023-01-02; returns its rows as written."""
-    rows, day = [], dt.date(2023, 1, 2)
+    """A Yahoo-format file of n NYSE sessions from 2023-01-03; returns its rows as written."""
+    from analytics.calendar import is_session
+
+    rows, day = [], dt.date(2023, 1, 3)
     while len(rows) < n:
-        if day.weekday() < 5:
+        if is_session(day):
             close = round(100 + len(rows) * 0.25, 2)
             rows.append(
                 {
@@ -143,7 +145,7 @@ CASES = [
     "newer",
 ]
 COMMANDS = [
-    ("--offline", "prices", "SPY", "--start", "2023-01-02"),
+    ("--offline", "prices", "SPY", "--start", "2023-01-03"),
     ("import", "prices", "{csv}"),
     ("cache", "status"),
 ]
@@ -193,7 +195,7 @@ def test_cache_check_passes_a_good_file_and_lists_its_imports(good_cache, capsys
         "path": str(db),
         "ok": True,
         "problems": [],
-        "imported": ["SPY.csv"],
+        "imported": [f"{db.parent.name}/SPY.csv"],  # import sources are labelled folder/file
         "advice": "No damage found.",
     }
     assert state(db.parent) == before
@@ -226,8 +228,8 @@ def test_cache_check_finds_damage_sqlite_itself_reports_and_says_what_to_do(
     if report["imported"] is None:  # the damage hid the sources
         assert "any files you imported must be imported again" in report["advice"]
     else:
-        assert report["imported"] == ["SPY.csv"]
-        assert "then re-import SPY.csv" in report["advice"]
+        assert report["imported"] == [f"{cli_env.name}/SPY.csv"]
+        assert f"then re-import {cli_env.name}/SPY.csv" in report["advice"]
     assert report["advice"].startswith(f"Delete {damaged}")
     assert state(cli_env) == before
 

@@ -8,7 +8,6 @@ go in. Exit code 0 when every file imported, 2 when any failed.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -158,8 +157,8 @@ def _import_prices(args: argparse.Namespace, ctx) -> int | None:
                 batch.fail(path, exc.message)
         except BadInput as exc:
             batch.fail(path, exc.message)
-        except sqlite3.Error as exc:
-            batch.fail(path, f"the cache could not be written ({exc}); nothing of it was stored")
+        # sqlite3.Error is not caught: a cache that cannot be written (damaged, locked, full) is
+        # no fault of this file and fails the rest alike; bot/cli.py says what is wrong with it.
     batch.report_failures(imported=len(done), what="price file")
     if done or batch.notices:
         ctx.emit(_prices_answer(done, batch))
@@ -267,8 +266,8 @@ def _import_fred(args: argparse.Namespace, ctx) -> int | None:
             batch.notices.append(f"skipped {path.name}: not a FRED series file")
         except BadInput as exc:
             batch.fail(path, exc.message)
-        except sqlite3.Error as exc:
-            batch.fail(path, f"the cache could not be written ({exc}); nothing of it was stored")
+        # sqlite3.Error is not caught: a cache that cannot be written (damaged, locked, full) is
+        # no fault of this file and fails the rest alike; bot/cli.py says what is wrong with it.
     batch.report_failures(imported=len(results), what="FRED series file")
     if results or batch.notices:
         ctx.emit(_fred_answer(results, batch))
