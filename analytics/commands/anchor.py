@@ -1,0 +1,89 @@
+"""The as-of session an answer stands on, and a price load anchored on it.
+
+A window is measured back from its end session E. E is the session the user asked for (the
+range's end, `as_of`, or the latest completed session), unless the data ends earlier (offline
+on an old cache, the provider down): then E is the data's last session, the answer says "as
+of D" and why, and the load must reach back from D, not from today, or a 1y window would
+start months after the data it needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from analytics import calendar
+from analytics.commands.common import behind_note
+from analytics.data.market import MarketData, PriceResult, Progress
+from analytics.errors import NoData
+from analytics.windows import Window, earliest_needed, window_anchor, window_bounds
+
+
+def expected_end(window: Window, as_of: dt.date | None, now: dt.datetime) -> dt.date:
+    """The session the answer should end on: the range's end or `as_of` (the last session on or
+    before it), never after the latest completed session; the latest one when none is asked."""
+    asked = window.end if window.kind == "range" else as_of
+    return calendar.expected_session(asked, now)
+
+
+def calendar_start(window: Window, end: dt.date) -> dt.date:
+    """S, the window's first session for a window ending at session `end`, on the NYSE calendar
+    (the data's own sessions give the same day when nothing is missing). Before any data is
+    read: used to pick a holdings snapshot. A window too long for the calendar gives its anchor.
+    """
+    sessions = calendar.sessions_between(earliest_needed(window, end), end)
+    try:
+        return window_bounds(window, sessions, as_of=end)[0].date()
+    except NoData:
+        return window_anchor(window, end) or earliest_needed(window, end)
+
+
+def load_anchored(
+    market: MarketData,
+    tickers: Sequence[str],
+    window: Window,
+    expected: dt.date,
+    *,
+    progress: Progress | None = None,
+) -> PriceResult:
+    """Adjusted closes of `tickers` for `window` ending at `expected`, reaching back far enough
+    when the data ends before `expected`: a second (cache) read from the window's start as
+    measured from the data's last session. Blocking."""
+    first = earliest_needed(window, expected)
+    result = market.bars(tickers, first, expected, progress=progress, columns=["adj_close"])
+    end = result.as_of
+    if end is not None and end < expected:
+        again = earliest_needed(window, end)
+        if again < first:
+            result = market.bars(tickers, again, end, columns=["adj_close"])
+    return result
+
+
+def behind(
+    market: MarketData, result: PriceResult, data_end: dt.date, expected: dt.date
+) -> tuple[str, str] | None:
+    """The ' (as of D)' title suffix and its warning when the data ends before `expected`
+    (analytics.commands.common.behind_note), with why: the provider failing or offline mode."""
+    if result.stale:
+        # "Yahoo Finance is rate limited; showing cached data as of ..." -> its first clause
+        first = result.warnings[0].split(";")[0] if result.warnings else ""
+        why = first or f"{market.source_name} is not answering"
+    elif result.offline:
+        why = "offline mode is on and the cache ends there"
+    else:
+        why = None
+    return behind_note(data_end, expected, why)
+
+
+def missing_prices_remedy(market: MarketData, result: PriceResult) -> str:
+    """What to do about names without prices, for a refusal: import or go online when offline,
+    wait when the provider failed, else import (the provider does not have them)."""
+    if result.offline:
+        return "Import their prices (`marketbot import prices FILE`) or go online."
+    if result.stale:
+        first = result.warnings[0].split(";")[0] if result.warnings else ""
+        return f"{first or market.source_name + ' did not answer'}: ask again later."
+    return (
+        f"{market.source_name} has no prices for the rest: import them "
+        "(`marketbot import prices FILE`)."
+    )
