@@ -78,7 +78,9 @@ class Coverage:
             else ""
         )
         status = "partial" if self.partial else "complete"
-        return f"Coverage: {self.priced:,} of {self.universe:,} {noun} names priced{weight}; {status}."
+        return (
+            f"Coverage: {self.priced:,} of {self.universe:,} {noun} names priced{weight}; {status}."
+        )
 
     def title_suffix(self) -> str:
         """' · partial: 94.8% of the weight' when partial, else ''."""

@@ -285,7 +285,9 @@ def _preview(symbols: list[str], shown: int = 8) -> str:
 # -- funds --------------------------------------------------------------------------------
 
 
-def fund_universe(fund: Fund, holdings: Holdings, snapshot: SnapshotChoice | None = None) -> Universe:
+def fund_universe(
+    fund: Fund, holdings: Holdings, snapshot: SnapshotChoice | None = None
+) -> Universe:
     """A fund's constituents (largest weight first) from one holdings snapshot; `snapshot` is
     the choice it came from (which window start it was chosen for, how far from it)."""
     tickers = tuple(str(s) for s in holdings.frame.index)

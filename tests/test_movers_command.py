@@ -43,6 +43,8 @@ PLANTED = {
 LATE = "NEW"  # listed on 2026-08-14: too little history for 2w
 ABSENT = "NOPE"  # never priced
 UNIVERSE = [*PLANTED, LATE, ABSENT]
+# 10 of the 12 names can be ranked over 2w: below 98% of the names, so every answer says so.
+PARTIAL = " · partial: 10 of 12 names"
 
 
 def planted_bars(r: float, first: str = "2026-06-01") -> pd.DataFrame:
@@ -109,12 +111,21 @@ def test_ranks_gainers_and_losers_with_counts_and_median(market) -> None:
     assert (data["universe_size"], data["priced"], data["ranked"]) == (12, 11, 10)
     assert list(data["left_out"]["short_history"]) == [LATE]
     assert data["left_out"]["no_prices"] == [ABSENT]
-    assert answer.title == "AAA +150.0% led the 12 tickers over 2 weeks; HHH -55.0% fell most"
+    assert answer.title == (
+        "AAA +150.0% led the 12 tickers over 2 weeks; HHH -55.0% fell most" + PARTIAL
+    )
     assert answer.as_of == dt.date(2026, 8, 21)
     assert (
         "Left out: 1 without enough prices in the window and 1 with no prices at all."
         in answer.summary
     )
+    assert (data["coverage"], data["partial"]) == (
+        {"priced": 10, "universe": 12, "weight_share": None},
+        True,
+    )
+    assert "Coverage: 10 of 12 listed names priced; partial." in answer.summary
+    assert data["holdings_as_of"] is None and data["weights_at"] is None
+    assert answer.warnings == ()  # the data reaches the session asked: no "as of"
     assert [t.title for t in answer.tables] == ["Top gainers", "Top losers"]
 
 
@@ -148,7 +159,7 @@ def test_gainers_only_and_the_chart(market) -> None:
 def test_min_move_counts_names_that_moved_that_much(market, min_move, meeting, title) -> None:
     answer = ask(market, min_move=min_move)
     assert answer.data["meeting"] == meeting
-    assert answer.title == title
+    assert answer.title == title + PARTIAL
     threshold = abs(float(min_move.rstrip("%"))) / 100
     for side, count in meeting.items():
         sign = 1 if side == "gainers" else -1
@@ -162,7 +173,9 @@ def test_min_move_counts_names_that_moved_that_much(market, min_move, meeting, t
 
 def test_min_move_nobody_meets_says_so_and_shows_the_closest(market) -> None:
     answer = ask(market, min_move="200%", direction="gainers")
-    assert answer.title == "No listed name rose 200% or more over 2 weeks; closest AAA +150.0%"
+    assert answer.title == (
+        "No listed name rose 200% or more over 2 weeks; closest AAA +150.0%" + PARTIAL
+    )
     assert answer.data["gainers"] == []
     assert [c["ticker"] for c in answer.data["closest"]["gainers"]] == [
         "AAA",
@@ -180,8 +193,9 @@ def test_one_day_window_uses_the_last_two_sessions(market) -> None:
     data = answer.to_json()
     assert (data["start"], data["end"]) == ("2026-08-20", E)
     assert data["gainers"] == [] and data["losers"] == []
-    assert answer.title == "No listed name moved on 2026-08-21"
+    assert answer.title == "No listed name moved on 2026-08-21 · partial: 11 of 12 names"
     assert data["ranked"] == 11  # NEW has 6 sessions: enough for 1d
+    assert data["coverage"] == {"priced": 11, "universe": 12, "weight_share": None}
 
 
 # ---------------------------------------------------------------- bad input
@@ -215,9 +229,10 @@ def test_window_longer_than_the_data(market) -> None:
 def test_universe_without_any_prices_offline(market) -> None:
     with pytest.raises(NoData) as err:
         ask(market, tickers=["ZZZ", "YYY"])
-    # The range read: 2w before (2026-08-22 less a week's slack) = 2026-08-01, less 10 days.
+    # The range read ends on the last session, Fri 2026-08-21: 2w before (less a week's
+    # slack) is 2026-07-31, less 10 days.
     assert err.value.message.startswith(
-        "Nothing cached for these tickers from 2026-07-22 to 2026-08-22, and offline mode is on"
+        "Nothing cached for these tickers from 2026-07-21 to 2026-08-21, and offline mode is on"
     )
 
 

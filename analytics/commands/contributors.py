@@ -36,7 +36,7 @@ from analytics.coverage import Coverage, coverage_of, require_coverage
 from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import BadInput, NoData
 from analytics.holdings import Fund, get_fund
-from analytics.holdings.choice import SnapshotChoice, holdings_near
+from analytics.holdings.choice import SnapshotChoice, first_holdings, holdings_near
 from analytics.holdings.download import ISHARES_BASE_URL
 from analytics.windows import Window, earliest_needed, parse_window, window_bounds
 
@@ -102,6 +102,8 @@ async def contributors_answer(
     `on_download()` is called just before a download. `progress(done, total)` is called from a
     worker thread while constituents are priced.
     """
+    # Without any holdings there is nothing to price: fail (or download) before the prices.
+    await first_holdings(market, session, request.fund, base_url=base_url, on_download=on_download)
     window = await asyncio.to_thread(fund_window, market, request)
     choice = await holdings_near(
         market,

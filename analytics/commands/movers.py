@@ -99,7 +99,9 @@ async def movers_command(
         return await asyncio.to_thread(
             movers_answer, market, spec.universe, request, progress=progress, chart=chart
         )
-    start = calendar_start(request.window, expected_end(request.window, request.as_of, market.now()))
+    start = calendar_start(
+        request.window, expected_end(request.window, request.as_of, market.now())
+    )
     options: dict[str, Any] = {"base_url": base_url, "on_download": on_download}
     universe = await resolve_universe(spec, market, session, start=start, **options)
     answer = await asyncio.to_thread(
@@ -199,7 +201,9 @@ def movers_answer(
         data[side.side] = text.side_rows(side.ranked)
     if request.min_move is not None:
         data["meeting"] = {side.side: side.count for side in sides}
-        data["closest"] = {side.side: text.side_rows(side.closest) for side in sides if side.count == 0}
+        data["closest"] = {
+            side.side: text.side_rows(side.closest) for side in sides if side.count == 0
+        }
     summary = text.summary_text(
         universe, len(table), median, period, start, last, short, no_prices, sides, request.min_move
     )

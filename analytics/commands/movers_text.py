@@ -66,9 +66,7 @@ def headline(
     gainers, losers = by.get("gainers"), by.get("losers")
     if gainers is not None and losers is not None:
         if not gainers.ranked.empty and not losers.ranked.empty:
-            return (
-                f"{mover_text(gainers.ranked)} led {noun} {period}; {mover_text(losers.ranked)} fell most"
-            )
+            return f"{mover_text(gainers.ranked)} led {noun} {period}; {mover_text(losers.ranked)} fell most"
         if not gainers.ranked.empty:
             return f"{mover_text(gainers.ranked)} led {noun} {period}; no name fell"
         if not losers.ranked.empty:

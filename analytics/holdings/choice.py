@@ -115,8 +115,8 @@ class SnapshotChoice:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "holdings_as_of": self.as_of,
-            "weights_at": self.start,
+            "holdings_as_of": self.as_of.isoformat(),
+            "weights_at": self.start.isoformat(),
             "holdings_distance_days": self.distance_days,
         }
 
@@ -218,6 +218,30 @@ async def holdings_near(
     if holdings.frame.empty:
         raise NoData(f"The stored {fund.symbol} holdings of {holdings.as_of} list no stocks.")
     return SnapshotChoice(holdings, start, best[1], tuple(dates), tuple(notes))
+
+
+async def first_holdings(
+    market: MarketData,
+    session: aiohttp.ClientSession | None,
+    fund: str | Fund,
+    *,
+    base_url: str = ISHARES_BASE_URL,
+    on_download: Callable[[], None] | None = None,
+) -> None:
+    """When no snapshot of `fund` is stored, download one now, before any price is read (the
+    policy would download it for any window anyway); offline, or when the download fails,
+    raise what `holdings_near` would (NoData saying what to import, or the UpstreamError)."""
+    fund = get_fund(fund)
+    dates = await asyncio.to_thread(lambda: HoldingsStore(market.cache.db).as_of_dates(fund))
+    if dates:
+        return
+    if market.offline or session is None:
+        raise NoData(missing_holdings_message(fund, market.offline))
+    if on_download is not None:
+        on_download()
+    downloaded = await fetch_holdings(session, fund, base_url=base_url)
+    now = market.now()
+    await asyncio.to_thread(lambda: HoldingsStore(market.cache.db).save(downloaded, fetched_at=now))
 
 
 def _reason(exc: UpstreamError) -> str:
