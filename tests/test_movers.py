@@ -404,3 +404,19 @@ def test_chart_is_phone_sized_png() -> None:
 def test_chart_of_nothing_is_no_data() -> None:
     with pytest.raises(NoData):
         movers_chart(pd.Series(dtype="float64"), pd.Series(dtype="float64"), title="x")
+
+
+def test_a_partial_chart_carries_a_badge() -> None:
+    from analytics.charts.style import HIGHLIGHT
+
+    gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
+    target = np.array([int(HIGHLIGHT[i : i + 2], 16) for i in (1, 3, 5)])
+
+    def badge_pixels(png: bytes) -> int:
+        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        return int((np.abs(pixels - target).max(axis=2) < 6).sum())
+
+    plain = movers_chart(gainers, losers, title="AAA +50% led")
+    badged = movers_chart(gainers, losers, title="AAA +50% led", partial="Partial: 10 of 12 names")
+    assert badge_pixels(plain) == 0
+    assert badge_pixels(badged) > 1000

@@ -12,14 +12,17 @@ import pandas as pd
 import pytest
 
 from analytics import calendar
-from analytics.commands.movers import movers_answer, movers_request
+from analytics.commands.movers import movers_answer, movers_command, movers_request
+from analytics.coverage import InsufficientCoverage
 from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData
+from analytics.holdings import Holdings, HoldingsStore
 from analytics.universes import universe_spec
 from tests.cli import run
+from tests.test_contributors_command import equity_weights
 from tests.fakes.prices import RecordingProvider, bars_for
 
 SATURDAY = dt.datetime(2026, 8, 22, 16, 0, tzinfo=dt.UTC)  # the last session is Fri 2026-08-21
@@ -285,6 +288,88 @@ def test_cold_fetches_only_the_missing_names_and_reports_progress(tmp_path) -> N
     cache.close()
 
 
+# ---------------------------------------------------------------- funds, coverage, as-of
+
+
+def fund_holdings(market: MarketData, as_of: dt.date, weights: dict[str, float]) -> None:
+    frame = pd.DataFrame(
+        {
+            "name": [f"{t} INC" for t in weights],
+            "sector": "x",
+            "weight": list(weights.values()),
+            "quantity": 1.0,
+            "price": 1.0,
+            "market_value": 1.0,
+        },
+        index=pd.Index(list(weights), name="symbol"),
+    )
+    holdings = Holdings("IWM", "iShares Russell 2000 ETF", as_of, frame)
+    HoldingsStore(market.cache.db).save(holdings, fetched_at=SATURDAY)
+
+
+async def test_a_fund_universe_states_its_coverage_by_weight(market) -> None:
+    # LATE (too little history) and ABSENT (no prices) hold 4% of the fund: 96% is ranked.
+    weights = {t: 0.096 for t in PLANTED} | {LATE: 0.03, ABSENT: 0.01}
+    fund_holdings(market, dt.date(2026, 8, 7), weights)
+    request = movers_request("2w", top=3, today=TODAY)
+    answer = await movers_command(market, None, universe_spec("IWM"), request, chart=False)
+    data = answer.to_json()
+    assert data["coverage"] == {"priced": 10, "universe": 12, "weight_share": pytest.approx(0.96)}
+    assert (data["holdings_as_of"], data["weights_at"], data["holdings_distance_days"]) == (
+        "2026-08-07",
+        "2026-08-07",
+        0,
+    )
+    assert answer.title == (
+        "AAA +150.0% led IWM over 2 weeks; HHH -55.0% fell most · partial: 96.0% of the weight"
+    )
+    assert "Coverage: 10 of 12 IWM names priced (96.0% of its equity weight); partial." in (
+        answer.summary
+    )
+    assert "Weights at 2026-08-07 are the 2026-08-07 holdings' own." in answer.summary
+
+
+async def test_a_fund_with_less_than_half_its_weight_priced_is_refused(market) -> None:
+    weights = {"AAA": 0.2, "BBB": 0.2, "ZZ1": 0.3, "ZZ2": 0.3}  # ZZ1, ZZ2 have no prices
+    fund_holdings(market, dt.date(2026, 8, 7), weights)
+    request = movers_request("2w", today=TODAY)
+    with pytest.raises(InsufficientCoverage) as caught:
+        await movers_command(market, None, universe_spec("IWM"), request, chart=False)
+    assert caught.value.message == (
+        "Only 2 of 4 IWM names (40.0% of its weight) have prices from 2026-08-07 to 2026-08-21, "
+        "too few to answer for the whole (at least 50% needed). Import their prices "
+        "(`marketbot import prices FILE`) or go online."
+    )
+
+
+def test_a_list_with_less_than_half_its_names_priced_is_refused(market) -> None:
+    with pytest.raises(InsufficientCoverage, match="Only 1 of 3 listed names have prices"):
+        ask(market, tickers=["AAA", "NOPE", "ZILCH"])
+
+
+def test_a_cache_that_ends_before_today_answers_as_of_its_last_session(tmp_path) -> None:
+    # Offline on 2026-11-30 with prices to 2026-08-21: a 2w window ends on 2026-08-21 (the load
+    # reaches back from there, not from today) and the title says so.
+    cache = PriceCache(tmp_path / "late.db")
+    market = MarketData(cache, None, now=lambda: dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC))
+    plant(market)
+    answer = ask(market, tickers=list(PLANTED))
+    assert (answer.data["start"], answer.data["end"]) == (
+        dt.date(2026, 8, 7),
+        dt.date(2026, 8, 21),
+    )
+    assert answer.title == (
+        "AAA +150.0% led the 10 tickers over 2 weeks; HHH -55.0% fell most (as of 2026-08-21)"
+    )
+    assert answer.warnings == (
+        "The data ends 2026-08-21, before 2026-11-30, the session this answer should stand on: "
+        "offline mode is on and the cache ends there.",
+    )
+    asked = ask(market, tickers=list(PLANTED), as_of="2026-08-21")  # asked for that day: current
+    assert asked.title.endswith("fell most") and asked.warnings == ()
+    cache.close()
+
+
 # ---------------------------------------------------------------- CLI
 
 
@@ -441,3 +526,31 @@ def test_real_sp500_movers_match_a_plain_csv_computation(
     assert data["median"] == pytest.approx(statistics.median(want.values()), rel=1e-9)
     assert (data["universe_size"], data["priced"], data["ranked"]) == (503, len(want), len(want))
     assert (data["start"], data["end"]) == (B_2W, E)
+
+
+def test_cli_the_issues_case_two_of_1920_iwm_names_priced_is_refused(
+    shared_data, planted_db, capsys
+) -> None:
+    # The real 2026-05-05 IWM file; the cache holds prices for 2 of its 1,920 names only.
+    holdings = shared_data / "holdings" / "IWM_holdings_2026-05-05_ishares_raw.csv"
+    assert run(capsys, "import", "holdings", "IWM", str(holdings))[0] == 0
+    cache = PriceCache(planted_db / "cli.db")
+    market = MarketData(cache, None, now=lambda: SATURDAY)
+    for ticker in ("ARKO", "ACHR"):
+        market.import_bars(ticker, planted_bars(-0.286), "test")
+    cache.close()
+    code, out, err = run(
+        capsys, "--offline", "movers", "--universe", "IWM", "--window", "2w", "--as-of", E
+    )
+    assert (code, out) == (2, "")
+    weights = equity_weights(holdings)
+    # Some planted tickers (DDD, ...) are IWM names too: they have prices as well.
+    priced = [t for t in [*PLANTED, "ARKO", "ACHR"] if t in weights]
+    share = sum(weights[t] for t in priced) / sum(weights.values())
+    assert len(priced) < 10 and share < 0.01
+    shown = f"{share:.1%}" if share >= 0.001 else f"{share:.2%}"
+    assert err.strip() == (
+        f"marketbot: Only {len(priced)} of 1,920 IWM names ({shown} of its weight) have prices "
+        "from 2026-08-07 to 2026-08-21, too few to answer for the whole (at least 50% needed). "
+        "Import their prices (`marketbot import prices FILE`) or go online."
+    )

@@ -18,6 +18,9 @@ from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import NoData
 from analytics.windows import Window, earliest_needed, window_anchor, window_bounds
 
+_CHUNK = 900
+"""Tickers per SQL query (SQLite allows 999 parameters)."""
+
 
 def expected_end(window: Window, as_of: dt.date | None, now: dt.datetime) -> dt.date:
     """The session the answer should end on: the range's end or `as_of` (the last session on or
@@ -52,11 +55,33 @@ def load_anchored(
     first = earliest_needed(window, expected)
     result = market.bars(tickers, first, expected, progress=progress, columns=["adj_close"])
     end = result.as_of
+    if end is None or end < expected:
+        # The read may hold nothing at all when the data ends before the window it asked for.
+        end = last_cached_date(market, tickers, expected) or end
     if end is not None and end < expected:
         again = earliest_needed(window, end)
         if again < first:
             result = market.bars(tickers, again, end, columns=["adj_close"])
     return result
+
+
+def last_cached_date(
+    market: MarketData, tickers: Sequence[str], on_or_before: dt.date
+) -> dt.date | None:
+    """The latest date on or before `on_or_before` with a cached bar for any of `tickers`
+    (None when there is none): one indexed MAX per chunk of tickers. Blocking."""
+    latest: str | None = None
+    names = list(dict.fromkeys(tickers))
+    for i in range(0, len(names), _CHUNK):
+        chunk = names[i : i + _CHUNK]
+        row = market.cache.db.execute(
+            f"SELECT MAX(date) FROM bars WHERE ticker IN ({','.join('?' * len(chunk))})"
+            " AND date <= ?",
+            [*chunk, on_or_before.isoformat()],
+        ).fetchone()
+        if row and row[0] and (latest is None or row[0] > latest):
+            latest = row[0]
+    return dt.date.fromisoformat(latest) if latest else None
 
 
 def behind(

@@ -134,7 +134,7 @@ def missing_holdings_message(fund: Fund, offline: bool) -> str:
 def too_far_message(fund: Fund, best: tuple[dt.date, int], start: dt.date, online: bool) -> str:
     """The nearest snapshot is more than MAX_DAYS from S: refuse, saying what would do."""
     fix = (
-        f"import a {fund.symbol} holdings file dated near {start}"
+        f"import {fund.symbol} holdings dated near {start}"
         if online
         else f"go online to download the current {fund.symbol} file, or import one dated near {start}"
     )
