@@ -22,8 +22,8 @@ from analytics.errors import BadInput, NoData
 from analytics.holdings import Holdings, HoldingsStore
 from analytics.universes import universe_spec
 from tests.cli import run
-from tests.test_contributors_command import equity_weights
 from tests.fakes.prices import RecordingProvider, bars_for
+from tests.test_contributors_command import equity_weights
 
 SATURDAY = dt.datetime(2026, 8, 22, 16, 0, tzinfo=dt.UTC)  # the last session is Fri 2026-08-21
 TODAY = SATURDAY.date()
