@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from analytics.format import Unit, format_value
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -18,12 +25,89 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Table:
-    """Rows of a ranked list (movers, contributors, returns)."""
+class Column:
+    """A table column: its heading and the unit of its raw values (analytics/format.py)."""
 
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    name: str
+    unit: Unit = "text"
+    digits: int | None = None
+
+    def format(self, value: Any) -> str:
+        return format_value(value, self.unit, self.digits)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of a ranked list (movers, contributors, returns): raw values, one unit per column.
+
+    A column given as a plain string is text. Renderers show `text_rows()`; JSON keeps the raw
+    values (`to_json()`).
+    """
+
+    columns: tuple[Column | str, ...]
+    rows: tuple[tuple[Any, ...], ...]
     title: str = ""
+
+    @property
+    def specs(self) -> tuple[Column, ...]:
+        return tuple(c if isinstance(c, Column) else Column(c) for c in self.columns)
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.specs)
+
+    def text_rows(self) -> tuple[tuple[str, ...], ...]:
+        specs = self.specs
+        return tuple(
+            tuple(spec.format(value) for spec, value in zip(specs, row, strict=False))
+            for row in self.rows
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        names = self.headings
+        return {
+            "title": self.title,
+            "columns": [{"name": c.name, "unit": c.unit} for c in self.specs],
+            "rows": [dict(zip(names, row, strict=False)) for row in self.rows],
+        }
+
+
+class Chart:
+    """A chart drawn on demand: `figure()` builds the matplotlib Figure once (tests inspect what
+    it shows), `png()` encodes it once. Answers that are never shown as images cost no drawing."""
+
+    def __init__(self, build: Callable[[], Figure] | None) -> None:
+        self._build = build
+        self._figure: Figure | None = None
+        self._png: bytes | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of_png(cls, png: bytes) -> Chart:
+        """A chart already encoded (a cached answer)."""
+        chart = cls(None)
+        chart._png = png
+        return chart
+
+    def figure(self) -> Figure:
+        with self._lock:
+            if self._figure is None:
+                if self._build is None:
+                    raise RuntimeError("this chart was stored as PNG; it has no figure to inspect")
+                self._figure = self._build()
+            return self._figure
+
+    def png(self) -> bytes:
+        with self._lock:
+            if self._png is None:
+                if self._figure is None:
+                    assert self._build is not None
+                    self._figure = self._build()
+                from analytics.charts.style import encode_png
+
+                self._png = encode_png(self._figure)
+                self._figure = None  # the bytes are what is kept; the figure is large
+            return self._png
 
 
 @dataclass(frozen=True)
@@ -39,12 +123,24 @@ class Answer:
     fields: tuple[Field, ...] = ()
     tables: tuple[Table, ...] = ()
     chart_png: bytes | None = None
+    chart: Chart | None = None
     source: str = ""
     as_of: dt.date | None = None
     warnings: tuple[str, ...] = ()
     tone: int = 0
     data: dict[str, Any] = field(default_factory=dict)
     advice_disclaimer: bool = True
+
+    @property
+    def png(self) -> bytes | None:
+        """The chart as PNG bytes (drawn now if it was not yet), or None without a chart."""
+        if self.chart is not None:
+            return self.chart.png()
+        return self.chart_png
+
+    @property
+    def has_chart(self) -> bool:
+        return self.chart is not None or self.chart_png is not None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form: the command's payload plus the presentation metadata."""

@@ -6,11 +6,15 @@ import datetime as dt
 import threading
 import warnings
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import exchange_calendars as xcals
 import pandas as pd
 
 EASTERN = "America/New_York"
+"""The NYSE's time zone, by name (pandas takes it as is)."""
+EASTERN_TZ = ZoneInfo(EASTERN)
+"""The same zone for datetime (`astimezone`, `combine(..., tzinfo=)`)."""
 
 
 _BUILD_LOCK = threading.Lock()
@@ -57,6 +61,13 @@ def session_close(day: dt.date) -> dt.datetime:
     """The closing time of session `day` as an aware UTC datetime (13:00 ET on early closes)."""
     close = nyse().session_close(pd.Timestamp(day))
     return close.to_pydatetime()
+
+
+def eastern_date(moment: dt.datetime) -> dt.date:
+    """The US Eastern calendar date of an aware datetime (naive is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(EASTERN_TZ).date()
 
 
 def last_completed_session(now: dt.datetime) -> dt.date:

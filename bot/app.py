@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from analytics.errors import MarketbotError, UpstreamError
+from bot.answering import DEFAULT_BUDGET
+from bot.lease import Lease, LeaseKeeper
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,7 +70,12 @@ async def reply_ephemeral(interaction: discord.Interaction, message: str) -> Non
 
 
 class MarketBot(commands.Bot):
-    """Services are created by the entry point and passed in; cogs reach them as `bot.services`."""
+    """Services are created by the entry point and passed in; cogs reach them as `bot.services`.
+
+    `background` keeps the background lease (bot/lease.py): the refresh and the daily posts run
+    only in the process that holds it, the gate their loops wait on. `lease` defaults to the
+    cache file's; tests pass one with their own clocks.
+    """
 
     def __init__(
         self,
@@ -76,6 +84,8 @@ class MarketBot(commands.Bot):
         http_session: aiohttp.ClientSession,
         guild_id: int | None = None,
         cogs: Sequence[str] | None = None,
+        lease: Lease | None = None,
+        answer_budget: float = DEFAULT_BUDGET,
         **options,
     ) -> None:
         intents = discord.Intents.none()
@@ -93,12 +103,19 @@ class MarketBot(commands.Bot):
         self.guild_id = guild_id
         self.cog_names = tuple(cogs) if cogs is not None else discover_cogs()
         self.failed_cogs: dict[str, str] = {}
+        self.background = LeaseKeeper(lease if lease is not None else Lease(services.cache))
+        self.answer_budget = answer_budget
 
     @property
     def market(self):
         return self.services.market
 
     async def setup_hook(self) -> None:
+        from analytics.data.http import HttpBridge
+
+        self.background.start()  # the jobs of the cogs wait for it
+        # Answers run in worker threads; their downloads (holdings, FRED) use the bot's session.
+        self.services.market.attach_http(HttpBridge(self.http_session, asyncio.get_running_loop()))
         for name in self.cog_names:
             try:
                 await self.load_extension(name)
@@ -106,6 +123,14 @@ class MarketBot(commands.Bot):
                 log.exception("could not load cog %s", name)
                 self.failed_cogs[name] = repr(exc)
         await self.sync_commands()
+
+    async def close(self) -> None:
+        """Unload the cogs (their jobs stop), close the connection, then give up the lease so
+        another process takes the jobs over at once."""
+        try:
+            await super().close()
+        finally:
+            await self.background.stop()
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Sync to MARKETBOT_GUILD_ID at once when set (development), else globally."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analytics.answer import Answer
 from analytics.errors import MarketbotError
+from analytics.spec import ParseContext
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger("marketbot")
@@ -47,23 +48,49 @@ class CliContext:
         if self._stack is not None:
             self._stack.close()
 
-    def emit(self, answer: Answer, *, json_payload: object | None = None) -> None:
-        """Print an Answer as JSON or as a terminal panel (saving its chart if asked)."""
+    def parse_context(self) -> ParseContext:
+        """What a spec's cheap `parse` may know (no cache is opened for it)."""
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        from analytics.data.paths import lists_dir
+
+        return ParseContext(
+            today=dt.datetime.now(ZoneInfo("America/New_York")).date(),
+            lists_folder=lists_dir(self.settings.db_path),
+            offline=self.settings.offline,
+        )
+
+    def emit(
+        self,
+        answer: Answer,
+        *,
+        json_payload: object | None = None,
+        json_view: str | None = None,
+    ) -> None:
+        """Print an Answer as JSON or as a terminal panel (saving its chart if asked).
+
+        `json_view` ("module:function") turns the Answer into the JSON payload instead of its
+        own dump."""
         from bot.terminal import print_json, render_answer
 
         if self.json:
+            if json_payload is None and json_view is not None:
+                from analytics.spec import resolve
+
+                json_payload = resolve(json_view)(answer)
             print_json(answer.to_json() if json_payload is None else json_payload)
             return
         from rich.console import Console
 
         chart_path = None
-        if answer.chart_png and self.chart_dir is not None:
+        if answer.has_chart and self.chart_dir is not None:
             self.chart_dir.mkdir(parents=True, exist_ok=True)
             slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[
                 :60
             ]
             chart_path = self.chart_dir / f"{slug or 'chart'}.png"
-            chart_path.write_bytes(answer.chart_png)
+            chart_path.write_bytes(answer.png)
         render_answer(answer, Console(), chart_path=chart_path)
 
 
@@ -97,7 +124,9 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from analytics.commands import GROUPS, all_specs
     from bot import cli_commands
+    from bot.cli_specs import add_spec_commands
 
     parser = argparse.ArgumentParser(
         prog="marketbot",
@@ -113,6 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def add_group(name: str, help_text: str):
+        group = subparsers.add_parser(name, help=help_text, description=help_text)
+        inner = group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+
+        def add_to_group(leaf: str, leaf_help: str, handler: Handler) -> argparse.ArgumentParser:
+            sub = inner.add_parser(leaf, help=leaf_help, description=leaf_help)
+            add_common_options(sub, top_level=False)
+            sub.set_defaults(handler=handler)
+            return sub
+
+        return add_to_group
+
+    add_spec_commands(add, add_group, all_specs(), dict(GROUPS))
     for module in cli_commands.modules():
         module.register(add)
     return parser

@@ -116,6 +116,12 @@ class DiscordProgress:
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)
 
+    def phase(self, label: str) -> None:
+        """A new phase of the work ("Downloading IWM holdings"): shown at once."""
+        self.label = label
+        self._last = 0.0
+        self(0, 0)
+
     async def _edit(self, text: str) -> None:
         with contextlib.suppress(discord.HTTPException):
             await self.interaction.edit_original_response(content=text)

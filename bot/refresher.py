@@ -8,6 +8,7 @@ analytics.calendar); a bot started later that evening, or the next morning, catc
 session it missed. How: `MarketData.fill` in a worker thread: small batches at the provider's
 polite pace, commands first, a rate limit waited out, nothing fetched twice. An incomplete
 fill (rate limit, outage) is retried every RETRY_INTERVAL until the next session opens.
+Only the process holding the background lease refreshes (bot/daily.py, bot/lease.py).
 
 The first refresh waits `startup_delay` (real seconds) after the bot is ready, so a restart
 answers commands before it fetches. The clock `now()` and `sleep(seconds)` are injected, so
@@ -26,6 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from analytics import calendar
 from analytics.data.cache import PriceCache
 from analytics.data.market import FillReport, MarketData
+from bot.daily import MAX_SLEEP, DailyLoop, Gate
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,10 @@ REFRESH_LOOKBACK = dt.timedelta(days=400)
 """A ticker the cache lacks is filled this far back: a year and a bit, what ytd/1y windows read."""
 
 RETRY_INTERVAL = dt.timedelta(minutes=30)
-MAX_SLEEP = 15 * 60.0
+"""An incomplete fill (rate limit, outage) is tried again this much later."""
+
 STARTUP_DELAY = 60.0
+"""Real seconds between the bot being ready and the first refresh: commands come first."""
 
 
 def refresh_due(session: dt.date) -> dt.datetime:
@@ -73,12 +77,15 @@ def refresh_tickers(
     return list(dict.fromkeys(tickers))
 
 
-class Refresher:
+class Refresher(DailyLoop):
     """Runs `market.fill` for `tickers()` after every close; `start()` / `stop()` it.
 
     tickers: called in a worker thread, returns what to keep warm (see `refresh_tickers`).
     ready: awaited once before anything else (e.g. `bot.wait_until_ready`).
+    gate: the background lease; only its holder refreshes (bot/daily.py).
     """
+
+    name = "price-refresher"
 
     def __init__(
         self,
@@ -88,56 +95,45 @@ class Refresher:
         now: Callable[[], dt.datetime],
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         ready: Callable[[], Awaitable[object]] | None = None,
+        gate: Gate | None = None,
         startup_delay: float = STARTUP_DELAY,
-        max_sleep: float = MAX_SLEEP,
+        max_sleep: dt.timedelta = MAX_SLEEP,
         lookback: dt.timedelta = REFRESH_LOOKBACK,
     ) -> None:
+        super().__init__(
+            now=now,
+            sleep=sleep,
+            ready=ready,
+            gate=gate,
+            startup_delay=startup_delay,
+            max_sleep=max_sleep,
+            retry_interval=RETRY_INTERVAL,
+        )
         self._market = market
         self._tickers = tickers
-        self._now = now
-        self._sleep = sleep
-        self._ready = ready
-        self.startup_delay = startup_delay
-        self.max_sleep = max_sleep
         self.lookback = lookback
         self.done_session: dt.date | None = None
         """The last session whose refresh finished (or was given up on)."""
         self.reports: list[tuple[dt.date, FillReport]] = []
         self._retry_at: dt.datetime | None = None
-        self._stopping = threading.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._stop_fill = threading.Event()
 
-    # -- life ------------------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:
-        if self._task is None or self._task.done():
-            self._stopping.clear()
-            self._task = asyncio.create_task(self.run(), name="price-refresher")
-        return self._task
+        self._stop_fill.clear()
+        return super().start()
 
-    async def stop(self) -> None:
-        """Cancel the loop; a fill in progress ends after its current batch."""
-        self._stopping.set()
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    def _stopping(self) -> None:
+        self._stop_fill.set()  # a fill in progress ends after its current batch
 
-    async def run(self, *, until: dt.datetime | None = None) -> None:
-        """Refresh each session once it is due; sleep in between (until the clock passes `until`)."""
-        if self._ready is not None:
-            await self._ready()
-        if self.startup_delay:
-            await self._sleep(self.startup_delay)
-        while until is None or self._now() < until:
-            now = self._now()
-            session = calendar.last_completed_session(now)
-            target = self._next_due(session)
-            if now >= target:
-                await self.refresh(session)
-                continue
-            await self._sleep(min((target - now).total_seconds(), self.max_sleep))
+    async def step(self) -> dt.datetime:
+        """Refresh the last completed session when due; when the next refresh is due."""
+        now = self._now()
+        session = calendar.last_completed_session(now)
+        target = self._next_due(session)
+        if now >= target:
+            await self.refresh(session)
+            return self._now()  # look again at once: the next target has moved on
+        return target
 
     def _next_due(self, session: dt.date) -> dt.datetime:
         if session == self.done_session:
@@ -178,7 +174,7 @@ class Refresher:
             )
             self._settle(session)
             return report
-        retry = self._now() + RETRY_INTERVAL
+        retry = self._now() + self.retry_interval
         if retry >= calendar.session_open(next_session(session)):
             log.warning("price refresh for %s incomplete, giving up: %s", session, summary)
             self._settle(session)
@@ -198,7 +194,7 @@ class Refresher:
 
     async def _fill(self, tickers: list[str], session: dt.date) -> FillReport:
         start = session - self.lookback
-        stopping = self._stopping
+        stopping = self._stop_fill
         last_logged = [-1]
 
         def progress(done: int, total: int) -> None:

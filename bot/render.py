@@ -40,15 +40,15 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
-def _widths(table: Table) -> list[int]:
-    widths = [len(c) for c in table.columns]
-    for row in table.rows:
+def _widths(headings: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> list[int]:
+    widths = [len(c) for c in headings]
+    for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
     return widths
 
 
 def _pack(
-    table: Table, rows: tuple, widths: list[int], limit: int, say_more: bool
+    headings: tuple[str, ...], rows: tuple, widths: list[int], limit: int, say_more: bool
 ) -> tuple[str, int]:
     """As many of `rows` as fit `limit` in one code block; with `say_more`, note what was left."""
 
@@ -58,7 +58,7 @@ def _pack(
             for i, (cell, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
-    lines = [line(table.columns)]
+    lines = [line(headings)]
     shown = 0
     for row in rows:
         candidate = lines + [line(row)]
@@ -77,17 +77,19 @@ def _pack(
 
 def table_block(table: Table, limit: int = FIELD_VALUE_MAX) -> str:
     """A monospaced table in one code block; drops trailing rows (saying how many) to fit `limit`."""
-    return _pack(table, table.rows, _widths(table), limit, say_more=True)[0]
+    rows = table.text_rows()
+    return _pack(table.headings, rows, _widths(table.headings, rows), limit, say_more=True)[0]
 
 
 def table_blocks(table: Table, limit: int = FIELD_VALUE_MAX, max_blocks: int = 3) -> list[str]:
     """The table split over up to `max_blocks` code blocks of at most `limit` characters each
     (a field value holds 1,024), the header repeated; rows beyond the last block are counted."""
-    widths = _widths(table)
+    rest = table.text_rows()
+    widths = _widths(table.headings, rest)
     blocks: list[str] = []
-    rest = table.rows
     while len(blocks) < max_blocks:
-        text, shown = _pack(table, rest, widths, limit, say_more=len(blocks) == max_blocks - 1)
+        last = len(blocks) == max_blocks - 1
+        text, shown = _pack(table.headings, rest, widths, limit, say_more=last)
         blocks.append(text)
         rest = rest[shown:]
         if not rest or shown == 0:
@@ -100,7 +102,7 @@ def render_answer(answer: Answer, *, attachment_limit: int = DEFAULT_ATTACHMENT_
     colour = GREEN if answer.tone > 0 else RED if answer.tone < 0 else NEUTRAL
     warnings = list(answer.warnings)
     files: list[discord.File] = []
-    chart = answer.chart_png
+    chart = answer.png
     if chart is not None and len(chart) > attachment_limit:
         warnings.append("The chart was too large to attach.")
         chart = None

@@ -25,8 +25,13 @@ TOKEN_HELP = (
     "  4. Add the bot to a server with the URL from `marketbot invite`"
 )
 
+# Read Message History lets the daily post check, before a resend, whether it had landed.
 BOT_PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, embed_links=True, attach_files=True
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
 )
 
 

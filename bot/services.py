@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,24 @@ class Services:
     settings: Settings
     cache: PriceCache
     market: MarketData
+
+    @asynccontextmanager
+    async def http_session(self) -> AsyncIterator[object | None]:
+        """An aiohttp session for this run's downloads (holdings, FRED), attached to the data
+        facade for worker threads; none in offline mode. The bot attaches its own shared one."""
+        if self.settings.offline or self.market.http is not None:
+            yield None
+            return
+        import aiohttp
+
+        from analytics.data.http import HttpBridge
+
+        async with aiohttp.ClientSession() as session:
+            self.market.attach_http(HttpBridge(session, asyncio.get_running_loop()))
+            try:
+                yield session
+            finally:
+                self.market.attach_http(None)
 
 
 def make_provider(settings: Settings):

@@ -45,11 +45,10 @@ def render_answer(answer: Answer, console: Console, *, chart_path: Path | None =
     )
     for table in answer.tables:
         rich_table = RichTable(title=table.title or None, show_edge=False)
-        for column in table.columns:
-            rich_table.add_column(
-                column, justify="left" if column in ("ticker", "name", "date") else "right"
-            )
-        for row in table.rows:
+        for column in table.specs:
+            left = column.unit == "date" or column.name in ("ticker", "name", "date")
+            rich_table.add_column(column.name, justify="left" if left else "right")
+        for row in table.text_rows():
             rich_table.add_row(*row)
         console.print(rich_table)
     for warning in answer.warnings:
@@ -68,7 +67,11 @@ class TerminalProgress:
         from rich.progress import Progress
 
         self.label = label
-        self._progress = Progress(console=Console(stderr=True), transient=True, disable=not enabled)
+        console = Console(stderr=True)
+        # Off the terminal a started bar still prints a blank line on stop: keep stderr clean.
+        self._progress = Progress(
+            console=console, transient=True, disable=not enabled or not console.is_terminal
+        )
         self._task = None
 
     def __enter__(self) -> TerminalProgress:
@@ -77,6 +80,14 @@ class TerminalProgress:
 
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
+
+    def phase(self, label: str) -> None:
+        """A new phase of the work: a new bar under its own label."""
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+            self._task = None
+        self.label = label
+        self._task = self._progress.add_task(label, total=None)
 
     def __call__(self, done: int, total: int) -> None:
         if self._task is None:

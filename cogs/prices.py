@@ -40,11 +40,11 @@ class Prices(commands.Cog):
         end = parse_date(as_of, name="as_of")
         market = self.bot.services.market
 
-        def compute():
-            last = end or market.today()
-            return price_answer(market, symbol, last - dt.timedelta(days=PERIODS[period]), end)
-
-        await answer_with(interaction, compute)
+        lookback = dt.timedelta(days=PERIODS[period])
+        # No start: the period ends at the last session the data reaches (offline, old cache).
+        await answer_with(
+            interaction, lambda: price_answer(market, symbol, None, end, lookback=lookback)
+        )
 
 
 async def setup(bot) -> None:

@@ -3,7 +3,8 @@
 Keeps warm what people use: tickers commands asked for recently and, while any channel
 subscribes to the daily digest, the digest's tickers and its fund's constituents (when their
 holdings are cached). Started in `cog_load`, cancelled and awaited in `cog_unload` (discord.py
-unloads cogs in `bot.close()`); off in offline mode. Its clock is the services' clock.
+unloads cogs in `bot.close()`); off in offline mode. Its clock is the services' clock; it runs
+only while this process holds the background lease (`bot.background`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Refresh(commands.Cog):
             tickers=self.tickers,
             now=self.now,
             ready=bot.wait_until_ready,
+            gate=bot.background,
         )
 
     async def cog_load(self) -> None:
@@ -50,7 +52,7 @@ class Refresh(commands.Cog):
         cache = self.bot.services.cache
         extra: list[str] = []
         universes: list[tuple[str, ...]] = []
-        if digest_in_use(cache.db):
+        if digest_in_use(cache):
             extra = [*STREAK_PAIR, *RETURNS_TICKERS]
             try:
                 universe = stored_fund_universe(cache.db, get_fund(FUND))
@@ -61,10 +63,10 @@ class Refresh(commands.Cog):
         return refresh_tickers(cache, self.now() - RECENT_WINDOW, extra=extra, universes=universes)
 
 
-def digest_in_use(db) -> bool:
-    """True when any channel subscribes to the daily digest."""
+def digest_in_use(cache) -> bool:
+    """True when any channel subscribes to the daily digest (blocking: SQLite)."""
     try:
-        return bool(SubscriptionStore(db).active())
+        return bool(SubscriptionStore(cache).active())
     except sqlite3.Error as exc:  # a store mid-migration must not stop the refresh
         log.warning("could not read subscriptions: %s", exc)
         return False

@@ -2,7 +2,12 @@
 
 The cog owns the DigestScheduler: it starts it in `cog_load` and stops it in `cog_unload`
 (discord.py unloads cogs in `bot.close()`). The scheduler's clock is the services' clock
-(`services.market.now`), the one clock of the app, which tests replace.
+(`services.market.now`), the one clock of the app, which tests replace; it posts only while
+this process holds the background lease (`bot.background`).
+
+Each post carries its claim's marker at the end of its last embed's footer ("… · post
+1a2b3c4d5e"); before a resend the scheduler calls `find`, which looks for that marker in the
+channel's last HISTORY_LIMIT messages by the bot, so a post that landed is never doubled.
 """
 
 from __future__ import annotations
@@ -25,13 +30,21 @@ from analytics.subscriptions.digest import (
     sections_text,
 )
 from analytics.subscriptions.schedule import in_eastern, next_post, parse_post_time
-from analytics.subscriptions.store import MAX_FAILED_DAYS, Subscription, SubscriptionStore
+from analytics.subscriptions.store import (
+    MAX_FAILED_DAYS,
+    Claim,
+    Subscription,
+    SubscriptionStore,
+)
 from bot.interactions import per_user
 from bot.render import DEFAULT_ATTACHMENT_LIMIT, EMBED_TOTAL_MAX, render_answer, truncate
 from bot.scheduler import DeliveryFailed, DigestScheduler, TransientDeliveryError
 
 MAX_EMBEDS = 10
 CONTENT_MAX = 2000
+FOOTER_MAX = 2048
+HISTORY_LIMIT = 50
+"""Recent messages searched for an earlier attempt's marker (one request)."""
 NEEDED = {
     "view_channel": "View Channel",
     "send_messages": "Send Messages",
@@ -57,17 +70,28 @@ def fit_embed(embed: discord.Embed, budget: int) -> discord.Embed:
     return embed
 
 
-def render_digest(digest: Digest, *, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> dict:
+def render_digest(
+    digest: Digest,
+    *,
+    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+    marker: str | None = None,
+) -> dict:
     """send() keyword arguments: the headline and notices as content, one embed per section
     with its chart as attachment://<section>.png, within Discord's per-message limits
-    (10 embeds, 6000 characters across all of them)."""
+    (10 embeds, 6000 characters across all of them). `marker` (a claim's) ends the last
+    embed's footer, or the content when there is no embed."""
     answers = digest.answers[:MAX_EMBEDS]
     budget = EMBED_TOTAL_MAX // max(len(answers), 1)
+    tag = f" · {marker}" if marker else ""
     embeds: list[discord.Embed] = []
     files: list[discord.File] = []
-    for name, answer in answers:
+    for i, (name, answer) in enumerate(answers):
         rendered = render_answer(answer, attachment_limit=attachment_limit)
-        embed = fit_embed(rendered.embed, budget)
+        last = i == len(answers) - 1
+        embed = fit_embed(rendered.embed, budget - (len(tag) if last else 0))
+        if last and tag:
+            footer = truncate(embed.footer.text or "", FOOTER_MAX - len(tag))
+            embed.set_footer(text=(footer + tag) if footer else marker)
         if rendered.files and answer.chart_png is not None:
             filename = f"{name}.png"
             files.append(discord.File(io.BytesIO(answer.chart_png), filename=filename))
@@ -76,7 +100,16 @@ def render_digest(digest: Digest, *, attachment_limit: int = DEFAULT_ATTACHMENT_
     lines = [f"**{digest.headline}**", *(f"⚠️ {notice}" for notice in digest.notices)]
     if not answers:
         lines.append("Nothing to show today: every section failed. The next post will try again.")
-    return {"content": truncate("\n".join(lines), CONTENT_MAX), "embeds": embeds, "files": files}
+    content = truncate("\n".join(lines), CONTENT_MAX - (len(marker) + 4 if marker else 0))
+    if marker and not embeds:
+        content += f"\n-# {marker}"
+    return {"content": content, "embeds": embeds, "files": files}
+
+
+def carries(message: discord.Message, marker: str) -> bool:
+    """True when `message` ends with `marker` in an embed footer, or its content does."""
+    footers = [e.footer.text or "" for e in message.embeds]
+    return any(f.endswith(marker) for f in footers) or message.content.endswith(marker)
 
 
 def _can_manage(interaction: discord.Interaction) -> bool:
@@ -112,12 +145,15 @@ async def time_autocomplete(
 class Subscriptions(commands.Cog):
     def __init__(self, bot) -> None:
         self.bot = bot
+        self.store = SubscriptionStore(bot.services.cache)
         self.scheduler = DigestScheduler(
-            open_store=lambda: SubscriptionStore(self.bot.services.cache.db),
+            store=self.store,
             compose=self.compose,
             deliver=self.deliver,
+            find=self.find,
             now=self.now,
             ready=self.bot.wait_until_ready,
+            gate=self.bot.background,
         )
 
     async def cog_load(self) -> None:
@@ -139,24 +175,44 @@ class Subscriptions(commands.Cog):
     async def compose(self, sections: tuple[str, ...], day) -> Digest:
         return await compose_digest(self.context(), sections, day=day)
 
-    async def deliver(self, sub: Subscription, digest: Digest, nonce: int) -> int:
-        """Post `digest` in the subscription's channel; the message id."""
+    def _target(self, sub: Subscription):
         channel = self.bot.get_channel(sub.channel_id)
-        limit = DEFAULT_ATTACHMENT_LIMIT
         if isinstance(channel, discord.abc.GuildChannel):
-            me = channel.guild.me
-            missing = missing_permissions(channel.permissions_for(me)) if me else []
+            return channel
+        # Not in the cache (deleted, or not seen yet): the REST answer will tell.
+        return self.bot.get_partial_messageable(sub.channel_id, guild_id=sub.guild_id)
+
+    async def find(self, sub: Subscription, claim: Claim) -> int | None:
+        """The id of the bot's message in the channel carrying `claim.marker`, if any of the
+        last HISTORY_LIMIT does (an earlier attempt that landed)."""
+        me = self.bot.user.id if self.bot.user else None
+        try:
+            async for message in self._target(sub).history(limit=HISTORY_LIMIT):
+                if message.author.id == me and carries(message, claim.marker):
+                    return message.id
+        except discord.NotFound:
+            raise DeliveryFailed("the channel no longer exists") from None
+        except discord.Forbidden as exc:
+            raise DeliveryFailed(f"not allowed to read there ({exc.text or exc.status})") from None
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"could not read the channel: {exc!r}") from exc
+        return None
+
+    async def deliver(self, sub: Subscription, digest: Digest, claim: Claim) -> int:
+        """Post `digest` in the subscription's channel with the claim's nonce and marker;
+        the message id."""
+        target = self._target(sub)
+        limit = DEFAULT_ATTACHMENT_LIMIT
+        if isinstance(target, discord.abc.GuildChannel):
+            me = target.guild.me
+            missing = missing_permissions(target.permissions_for(me)) if me else []
             if missing:
-                raise DeliveryFailed(f"missing permission {', '.join(missing)} in #{channel.name}")
-            limit = channel.guild.filesize_limit
-            target = channel
-        else:
-            # Not in the cache (deleted, or not seen yet): the REST answer will tell.
-            target = self.bot.get_partial_messageable(sub.channel_id, guild_id=sub.guild_id)
+                raise DeliveryFailed(f"missing permission {', '.join(missing)} in #{target.name}")
+            limit = target.guild.filesize_limit
         try:
             message = await target.send(
-                **render_digest(digest, attachment_limit=limit),
-                nonce=nonce,
+                **render_digest(digest, attachment_limit=limit, marker=claim.marker),
+                nonce=claim.nonce,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.NotFound:
@@ -168,7 +224,7 @@ class Subscriptions(commands.Cog):
         return message.id
 
     def _store_call(self, work):
-        return asyncio.to_thread(lambda: work(SubscriptionStore(self.bot.services.cache.db)))
+        return asyncio.to_thread(work, self.store)
 
     # -- commands --------------------------------------------------------------------------------
     @app_commands.command(
@@ -306,6 +362,8 @@ def _describe(sub: Subscription, guild_id: int, now) -> str:
         lines.append(f"Last post: {sub.last_day.isoformat()}{link}")
     else:
         lines.append("Last post: none yet")
+    for claim in sub.missed:
+        lines.append(f"❗ Missed {claim.trading_day.isoformat()}: {claim.error}")
     if not sub.active:
         lines.append(
             f"⛔ Disabled: {sub.disabled_reason}. Fix the channel, then /subscribe again to restart."

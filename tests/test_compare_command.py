@@ -21,6 +21,8 @@ from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)  # Monday, after the close
+# The planted bars end Friday 2024-06-28: at this clock they are current (no "as of" label).
+PLANTED_NOW = dt.datetime(2024, 6, 28, 22, 0, tzinfo=dt.UTC)
 SESSIONS = calendar.sessions_between(dt.date(2024, 1, 2), dt.date(2024, 6, 28))
 XJCARTER = "prices/xjcarter_yahoo_2000-2022"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -50,7 +52,7 @@ def bar_frame(adj: np.ndarray, index: pd.DatetimeIndex = SESSIONS) -> pd.DataFra
 
 @pytest.fixture
 def planted(tmp_path) -> MarketData:
-    market = MarketData(PriceCache(tmp_path / "c.db"), None, now=lambda: NOW)
+    market = MarketData(PriceCache(tmp_path / "c.db"), None, now=lambda: PLANTED_NOW)
     for ticker, adj in PLANTED.items():
         market.import_bars(ticker, bar_frame(adj), "test")
     return market

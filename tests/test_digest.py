@@ -7,12 +7,14 @@ import csv
 import datetime as dt
 import json
 import logging
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from analytics.answer import Answer
 from analytics.data.cache import PriceCache
+from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.errors import BadInput, UpstreamError
 from analytics.holdings.ishares import Holdings, parse_ishares_holdings
@@ -340,3 +342,84 @@ def test_cli_digest_bad_section(cli_db, capsys):
     _, err = capsys.readouterr()
     assert code == 2
     assert err.startswith("marketbot: Unknown section 'weather'.")
+
+
+# --- dating: a digest over prices that end before its day --------------------------------------
+
+
+async def test_an_offline_digest_over_an_old_cache_says_what_session_it_stands_on(tmp_path):
+    cache = PriceCache(tmp_path / "old.db")
+    friday, thursday = dt.date(2024, 7, 5), dt.date(2024, 7, 3)  # 4 July is a holiday
+    moment = et("2024-07-12 20:00")  # a week later, after the close
+    market = MarketData(cache, None, offline=True, now=lambda: moment)
+    for ticker in RETURNS_TICKERS:
+        market.import_bars(ticker, bars_for(ticker, dt.date(2023, 6, 1), friday), "test")
+    digest = await compose_digest(DigestContext(market, chart=False), ["streak", "returns"])
+    cache.close()
+    assert digest.trading_day == dt.date(2024, 7, 12)
+    assert digest.data_as_of == friday
+    day = {t: adj_close(t, friday) / adj_close(t, thursday) - 1 for t in ("SPY", "IWM")}
+    assert digest.headline == (
+        "📊 Market close, Friday 2024-07-12 (as of Friday 2024-07-05): "
+        f"SPY {day['SPY'] * 100:+.2f}%, IWM {day['IWM'] * 100:+.2f}% on 2024-07-05"
+    )
+    assert digest.notices[0] == (
+        "Prices as of Friday 2024-07-05, not Friday 2024-07-12: "
+        "offline mode is on and the cache ends there."
+    )
+    streak, returns = (s.answer for s in digest.sections)
+    assert streak.title.endswith(" (as of 2024-07-05)")
+    assert returns.title.endswith(" (as of 2024-07-05)")
+    assert " led on 2024-07-05 with " in returns.title
+    assert returns.data["day"] == pytest.approx(
+        {t: adj_close(t, friday) / adj_close(t, thursday) - 1 for t in RETURNS_TICKERS}
+    )
+    assert returns.warnings[0].startswith("The data ends 2024-07-05, before 2024-07-12")
+    payload = digest.to_json()
+    assert (payload["trading_day"], payload["data_as_of"]) == ("2024-07-12", "2024-07-05")
+    assert payload["notices"][0] == digest.notices[0]
+
+
+async def test_a_current_digest_has_no_dating_notice(market_at):
+    market = market_at("2024-07-03 20:00")
+    digest = await compose_digest(DigestContext(market, chart=False), ["streak", "returns"])
+    assert digest.data_as_of == dt.date(2024, 7, 3)
+    assert digest.notices == ()
+    assert "(as of" not in digest.headline and digest.headline.endswith(" today")
+
+
+async def test_real_files_ending_in_october_under_a_november_digest(tmp_path, shared_data):
+    cache = PriceCache(tmp_path / "real.db")
+    market = MarketData(cache, None, offline=True, now=lambda: et("2026-11-30 20:00"))
+    folder = shared_data / "prices" / "johnamcminn_alphavantage_2026"
+    for ticker in ("IWM", "SPY"):
+        (bars,) = read_price_file(folder / f"{ticker}.csv").values()
+        market.import_bars(ticker, bars, f"import:{ticker}.csv")
+    with open(folder / "SPY.csv", newline="") as fh:
+        last = max(r["timestamp"] for r in csv.DictReader(fh))
+    assert last == "2026-10-05"
+    digest = await compose_digest(DigestContext(market, chart=False), ["streak", "macro"])
+    cache.close()
+    assert digest.headline == "📊 Market close, Monday 2026-11-30 (as of Monday 2026-10-05)"
+    assert digest.notices[0] == (
+        "Prices as of Monday 2026-10-05, not Monday 2026-11-30: "
+        "offline mode is on and the cache ends there."
+    )
+    assert digest.sections[0].answer.title.endswith(" (as of 2026-10-05)")
+    assert digest.sections[0].answer.source == "import: IWM.csv, SPY.csv"
+    # Nothing cached for GDPNow: its section is a notice, after the dating one.
+    assert digest.notices[1].startswith("Macro: Nothing is cached for GDPNOW")
+
+
+async def test_the_macro_section_is_labelled_when_gdpnow_is_overdue(market_at, shared_data):
+    market = market_at("2026-11-30 20:00")
+    for name in ("GDPNOW.csv", "A191RL1Q225SBEA.csv"):
+        import_fred_file(market.cache.db, shared_data / "fred" / name, now=market.now())
+    digest = await compose_digest(
+        replace(DigestContext(market, chart=False), session=None), ["macro"]
+    )
+    [section] = digest.sections
+    # The file's last quarter is 2025 Q1, far older than a quarterly series is on 2026-11-30.
+    assert section.answer.title.endswith(" (as of 2025 Q1)")
+    assert section.answer.data["behind"]["expected"] == "2026-11-30"
+    assert digest.notices == ()  # macro does not date the prices

@@ -71,6 +71,45 @@ def episodes_by_hand(
     return direction, latest_first[:3]
 
 
+def moves_by_hand(rows: list[tuple[dt.date, float]]) -> list[str]:
+    """Directions of the latest row's move against the previous row and against the row
+    dated a year earlier (monthly and quarterly files have that date), the previous row's
+    first, each once: "high" for a rise, "low" for a fall, nothing when unchanged."""
+    (day, value), (_, previous) = rows[-1], rows[-2]
+    year_ago = dict(rows).get(day.replace(year=day.year - 1))
+    out: list[str] = []
+    for earlier in (previous, year_ago):
+        if earlier is None or earlier == value:
+            continue
+        direction = "high" if value > earlier else "low"
+        if direction not in out:
+            out.append(direction)
+    return out
+
+
+def since_by_hand(
+    main: list[tuple[dt.date, float]],
+    history: list[tuple[dt.date, float]],
+    *,
+    exclude: list[tuple[dt.date, dt.date]] = (),
+) -> list[tuple[str, list[dict], bool]]:
+    """(direction, episodes, news) for each direction of the latest reading's move: news
+    unless the latest episode is the last history row compared (one reading back)."""
+    day, value = main[-1]
+    compared = [d for d, _ in history if d < day and not any(a <= d <= b for a, b in exclude)]
+    out = []
+    for direction in moves_by_hand(main):
+        _, found = episodes_by_hand(
+            history, value, before=day, exclude=exclude, direction=direction
+        )
+        out.append((direction, found, not found or found[0]["date"] != compared[-1].isoformat()))
+    return out
+
+
+def quarter(iso: str) -> str:
+    return f"{iso[:4]} Q{(int(iso[5:7]) - 1) // 3 + 1}"
+
+
 # --- fixtures ------------------------------------------------------------------------------------
 
 
@@ -134,30 +173,40 @@ def test_gdpnow_offline_against_bea_history_without_pandemic(cli_env, capsys, gd
     assert run(capsys, "import", "fred", *map(str, gdp_files))[0] == 0
     payload = run_json(capsys, "--offline", "macro", "gdpnow", "--json")
 
-    last_date, last_value = read_rows(gdp_files[0])[-1]
+    gdpnow = read_rows(gdp_files[0])
+    last_date, last_value = gdpnow[-1]
     bea = read_rows(gdp_files[1])
-    direction, previous = episodes_by_hand(bea, last_value, before=last_date, exclude=PANDEMIC)
+    want = since_by_hand(gdpnow, bea, exclude=PANDEMIC)
     assert (payload["series"], payload["value"], payload["date"]) == (
         "GDPNOW",
         last_value,
         "2025-01-01",
     )
-    assert payload["direction"] == direction
-    assert payload["previous"] == previous
-    assert payload["excluded"] == [["2020-04-01", "2021-12-31"]]
-    # Checked by reading the file: 2.9416 is below BEA's median growth; the last quarters at
-    # or below it were 2024 Q4 (2.3), 2024 Q1 (1.6) and 2023 Q2 (2.4).
-    assert (direction, [p["date"] for p in previous]) == (
-        "low",
-        ["2024-10-01", "2024-01-01", "2023-04-01"],
+    got = [(c["direction"], c["previous"], c["news"]) for c in payload["since"]]
+    assert got == want
+    # Checked by reading the files: 2.9416 is up from 2.2711 (2024 Q4) and from 2.7047 a year
+    # earlier, so the question is when growth was last this fast: 2024 Q3 (3.1), two BEA
+    # quarters back, then 2023 Q4 (3.4) and 2022 Q4 (3.4).
+    [(direction, previous, news)] = want
+    assert (direction, news, [p["date"] for p in previous]) == (
+        "high",
+        True,
+        ["2024-07-01", "2023-10-01", "2022-10-01"],
     )
-    assert (
-        payload["title"]
-        == "GDPNow +2.9%: slowest since 2024 Q4, and before that 2024 Q1 and 2023 Q2"
+    assert (payload["direction"], payload["previous"]) == (direction, previous)
+    assert payload["excluded"] == [["2020-04-01", "2021-12-31"]]
+    # The file ends 2025 Q1, long before today: the title says what the answer stands on.
+    assert payload["title"] == (
+        "GDPNow +2.9%: fastest since 2024 Q3, and before that 2023 Q4 and 2022 Q4 (as of 2025 Q1)"
     )
     assert "Leaves out 2020 Q2 to 2021 Q4 (the pandemic swings)" in payload["summary"]
     assert payload["source"] == "FRED (file GDPNOW.csv)"
     assert payload["as_of"] == "2025-01-01"
+    assert payload["behind"]["latest"] == "2025-01-01"
+    assert (
+        "offline mode is on and the stored copy (imported from GDPNOW.csv"
+        in (payload["warnings"][0])
+    )
 
 
 def test_value_option_asks_when_growth_was_last_this_fast(cli_env, capsys, gdp_files) -> None:
@@ -186,9 +235,11 @@ def test_exclude_none_and_custom_ranges(cli_env, capsys, gdp_files) -> None:
     last_date, last_value = read_rows(gdp_files[0])[-1]
     bea = read_rows(gdp_files[1])
 
+    gdpnow = read_rows(gdp_files[0])
     everything = run_json(capsys, "--offline", "macro", "gdpnow", "--exclude", "none", "--json")
     assert everything["excluded"] == []
-    assert everything["previous"] == episodes_by_hand(bea, last_value, before=last_date)[1]
+    [(direction, previous, _)] = since_by_hand(gdpnow, bea)
+    assert (everything["direction"], everything["previous"]) == (direction, previous)
 
     custom = run_json(
         capsys,
@@ -206,31 +257,33 @@ def test_exclude_none_and_custom_ranges(cli_env, capsys, gdp_files) -> None:
         (dt.date(2023, 4, 1), dt.date(2023, 6, 30)),
     ]
     assert custom["excluded"] == [["2024-01-01", "2024-12-31"], ["2023-04-01", "2023-06-30"]]
-    assert (
-        custom["previous"] == episodes_by_hand(bea, last_value, before=last_date, exclude=ranges)[1]
-    )
+    [(direction, previous, _)] = since_by_hand(gdpnow, bea, exclude=ranges)
+    assert (custom["direction"], custom["previous"]) == (direction, previous)
     assert "pandemic" not in custom["summary"]
 
 
-def test_unemployment_low_reading(cli_env, capsys, fred_dir) -> None:
+def test_unemployment_reads_highest_since_after_a_rise(cli_env, capsys, fred_dir) -> None:
     path = fred_dir / "codex_macro_monitor" / "UNRATE.csv"
     run(capsys, "import", "fred", str(path))
     payload = run_json(capsys, "--offline", "macro", "unemployment", "--json")
     rows = read_rows(path)
     last_date, last_value = rows[-1]
-    direction, previous = episodes_by_hand(rows, last_value, before=last_date)
+    [(direction, previous, news)] = since_by_hand(rows, rows)
     assert (payload["series"], payload["value"], payload["date"]) == (
         "UNRATE",
         last_value,
         last_date.isoformat(),
     )
-    assert direction == "low"  # 4.6% is below the median since 1980
+    # 4.6% is below the median since 1980, but it rose from 4.4% (September; the file has no
+    # October) and from 4.2% a year earlier: the news is how long since it was this high.
+    assert (direction, news) == ("high", True)
     assert (payload["direction"], payload["previous"], payload["excluded"]) == (
         direction,
         previous,
         [],
     )
-    # The file has no October 2025 value: the previous reading is September's.
+    assert previous[0] == {"date": "2021-09-01", "value": 4.7}
+    assert payload["title"].startswith("Unemployment rate 4.6%: highest since September 2021")
     (before_date, before_value) = rows[-2]
     assert before_date == dt.date(2025, 9, 1)
     assert f"{last_value - before_value:+.1f} pp from the previous reading" in payload["summary"]
@@ -241,7 +294,10 @@ def test_as_of_uses_only_earlier_observations(cli_env, capsys, gdp_files) -> Non
     payload = run_json(capsys, "--offline", "macro", "gdpnow", "--as-of", "2019-12-31", "--json")
     day, value = [r for r in read_rows(gdp_files[0]) if r[0] <= dt.date(2019, 12, 31)][-1]
     bea = read_rows(gdp_files[1])
-    direction, previous = episodes_by_hand(bea, value, before=day, exclude=PANDEMIC)
+    gdpnow = [r for r in read_rows(gdp_files[0]) if r[0] <= dt.date(2019, 12, 31)]
+    [(direction, previous, _), *_] = [
+        c for c in since_by_hand(gdpnow, bea, exclude=PANDEMIC) if c[2]
+    ]
     assert (payload["date"], payload["value"]) == (day.isoformat(), value)
     assert (payload["direction"], payload["previous"]) == (direction, previous)
 
@@ -286,7 +342,7 @@ def test_offline_with_nothing_cached_says_how_to_import(cli_env, capsys) -> None
         (["macro", "gdp", "--exclude", "none", "--exclude", "2020:2021"], "do not combine"),
         (["macro", "gdp", "--as-of", "2024-13-01"], "--as-of '2024-13-01' is not a date"),
         (["macro", "gdp", "--as-of", "2999-01-01"], "is in the future"),
-        (["macro", "gdp", "--value", "nan"], "--value must be a number"),
+        (["macro", "gdp", "--value", "nan"], "value must be a number"),
     ],
 )
 def test_bad_input_exits_2_with_a_specific_message(cli_env, capsys, argv, message) -> None:
@@ -346,11 +402,10 @@ async def test_gdpnow_fetches_its_history_and_usrec_for_the_chart(
             "gdpnow", cache=cache, client=fred_client(session, fake), now=at(0)
         )
     assert [q["id"] for _, q in fake.requests] == ["GDPNOW", "A191RL1Q225SBEA", "USREC"]
-    last_date, last_value = read_rows(gdp_files[0])[-1]
-    expected = episodes_by_hand(
-        read_rows(gdp_files[1]), last_value, before=last_date, exclude=PANDEMIC
+    [(direction, previous, _)] = since_by_hand(
+        read_rows(gdp_files[0]), read_rows(gdp_files[1]), exclude=PANDEMIC
     )
-    assert (answer.data["direction"], answer.data["previous"]) == expected
+    assert (answer.data["direction"], answer.data["previous"]) == (direction, previous)
     assert answer.chart_png.startswith(PNG)
 
 

@@ -170,7 +170,7 @@ async def test_after_each_close_only_the_new_session_is_fetched(cache):
         (("IWM", "SPY"), D(2024, 7, 3), D(2024, 7, 3)),
         (("IWM", "SPY"), D(2024, 7, 4), D(2024, 7, 5)),
     ]
-    assert max(clock.sleeps) <= refresher.max_sleep
+    assert max(clock.sleeps) <= refresher.max_sleep.total_seconds()
     assert [s for s, _ in refresher.reports] == [
         D(2024, 6, 28),
         D(2024, 7, 1),
@@ -265,12 +265,14 @@ def test_the_cog_adds_the_digest_tickers_and_fund_only_while_someone_subscribes(
     )
     HoldingsStore(cache.db).save(Holdings("IWM", "iShares Russell 2000 ETF", D(2024, 6, 28), frame))
     bot = SimpleNamespace(
-        services=SimpleNamespace(cache=cache, market=market), wait_until_ready=None
+        services=SimpleNamespace(cache=cache, market=market),
+        wait_until_ready=None,
+        background=None,
     )
     cog = Refresh(bot)
 
     alone = cog.tickers()
-    SubscriptionStore(cache.db).subscribe(1, 2, "close+30", ["streak"], by=3, now=clock())
+    SubscriptionStore(cache).subscribe(1, 2, "close+30", ["streak"], by=3, now=clock())
     subscribed = cog.tickers()
 
     assert alone == ["AAPL"]

@@ -21,6 +21,8 @@ from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
 
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)  # Monday, after the close
+# The planted bars end Friday 2024-06-28: at this clock they are current (no "as of" label).
+PLANTED_NOW = dt.datetime(2024, 6, 28, 22, 0, tzinfo=dt.UTC)
 SESSIONS = calendar.sessions_between(dt.date(2024, 1, 2), dt.date(2024, 6, 28))
 XJCARTER = "prices/xjcarter_yahoo_2000-2022"
 
@@ -53,7 +55,7 @@ def compound(daily: list[float]) -> np.ndarray:
 
 @pytest.fixture
 def offline(tmp_path) -> MarketData:
-    return MarketData(PriceCache(tmp_path / "c.db"), None, now=lambda: NOW)
+    return MarketData(PriceCache(tmp_path / "c.db"), None, now=lambda: PLANTED_NOW)
 
 
 @pytest.fixture
@@ -164,7 +166,10 @@ def test_record_kinds_use_raw_prices_not_adjusted(offline):
     data = closes.to_json()
     assert (data["kind"], data["length"], data["last_record"]) == ("record-close", 0, day(2))
     assert data["record"] == {"length": 2, "start": day(1), "end": day(2)}
-    assert closes.title == f"No record close for ABC on {day(6)} (last on {day(2)})"
+    # ABC's bars end in January while the clock is in June: the title says so.
+    assert closes.title == (
+        f"No record close for ABC on {day(6)} (last on {day(2)}) (as of {day(6)})"
+    )
     highs = streak_answer(offline, "ABC", None, "RECORD_HIGH", chart=False).to_json()
     assert (highs["kind"], highs["length"], highs["start"], highs["last_record"]) == (
         "record-high",

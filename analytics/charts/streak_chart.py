@@ -22,6 +22,7 @@ def streak_chart(
     highs: pd.Series | None = None,
     source: str = "",
     lookback: pd.DateOffset = LOOKBACK,
+    title_suffix: str = "",
 ) -> bytes:
     """PNG bytes (1200x675) for a streak: the current run shaded, records marked.
 
@@ -31,10 +32,11 @@ def streak_chart(
     up, down, record-*: `closes_a` is the ticker's closes, drawn as the price line; for
            `record-high` pass `highs` so record sessions are marked at the high that set them.
     The x range is `lookback` (a year) ending at the run's last session (or `as_of`).
+    `title_suffix` follows the headline (" (as of D)" when the data ends before the session asked).
     """
     end = pd.Timestamp(result.end or result.as_of)
     start = end - lookback
-    title = headline(result)
+    title = headline(result) + title_suffix
     if result.kind == "beat":
         if closes_b is None:
             raise ValueError("a beat chart needs both series")

@@ -61,16 +61,26 @@ def style_axes(ax: Axes) -> None:
     ax.yaxis.label.set_color(TEXT)
 
 
-def finish(fig: Figure, *, source: str, as_of: dt.date | None) -> bytes:
-    """Stamp source and as-of date in the corner and return PNG bytes."""
-    stamp = f"Source: {source}" if source else ""
+def stamp(fig: Figure, *, source: str, as_of: dt.date | None) -> Figure:
+    """Stamp source and as-of date in the corner; the figure is then ready to encode."""
+    text = f"Source: {source}" if source else ""
     if as_of is not None:
-        stamp += f"  ·  as of {as_of.isoformat()}"
-    fig.text(0.99, 0.02, stamp.strip(" ·"), color=MUTED, fontsize=11, ha="right", va="bottom")
+        text += f"  ·  as of {as_of.isoformat()}"
+    fig.text(0.99, 0.02, text.strip(" ·"), color=MUTED, fontsize=11, ha="right", va="bottom")
     fig.text(0.01, 0.02, "marketbot", color=MUTED, fontsize=11, ha="left", va="bottom")
+    return fig
+
+
+def encode_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (1200x675)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor())
     return buffer.getvalue()
+
+
+def finish(fig: Figure, *, source: str, as_of: dt.date | None) -> bytes:
+    """Stamp source and as-of date in the corner and return PNG bytes."""
+    return encode_png(stamp(fig, source=source, as_of=as_of))
 
 
 def tone_color(value: float) -> str:

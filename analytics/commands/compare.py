@@ -1,20 +1,29 @@
 """`compare`: total returns of 2-10 tickers over one window, best first, with a rebased chart.
 
 Returns are close(E) / close(B) - 1 on adjusted closes (dividends reinvested), as fractions;
-B and E follow the window grammar in analytics/windows.py. Only the dates the window needs are
-fetched (windows.earliest_needed).
+B and E follow the window grammar in analytics/windows.py, E being the last session the data
+reaches on or before the one asked. Only the dates the window needs are fetched
+(windows.earliest_needed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from analytics import calendar
 from analytics.answer import Answer, Field, Table, jsonable
 from analytics.commands.common import check_as_of, pct, require_prices
+from analytics.commands.provenance import (
+    Dating,
+    last_cached_dates,
+    price_dating,
+    source_label,
+)
 from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import NoData
 from analytics.returns import WindowReturns, normalised, window_returns
@@ -25,6 +34,7 @@ DEFAULT_TICKERS = "IWM SPY QQQ"
 DEFAULT_WINDOW = "ytd"
 MIN_TICKERS, MAX_TICKERS = 2, 10
 _TO_DATE = {"ytd": "year to date", "qtd": "quarter to date", "mtd": "month to date"}
+_COLUMNS = ("adj_close", "source")
 
 
 def compare_inputs(tickers: str | Sequence[str], window: str) -> tuple[list[str], Window]:
@@ -61,15 +71,20 @@ def compare_answer(
     and E on the common calendar; a ticker that did not trade on one of them uses its own
     nearest earlier session (its row then carries start_date/end_date). An explicit date range
     ignores `as_of`. Raises NoData when a ticker's history does not cover the window.
+
+    The window is anchored on the last session the data reaches: when that is before the
+    session asked (or the latest completed one), e.g. offline on an old cache, the answer is
+    the window ending there, titled "(as of D)" with a warning saying why. `source` names
+    where the rows used came from (the provider, imported files), not the configured provider.
     """
     symbols, parsed = compare_inputs(tickers, window)
     today = market.today()
     check_as_of(as_of, today)
-    end = parsed.end if parsed.kind == "range" else as_of or today
-    assert end is not None
-    end = min(end, today)
+    asked = parsed.end if parsed.kind == "range" else as_of
+    end = min(asked or today, today)
     start = earliest_needed(parsed, end)
-    result = market.bars(symbols, start, end, progress=progress, columns=["adj_close"])
+    result = market.bars(symbols, start, end, progress=progress, columns=_COLUMNS)
+    result, start = _anchor_on_available(market, result, parsed, asked, start, end)
     _require_in_window(market, result, symbols, parsed, start, end)
     closes = result.wide("adj_close")
     try:
@@ -84,6 +99,8 @@ def compare_answer(
 
     table = returns.table
     begin, finish = returns.start.date(), returns.end.date()
+    dating = _dating(market, result, returns, asked)
+    source = _source(result, returns, market.source_name)
     title = _title(table, parsed)
     png = None
     if chart:
@@ -93,9 +110,9 @@ def compare_answer(
         png = compare_chart(
             normalised(closes, begin, finish),
             table,
-            title=title,
+            title=dating.title(title),
             subtitle=f"Total return, rebased to 100 at the close of {begin}",
-            source=market.source_name,
+            source=source,
             as_of=finish,
         )
     warnings = list(result.warnings)
@@ -104,7 +121,7 @@ def compare_answer(
     warnings += _date_warnings(returns)
     best, worst = table.index[0], table.index[-1]
     return Answer(
-        title=title,
+        title=dating.title(title),
         summary=(
             f"{best} led with {pct(table.at[best, 'return'])}; {worst} trailed with "
             f"{pct(table.at[worst, 'return'])}. Total returns (adjusted closes) from the close "
@@ -120,12 +137,64 @@ def compare_answer(
         ),
         tables=(_table(returns),),
         chart_png=png,
-        source=market.source_name,
+        source=source,
         as_of=finish,
-        warnings=tuple(warnings),
+        warnings=dating.warnings(warnings),
         tone=1 if table.at[best, "return"] >= 0 else -1,
-        data=_payload(returns, parsed),
+        data=_payload(returns, parsed) | {"behind": dating.to_json()},
     )
+
+
+def _anchor_on_available(
+    market: MarketData,
+    result: PriceResult,
+    window: Window,
+    asked: dt.date | None,
+    start: dt.date,
+    end: dt.date,
+) -> tuple[PriceResult, dt.date]:
+    """The bars re-read from the cache from an earlier start when the data ends before the
+    session asked (offline, or the provider failing): the window is anchored on the last
+    session the data reaches, so `1y` on a cache ending months ago means the year to then.
+
+    An explicit range keeps its own start. Returns the (possibly re-read) result and start.
+    """
+    if window.kind == "range":
+        return result, start
+    available = result.as_of
+    if available is None:  # nothing in [start, end]: the cache may end before `start`
+        ends = last_cached_dates(market.cache, result.requested, end)
+        available = max(ends.values()) if ends else None
+    if available is None or available >= calendar.expected_session(asked, market.now()):
+        return result, start
+    earlier = earliest_needed(window, available)
+    if earlier >= start:
+        return result, start
+    # Cache only: the provider was just asked (or is off); asking again would only repeat it.
+    bars = market.cache.read_bars(result.requested, earlier, end, _COLUMNS)
+    have = set(bars["ticker"].unique())
+    missing = tuple(t for t in result.requested if t not in have and t not in result.unknown)
+    return replace(result, bars=bars, missing=missing), earlier
+
+
+def _dating(
+    market: MarketData, result: PriceResult, returns: WindowReturns, asked: dt.date | None
+) -> Dating:
+    ends = {str(t): row.date() for t, row in returns.table["end_date"].items()}
+    return price_dating(market, result, returns.end.date(), asked, ends=ends)
+
+
+def _source(result: PriceResult, returns: WindowReturns, fallback: str) -> str:
+    """The sources of the rows the returns were measured on (the ranked tickers, B to E)."""
+    bars = result.bars
+    if "source" not in bars:
+        return fallback
+    used = bars[
+        bars["ticker"].isin(returns.table.index)
+        & (bars["date"] >= returns.start)
+        & (bars["date"] <= returns.end)
+    ]
+    return source_label(used["source"].dropna().astype(str), fallback)
 
 
 def _require_in_window(

@@ -20,6 +20,7 @@ import pandas as pd
 
 from analytics.answer import Answer, Field, jsonable
 from analytics.commands.common import check_as_of, pct, require_prices
+from analytics.commands.provenance import price_dating, result_source
 from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import BadInput, NoData
 from analytics.streaks import (
@@ -116,22 +117,27 @@ def streak_answer(
         line_a, line_b = closes, None
 
     history_start = max(frame.index[0] for frame in bars.values()).date()
+    ends = {t: frame.index[-1].date() for t, frame in bars.items() if not frame.empty}
+    dating = price_dating(market, result, streak.as_of, as_of, ends=ends)
+    source = result_source(result, market)
     png = None
     if chart:
         # matplotlib is imported on the first chart, not at bot startup
         from analytics.charts.streak_chart import streak_chart
 
-        png = streak_chart(streak, line_a, line_b, highs=highs, source=market.source_name)
+        png = streak_chart(
+            streak, line_a, line_b, highs=highs, source=source, title_suffix=dating.title("")
+        )
     return Answer(
-        title=headline(streak),
+        title=dating.title(headline(streak)),
         summary=_summary(streak, tickers, adj, history_start),
         fields=_fields(streak, adj, history_start),
         chart_png=png,
-        source=market.source_name,
+        source=source,
         as_of=streak.as_of,
-        warnings=result.warnings,
+        warnings=dating.warnings(result.warnings),
         tone=_tone(streak, tickers),
-        data=_payload(streak, kind, adj, history_start),
+        data=_payload(streak, kind, adj, history_start) | {"behind": dating.to_json()},
     )
 
 

@@ -20,6 +20,7 @@ refresher knows which universes to keep warm.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import logging
 import sqlite3
@@ -32,6 +33,7 @@ import pandas as pd
 
 from analytics import calendar
 from analytics.data.cache import HISTORY_FLOOR, Coverage, PriceCache
+from analytics.data.http import HttpBridge
 from analytics.data.provider import FetchResult, PriceProvider
 from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
 
@@ -100,6 +102,14 @@ class PriceResult:
             return None
         return self.bars["date"].max().date()
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The distinct `source` values of the bars, sorted ("import:SPY.csv", "Yahoo
+        Finance"); empty when the column was not read or there are no bars."""
+        if "source" not in self.bars:
+            return ()
+        return tuple(sorted(str(s) for s in self.bars["source"].dropna().unique()))
+
 
 @dataclass
 class FillReport:
@@ -159,6 +169,7 @@ class MarketData:
         self._waiting = 0
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
+        self.http: HttpBridge | None = None
 
     @property
     def waiting_commands(self) -> int:
@@ -173,6 +184,17 @@ class MarketData:
     def today(self) -> dt.date:
         """Today's date in US Eastern time (the market's calendar day)."""
         return pd.Timestamp(self.now()).tz_convert(calendar.EASTERN).date()
+
+    def cache_only(self) -> MarketData:
+        """A view on the same cache that never fetches (an answer from what is cached now)."""
+        view = copy.copy(self)
+        view.offline = True
+        view.http = None
+        return view
+
+    def attach_http(self, bridge: HttpBridge | None) -> None:
+        """Downloads (holdings, FRED) go through `bridge`; None: none (offline or no session)."""
+        self.http = bridge
 
     def bars(
         self,

@@ -51,6 +51,8 @@ MACRO_SERIES = "gdpnow"
 MOVERS_TOP = 5
 CONTRIBUTORS_TOP = 5
 NOTICE_MAX = 200
+# Sections whose answers stand on a session's prices (macro stands on its own release dates).
+PRICE_SECTIONS = ("returns", "streak", "movers", "contributors")
 _FIRST_SENTENCE = re.compile(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])")
 
 
@@ -100,14 +102,51 @@ class Digest:
 
     @property
     def headline(self) -> str:
-        """'📊 Market close, Wednesday 2024-07-03 (early close): SPY +0.51%, IWM -0.12% today'."""
+        """'📊 Market close, Wednesday 2024-07-03 (early close): SPY +0.51%, IWM -0.12% today';
+        over prices that end before the trading day, '📊 Market close, Monday 2026-11-30 (as of
+        Monday 2026-10-05): SPY +0.51%, IWM -0.12% on 2026-10-05'."""
         line = f"📊 Market close, {self.trading_day:%A} {self.trading_day.isoformat()}"
         if self.early_close:
             line += " (early close)"
+        data_day = self.data_as_of
+        behind = data_day is not None and data_day < self.trading_day
+        if behind:
+            line += f" (as of {data_day:%A} {data_day.isoformat()})"
         moves = self._day_moves()
         if moves:
-            line += ": " + ", ".join(f"{t} {pct(r)}" for t, r in moves) + " today"
+            when = f"on {data_day.isoformat()}" if behind else "today"
+            line += ": " + ", ".join(f"{t} {pct(r)}" for t, r in moves) + f" {when}"
         return line
+
+    @property
+    def data_as_of(self) -> dt.date | None:
+        """The session the post's prices reach: the returns section's (the headline's moves
+        are its), else the latest of the other price sections'; None without any."""
+        answers = {s.name: s.answer for s in self.sections if s.answer is not None}
+        returns = answers.get("returns")
+        if returns is not None and returns.as_of is not None:
+            return returns.as_of
+        days = [answers[n].as_of for n in PRICE_SECTIONS if n in answers and answers[n].as_of]
+        return max(days) if days else None
+
+    @property
+    def dating_notice(self) -> str | None:
+        """'Prices as of Monday 2026-10-05, not Monday 2026-11-30: offline mode is on and the
+        cache ends there.' when the prices end before the trading day, else None."""
+        data_day = self.data_as_of
+        if data_day is None or data_day >= self.trading_day:
+            return None
+        why = None
+        for section in self.sections:
+            behind = section.answer.data.get("behind") if section.answer is not None else None
+            if section.name in PRICE_SECTIONS and isinstance(behind, dict) and behind.get("why"):
+                why = behind["why"]
+                break
+        reason = f": {why}" if why else ": the data ends there"
+        return (
+            f"Prices as of {data_day:%A} {data_day.isoformat()}, not "
+            f"{self.trading_day:%A} {self.trading_day.isoformat()}{reason}."
+        )
 
     def _day_moves(self) -> list[tuple[str, float]]:
         for section in self.sections:
@@ -118,7 +157,9 @@ class Digest:
 
     @property
     def notices(self) -> tuple[str, ...]:
-        return tuple(s.notice for s in self.sections if s.notice)
+        """The dating notice first (it qualifies every section), then each skipped section's."""
+        dating = self.dating_notice
+        return (*([dating] if dating else []), *(s.notice for s in self.sections if s.notice))
 
     @property
     def answers(self) -> tuple[tuple[str, Answer], ...]:
@@ -133,8 +174,10 @@ class Digest:
         return jsonable(
             {
                 "trading_day": self.trading_day,
+                "data_as_of": self.data_as_of,
                 "early_close": self.early_close,
                 "headline": self.headline,
+                "notices": list(self.notices),
                 "sections": [
                     {
                         "name": s.name,
@@ -260,11 +303,15 @@ def _returns(ctx: DigestContext, day: dt.date) -> Answer:
     )
     best_day = rows[0][0]
     best_ytd = ytd.data["returns"][0]["ticker"]
-    warnings = tuple(dict.fromkeys([*today.warnings, *ytd.warnings]))
+    warnings = tuple(dict.fromkeys([*ytd.warnings, *today.warnings]))
+    behind = ytd.data.get("behind")
+    # Both windows end on the same session; when it is before `day`, the title says so.
+    when = f"on {today.data['end']}" if behind else "today"
+    suffix = f" (as of {ytd.as_of.isoformat()})" if behind and ytd.as_of else ""
     return Answer(
         title=(
-            f"{best_day} led today with {pct(day_returns[best_day], 1)}; "
-            f"{best_ytd} leads the year with {pct(ytd_returns[best_ytd], 1)}"
+            f"{best_day} led {when} with {pct(day_returns[best_day], 1)}; "
+            f"{best_ytd} leads the year with {pct(ytd_returns[best_ytd], 1)}{suffix}"
         ),
         summary=(
             f"Total returns (adjusted closes) on {today.data['end']} and year to date "
@@ -283,6 +330,7 @@ def _returns(ctx: DigestContext, day: dt.date) -> Answer:
             "day_start": today.data["start"],
             "ytd_start": ytd.data["start"],
             "end": ytd.data["end"],
+            "behind": behind,
         },
     )
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from analytics import calendar
+from analytics.calendar import EASTERN_TZ, eastern_date
 from analytics.errors import BadInput
 
-EASTERN = ZoneInfo(calendar.EASTERN)
 REGULAR_CLOSE = dt.time(16, 0)
 EARLIEST_FIXED = dt.time(16, 0)
 LATEST_FIXED = dt.time(23, 0)
@@ -111,16 +110,9 @@ def parse_post_time(text: str | None) -> PostTime:
     raise BadInput(f"time '{raw[:20]}' is not a post time. " + POST_TIME_HELP)
 
 
-def eastern_date(moment: dt.datetime) -> dt.date:
-    """The US Eastern calendar date of an aware datetime (naive is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(EASTERN).date()
-
-
 def is_early_close(day: dt.date) -> bool:
     """True when session `day` closes before the regular 16:00 ET (e.g. 13:00 on 2024-07-03)."""
-    close = calendar.session_close(day).astimezone(EASTERN)
+    close = calendar.session_close(day).astimezone(EASTERN_TZ)
     return close.time() < REGULAR_CLOSE
 
 
@@ -139,14 +131,14 @@ def post_due(day: dt.date, when: PostTime) -> dt.datetime:
     in US Eastern (the UTC hour differs across daylight saving). `day` must be a session.
     """
     if when.at is not None:
-        return dt.datetime.combine(day, when.at, tzinfo=EASTERN).astimezone(dt.UTC)
+        return dt.datetime.combine(day, when.at, tzinfo=EASTERN_TZ).astimezone(dt.UTC)
     close = calendar.session_close(day).astimezone(dt.UTC)
     return close + dt.timedelta(minutes=when.offset_minutes or 0)
 
 
 def post_deadline(day: dt.date) -> dt.datetime:
     """Midnight US Eastern at the end of `day` (aware UTC): the last moment to catch up."""
-    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=EASTERN)
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=EASTERN_TZ)
     return midnight.astimezone(dt.UTC)
 
 
@@ -182,4 +174,4 @@ def next_post(now: dt.datetime, when: PostTime) -> dt.datetime:
 
 def in_eastern(moment: dt.datetime) -> str:
     """'Tue 2024-07-02 16:30 ET' for replies."""
-    return moment.astimezone(EASTERN).strftime("%a %Y-%m-%d %H:%M ET")
+    return moment.astimezone(EASTERN_TZ).strftime("%a %Y-%m-%d %H:%M ET")

@@ -1,43 +1,71 @@
 """Subscriptions and their posts in SQLite (tables `subscriptions`, `subscription_posts`).
 
 The tables live in the cache database and are created here on the first write; until then
-every read answers "none", so a bot without subscriptions never writes to the file. Build a
-store from the current thread's connection (`SubscriptionStore(cache.db)`) inside a worker
-thread. Writes take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
-meets another connection's commit fails at once with "database is locked", an immediate one
-waits for the busy timeout instead.
+every read answers "none", so a bot without subscriptions never writes to the file. Every
+write goes through `PriceCache.transaction()` (BEGIN IMMEDIATE: it waits for the busy timeout
+rather than failing at once when another connection commits). A store may be shared by
+threads: each thread reads and writes on its own connection of the cache.
 
 Exactly one post per subscription per trading day rests on the primary key
 (subscription_id, trading_day) of `subscription_posts`: a post is *claimed* (a row with
 status 'sending' and a random nonce) before the message is sent, and finished afterwards
-('sent' with the message id, or 'failed' with the reason), each in one transaction.
+('sent' with the message id, 'failed' with the reason, or 'missed'), each in one transaction.
 
-A 'sending' claim means the outcome is unknown (a crash or a network error mid-send). It is
-sent again with the SAME nonce while younger than RESEND_WINDOW: Discord drops a message whose
-nonce it saw from the same author in the last few minutes, so a retry cannot double-post.
-Older 'sending' claims are settled as 'unknown' and count as posted: past the nonce window we
-prefer missing one day's post to posting it twice.
+A 'sending' claim is a post whose outcome is not known yet: a send failed on Discord's side or
+the network (it may or may not have landed), or the process died mid-send. It is tried again
+with back-off (`retry_delay`: 1, 2, 4, 8 minutes, then every 15) until the day's catch-up
+cutoff (midnight ET); each attempt is claimed in one transaction (`claim` bumps `attempts` and
+sets `next_attempt_at`), so two processes never send one claim at once. Every attempt sends
+the SAME nonce (Discord drops a repeat within a few minutes) and the post carries the claim's
+`marker`; before a second attempt the scheduler looks for the marker in the channel, so a
+resend never doubles a post that landed. A claim still unsent at the cutoff becomes 'missed',
+with the reason, and so does a day no process tried at all (the bot was down); /subscriptions
+shows them. Rows from before this scheme may say 'unknown' (counted as posted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-import sqlite_utils
+from analytics.data.cache import PriceCache
+from analytics.subscriptions.records import (
+    ATTEMPTED,
+    FAILED,
+    MAX_FAILED_DAYS,
+    MISSED,
+    POSTED,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    Claim,
+    Subscription,
+    claim_from_row,
+    iso_utc,
+    retry_delay,
+    subscription_from_row,
+)
+
+__all__ = [
+    "FAILED",
+    "MAX_FAILED_DAYS",
+    "MISSED",
+    "POSTED",
+    "SENDING",
+    "SENT",
+    "UNKNOWN",
+    "Claim",
+    "Subscription",
+    "SubscriptionStore",
+    "retry_delay",
+]
 
 SUBSCRIPTIONS = "subscriptions"
 POSTS = "subscription_posts"
 
-RESEND_WINDOW = dt.timedelta(minutes=5)
-MAX_FAILED_DAYS = 3
-"""Consecutive trading days a channel may fail (deleted, permissions) before it is disabled."""
-
-SENDING, SENT, FAILED, UNKNOWN = "sending", "sent", "failed", "unknown"
-POSTED = (SENT, UNKNOWN)
 
 _SCHEMA = (
     f"""CREATE TABLE IF NOT EXISTS {SUBSCRIPTIONS} (
@@ -65,85 +93,70 @@ _SCHEMA = (
         error TEXT,
         claimed_at TEXT NOT NULL,
         finished_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
         PRIMARY KEY (subscription_id, trading_day)
     )""",
 )
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """One channel's daily post.
-
-    post_time: canonical text of a schedule.PostTime ('close+30', '17:15');
-    sections:  digest section names, in digest order;
-    active_since: when it was (re)started; days due before that are not owed;
-    failed_days: consecutive trading days whose post failed (reset by a success);
-    last_day / last_message_id: the last trading day posted (status sent or unknown).
-    """
-
-    id: int
-    guild_id: int
-    channel_id: int
-    post_time: str
-    sections: tuple[str, ...]
-    created_by: int | None
-    created_at: dt.datetime
-    active_since: dt.datetime
-    active: bool
-    failed_days: int
-    last_error: str | None
-    disabled_reason: str | None
-    last_day: dt.date | None = None
-    last_message_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The post of one subscription for one trading day."""
-
-    subscription_id: int
-    trading_day: dt.date
-    channel_id: int
-    status: str
-    nonce: int
-    claimed_at: dt.datetime
-    message_id: int | None = None
-    error: str | None = None
-
-
-def _iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    # A fixed width, so stored timestamps compare correctly as text.
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _when(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+# Columns added to a table created before them (the table style of this store: issue 14 brings
+# one migration mechanism for every table). A 'sending' row from before may have been sent.
+_ADDED_COLUMNS = (
+    (POSTS, "attempts", "INTEGER NOT NULL DEFAULT 0"),
+    (POSTS, "next_attempt_at", "TEXT"),
+)
+_NEW_COLUMNS = {column for _, column, _ in _ADDED_COLUMNS}
+_AFTER_ADDING = (f"UPDATE {POSTS} SET attempts = 1 WHERE status = '{SENDING}' AND attempts = 0",)
 
 
 class SubscriptionStore:
-    """Reads and writes subscriptions; one instance per thread (it holds that thread's db)."""
+    """Reads and writes subscriptions on the cache file; safe to share between threads."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-        self._ready = self.db[POSTS].exists() and self.db[SUBSCRIPTIONS].exists()
+    def __init__(self, cache: PriceCache) -> None:
+        self.cache = cache
+        self._ready = False
+        self._columns: set[str] = set()
+        self._look()
+
+    @property
+    def db(self):
+        """This thread's connection (sqlite-utils Database) on the cache file."""
+        return self.cache.db
+
+    def _current(self) -> bool:
+        """Whether the tables exist; looks again while they (or the new columns) do not, since
+        another process on the file may have created them since."""
+        if not self._ready or not self._columns >= _NEW_COLUMNS:
+            self._look()
+        return self._ready
+
+    def _look(self) -> None:
+        tables = set(self.db.table_names())
+        self._ready = {POSTS, SUBSCRIPTIONS} <= tables
+        self._columns = {c.name for c in self.db[POSTS].columns} if POSTS in tables else set()
 
     @contextmanager
-    def _write(self) -> Iterator[None]:
-        """One transaction holding the write lock from its start; creates the tables once."""
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if not self._ready:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-            yield
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction holding the write lock from its start (joining the caller's, if
+        any); creates or upgrades the tables the first time."""
+        with self.cache.transaction() as conn:
+            if not self._ready or not self._columns >= _NEW_COLUMNS:
+                self._upgrade(conn)
+            yield conn
         self._ready = True
+        self._columns |= _NEW_COLUMNS
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({POSTS})")}
+        added = False
+        for table, column, decl in _ADDED_COLUMNS:
+            if column not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+                added = True
+        if added:
+            for statement in _AFTER_ADDING:
+                conn.execute(statement)
 
     # -- subscriptions ---------------------------------------------------------------------------
     def subscribe(
@@ -162,16 +175,16 @@ class SubscriptionStore:
         becomes `now`, so a post already due today is not owed unless it is still to come.
         """
         existing = self.get(guild_id, channel_id)
-        settings = [post_time, ",".join(sections), _iso(now)]
-        with self._write():
+        settings = [post_time, ",".join(sections), iso_utc(now)]
+        with self._write() as conn:
             if existing is None:
-                self.db.conn.execute(
+                conn.execute(
                     f"INSERT INTO {SUBSCRIPTIONS} (guild_id, channel_id, created_by, created_at,"
                     " post_time, sections, active_since) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [guild_id, channel_id, by, _iso(now), *settings],
+                    [guild_id, channel_id, by, iso_utc(now), *settings],
                 )
             else:
-                self.db.conn.execute(
+                conn.execute(
                     f"UPDATE {SUBSCRIPTIONS} SET post_time = ?, sections = ?, active_since = ?,"
                     " active = 1, failed_days = 0, last_error = NULL, disabled_reason = NULL"
                     " WHERE id = ?",
@@ -186,9 +199,9 @@ class SubscriptionStore:
         existing = self.get(guild_id, channel_id)
         if existing is None:
             return False
-        with self._write():
-            self.db.conn.execute(f"DELETE FROM {POSTS} WHERE subscription_id = ?", [existing.id])
-            self.db.conn.execute(f"DELETE FROM {SUBSCRIPTIONS} WHERE id = ?", [existing.id])
+        with self._write() as conn:
+            conn.execute(f"DELETE FROM {POSTS} WHERE subscription_id = ?", [existing.id])
+            conn.execute(f"DELETE FROM {SUBSCRIPTIONS} WHERE id = ?", [existing.id])
         return True
 
     def get(self, guild_id: int, channel_id: int) -> Subscription | None:
@@ -204,39 +217,38 @@ class SubscriptionStore:
         return self._select("s.active = 1", [])
 
     def _select(self, where: str, params: list) -> list[Subscription]:
-        if not self._ready:
+        if not self._current():
             return []
+        posted = ", ".join(f"'{s}'" for s in POSTED)
+        attempted = ", ".join(f"'{s}'" for s in ATTEMPTED)
+        # A day tried and then missed at its cutoff was tried all the same.
+        tried = " OR attempts > 0" if "attempts" in self._columns else ""
         # The last posted day comes from the posts table, so it can never disagree with it.
         rows = self.db.execute(
             f"""SELECT s.id, s.guild_id, s.channel_id, s.post_time, s.sections, s.created_by,
                        s.created_at, s.active_since, s.active, s.failed_days, s.last_error,
-                       s.disabled_reason, p.trading_day, p.message_id
+                       s.disabled_reason, p.trading_day, p.message_id,
+                       (SELECT MAX(trading_day) FROM {POSTS}
+                        WHERE subscription_id = s.id AND (status IN ({attempted}){tried}))
                 FROM {SUBSCRIPTIONS} s
                 LEFT JOIN {POSTS} p ON p.subscription_id = s.id AND p.trading_day = (
                     SELECT MAX(trading_day) FROM {POSTS}
-                    WHERE subscription_id = s.id AND status IN ('{SENT}', '{UNKNOWN}'))
+                    WHERE subscription_id = s.id AND status IN ({posted}))
                 WHERE {where} ORDER BY s.id""",
             params,
         ).fetchall()
-        return [
-            Subscription(
-                id=r[0],
-                guild_id=r[1],
-                channel_id=r[2],
-                post_time=r[3],
-                sections=tuple(s for s in r[4].split(",") if s),
-                created_by=r[5],
-                created_at=_when(r[6]),
-                active_since=_when(r[7]),
-                active=bool(r[8]),
-                failed_days=r[9],
-                last_error=r[10],
-                disabled_reason=r[11],
-                last_day=dt.date.fromisoformat(r[12]) if r[12] else None,
-                last_message_id=r[13],
-            )
-            for r in rows
-        ]
+        missed = self._missed([r[0] for r in rows])
+        return [subscription_from_row(r, missed.get(r[0], [])) for r in rows]
+
+    def _missed(self, ids: list[int]) -> dict[int, list[Claim]]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        found: dict[int, list[Claim]] = {}
+        claims = self._claims(f"status = '{MISSED}' AND subscription_id IN ({marks})", ids)
+        for claim in reversed(claims):  # newest first
+            found.setdefault(claim.subscription_id, []).append(claim)
+        return found
 
     # -- posts -----------------------------------------------------------------------------------
     def claims_on(self, day: dt.date) -> dict[int, Claim]:
@@ -244,47 +256,78 @@ class SubscriptionStore:
         return {c.subscription_id: c for c in self._claims("trading_day = ?", [day.isoformat()])}
 
     def claim(
-        self, subscription_id: int, day: dt.date, channel_id: int, now: dt.datetime
+        self,
+        subscription_id: int,
+        day: dt.date,
+        channel_id: int,
+        now: dt.datetime,
+        *,
+        deadline: dt.datetime,
     ) -> Claim | None:
-        """Claim the post of `day` for sending: a new claim, or an unfinished one to resend.
+        """Take one attempt at the post of `day`: a new claim, or a 'sending' one whose next
+        attempt is due. None when the day is settled (sent, failed, missed) or another attempt
+        is not due yet (another process may be sending it right now).
 
-        None when the day is already settled (sent, failed or unknown) or its 'sending' claim
-        is older than RESEND_WINDOW (it is then settled as unknown, i.e. posted).
+        The claim returned counts this attempt in `attempts`; its `next_attempt_at` is when it
+        may be tried again should this attempt not finish: `retry_delay` later, never after
+        `deadline` (the day's catch-up cutoff).
         """
-        with self._write():
-            self.db.conn.execute(
-                f"INSERT INTO {POSTS} (subscription_id, trading_day, channel_id, status, nonce,"
-                " claimed_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(subscription_id, trading_day) DO NOTHING",
-                # Discord takes nonces up to 25 characters; 63 bits fit as an integer.
-                [
-                    subscription_id,
-                    day.isoformat(),
-                    channel_id,
-                    SENDING,
-                    secrets.randbits(63),
-                    _iso(now),
-                ],
+        key = [subscription_id, day.isoformat()]
+        with self._write() as conn:
+            row = conn.execute(
+                f"SELECT status, attempts, next_attempt_at FROM {POSTS}"
+                " WHERE subscription_id = ? AND trading_day = ?",
+                key,
+            ).fetchone()
+            if row is None:
+                attempts = 1
+                conn.execute(
+                    f"INSERT INTO {POSTS} (subscription_id, trading_day, channel_id, status,"
+                    " nonce, claimed_at, attempts, next_attempt_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    # Discord takes nonces up to 25 characters; 63 bits fit as an integer.
+                    [
+                        *key,
+                        channel_id,
+                        SENDING,
+                        secrets.randbits(63),
+                        iso_utc(now),
+                        attempts,
+                        iso_utc(min(now + retry_delay(attempts), deadline)),
+                    ],
+                )
+            else:
+                status, previous, next_at = row
+                if status != SENDING or (next_at is not None and next_at > iso_utc(now)):
+                    return None
+                attempts = previous + 1
+                conn.execute(
+                    f"UPDATE {POSTS} SET attempts = ?, next_attempt_at = ?"
+                    " WHERE subscription_id = ? AND trading_day = ?",
+                    [attempts, iso_utc(min(now + retry_delay(attempts), deadline)), *key],
+                )
+        return self._claims("subscription_id = ? AND trading_day = ?", key)[0]
+
+    def note_failure(self, subscription_id: int, day: dt.date, reason: str) -> None:
+        """An attempt failed in a way worth retrying: keep the reason on the 'sending' claim."""
+        with self._write() as conn:
+            conn.execute(
+                f"UPDATE {POSTS} SET error = ? WHERE subscription_id = ? AND trading_day = ?"
+                f" AND status = '{SENDING}'",
+                [reason, subscription_id, day.isoformat()],
             )
-        self.settle_stale(now)
-        found = self._claims(
-            "subscription_id = ? AND trading_day = ?", [subscription_id, day.isoformat()]
-        )
-        if not found or found[0].status != SENDING:
-            return None
-        return found[0]
 
     def mark_sent(
         self, subscription_id: int, day: dt.date, message_id: int, now: dt.datetime
     ) -> None:
         """The message went out: record its id and reset the failure count."""
-        with self._write():
-            self.db.conn.execute(
-                f"UPDATE {POSTS} SET status = ?, message_id = ?, finished_at = ?, error = NULL"
-                " WHERE subscription_id = ? AND trading_day = ?",
-                [SENT, message_id, _iso(now), subscription_id, day.isoformat()],
+        with self._write() as conn:
+            conn.execute(
+                f"UPDATE {POSTS} SET status = ?, message_id = ?, finished_at = ?, error = NULL,"
+                " next_attempt_at = NULL WHERE subscription_id = ? AND trading_day = ?",
+                [SENT, message_id, iso_utc(now), subscription_id, day.isoformat()],
             )
-            self.db.conn.execute(
+            conn.execute(
                 f"UPDATE {SUBSCRIPTIONS} SET failed_days = 0, last_error = NULL WHERE id = ?",
                 [subscription_id],
             )
@@ -304,19 +347,19 @@ class SubscriptionStore:
         `counts` (a channel problem: deleted, missing permissions) adds one failed day; at
         `max_failed_days` in a row the subscription is disabled with the reason.
         """
-        with self._write():
-            self.db.conn.execute(
-                f"UPDATE {POSTS} SET status = ?, error = ?, finished_at = ?"
-                " WHERE subscription_id = ? AND trading_day = ?",
-                [FAILED, reason, _iso(now), subscription_id, day.isoformat()],
+        with self._write() as conn:
+            conn.execute(
+                f"UPDATE {POSTS} SET status = ?, error = ?, finished_at = ?,"
+                " next_attempt_at = NULL WHERE subscription_id = ? AND trading_day = ?",
+                [FAILED, reason, iso_utc(now), subscription_id, day.isoformat()],
             )
             if counts:
-                self.db.conn.execute(
+                conn.execute(
                     f"UPDATE {SUBSCRIPTIONS} SET failed_days = failed_days + 1, last_error = ?"
                     " WHERE id = ?",
                     [reason, subscription_id],
                 )
-                self.db.conn.execute(
+                conn.execute(
                     f"UPDATE {SUBSCRIPTIONS} SET active = 0, disabled_reason = ?"
                     " WHERE id = ? AND failed_days >= ?",
                     [
@@ -329,22 +372,39 @@ class SubscriptionStore:
         rows = self._select("s.id = ?", [subscription_id])
         return rows[0] if rows else None
 
-    def settle_stale(self, now: dt.datetime, window: dt.timedelta = RESEND_WINDOW) -> list[Claim]:
-        """'sending' claims older than `window` become 'unknown' (posted); returns them."""
-        cutoff = _iso(now - window)
-        stale = self._claims("status = ? AND claimed_at < ?", [SENDING, cutoff])
-        if stale:  # read first: most ticks have nothing to settle and need no write lock
-            with self._write():
-                self.db.conn.execute(
-                    f"UPDATE {POSTS} SET status = ?, finished_at = ?,"
-                    " error = 'outcome unknown: the send was interrupted'"
-                    " WHERE status = ? AND claimed_at < ?",
-                    [UNKNOWN, _iso(now), SENDING, cutoff],
-                )
-        return stale
+    def mark_missed(
+        self,
+        subscription_id: int,
+        day: dt.date,
+        channel_id: int,
+        reason: str,
+        now: dt.datetime,
+    ) -> bool:
+        """The day's cutoff passed without a post: a 'sending' claim, or a day nobody claimed,
+        becomes 'missed' with the reason. False when the day was already settled otherwise."""
+        key = [subscription_id, day.isoformat()]
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO {POSTS} (subscription_id, trading_day, channel_id, status, nonce,"
+                " claimed_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(subscription_id, trading_day) DO UPDATE SET"
+                " status = excluded.status, finished_at = excluded.finished_at,"
+                " error = excluded.error, next_attempt_at = NULL"
+                f" WHERE status = '{SENDING}'",
+                [
+                    *key,
+                    channel_id,
+                    MISSED,
+                    secrets.randbits(63),
+                    iso_utc(now),
+                    iso_utc(now),
+                    reason,
+                ],
+            )
+        return cursor.rowcount > 0
 
     def pending(self) -> list[Claim]:
-        """Claims still 'sending' (to be resent, or settled once stale)."""
+        """Claims still 'sending' (to be tried again, or missed once past their cutoff)."""
         return self._claims("status = ?", [SENDING])
 
     def posts(self, subscription_id: int) -> list[Claim]:
@@ -352,24 +412,15 @@ class SubscriptionStore:
         return self._claims("subscription_id = ?", [subscription_id])
 
     def _claims(self, where: str, params: list) -> list[Claim]:
-        if not self._ready:
+        if not self._current():
             return []
+        # A table from before the retry columns reads them as 'never tried again yet'.
+        attempts = "attempts" if "attempts" in self._columns else "1"
+        next_at = "next_attempt_at" if "next_attempt_at" in self._columns else "NULL"
         rows = self.db.execute(
             f"SELECT subscription_id, trading_day, channel_id, status, nonce, claimed_at,"
-            f" message_id, error FROM {POSTS} WHERE {where} ORDER BY subscription_id, trading_day",
+            f" message_id, error, {attempts}, {next_at} FROM {POSTS} WHERE {where}"
+            " ORDER BY subscription_id, trading_day",
             params,
         ).fetchall()
-        return [_claim(r) for r in rows]
-
-
-def _claim(row) -> Claim:
-    return Claim(
-        subscription_id=row[0],
-        trading_day=dt.date.fromisoformat(row[1]),
-        channel_id=row[2],
-        status=row[3],
-        nonce=row[4],
-        claimed_at=_when(row[5]),
-        message_id=row[6],
-        error=row[7],
-    )
+        return [claim_from_row(r) for r in rows]

@@ -45,6 +45,9 @@ def register(add) -> None:
     )
     holdings.add_argument("fund", metavar="FUND", help="the fund's ticker, e.g. IWM, IVV, IJR")
     holdings.add_argument("file", type=Path, metavar="FILE", help="the downloaded CSV")
+    from bot.cli_commands._gdp_imports import register_kinds
+
+    register_kinds(kinds, _add_kind)  # gdpnow, gdp-releases
 
 
 def _add_kind(kinds, name: str, handler, **texts: str) -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from analytics.commands.common import parse_date
-from analytics.commands.macro import check_value, macro_answer, parse_exclusions
+from analytics.commands.macro import check_value, macro_answer, parse_direction, parse_exclusions
 from analytics.macro.series import SERIES_HELP, lookup
 
 
@@ -32,6 +32,12 @@ def register(add) -> None:
         "2020-04-01:2021-12-31), or 'none' to keep everything (GDP leaves out 2020-21 by default)",
     )
     parser.add_argument(
+        "--direction",
+        metavar="high|low",
+        help="ask when it was last this high or this low (default: follow the latest move, "
+        "against the previous reading and a year earlier)",
+    )
+    parser.add_argument(
         "--as-of", help="use observations up to this date, YYYY-MM-DD (default: latest)"
     )
     parser.epilog = SERIES_HELP
@@ -43,6 +49,7 @@ def _macro(args: argparse.Namespace, ctx) -> None:
     as_of = parse_date(args.as_of, name="--as-of")
     exclude = parse_exclusions(args.exclude)
     value = check_value(args.value)
+    direction = parse_direction(args.direction)
     services = ctx.services(network=False)  # the price provider is not needed here
     offline = ctx.settings.offline
 
@@ -57,6 +64,7 @@ def _macro(args: argparse.Namespace, ctx) -> None:
             value=value,
             exclude=exclude,
             as_of=as_of,
+            direction=direction,
             chart=ctx.chart_dir is not None,
         )
         if offline:

@@ -43,12 +43,15 @@ import yarl
 from discord.ext import commands
 
 from tests.e2e.fake_discord import GUILD_ID, FakeDiscord, InteractionHandle, Sent
+from tests.e2e.fake_discord.wire import wait_ceiling
 
 BotFactory = Callable[[], commands.Bot]
 SyncMode = Literal["bot", "guild", "global"]
 
 MAX_GUILD_READY_TIMEOUT = 0.5
-_active = False  # Route.BASE and DEFAULT_GATEWAY are process-wide: one bot at a time.
+# Route.BASE and DEFAULT_GATEWAY are process-wide: the bots running at once must all use one
+# fake (two bots on one database and one Discord, as two processes would).
+_active: list[FakeDiscord] = []
 
 
 @dataclass(frozen=True)
@@ -152,26 +155,31 @@ async def running_bot(
     fake: FakeDiscord | None = None,
     guild_id: int = GUILD_ID,
     sync: SyncMode = "bot",
-    timeout: float = 5.0,
+    timeout: float | None = None,
     allow_unexpected_requests: bool = False,
     allow_error_logs: bool = False,
 ) -> AsyncIterator[BotHarness]:
     """Run the bot against ``fake`` (a new FakeDiscord by default).
 
     The harness starts and stops the fake unless it was already started by the caller.
-    Yields once the bot is ready and its commands are synced. ``allow_error_logs`` is for
-    tests that provoke an ERROR log on purpose (they find the records in
+    Yields once the bot is ready and its commands are synced. A second ``running_bot`` may run
+    inside the first when given the same, started ``fake``: two bots on one Discord.
+    ``timeout`` bounds every wait (start-up, each reply, shutdown); by default
+    ``wait_ceiling()`` ($MARKETBOT_E2E_TIMEOUT, 30 s): waits end on events, so only a failing
+    test ever waits that long. ``allow_error_logs`` is for tests that provoke an ERROR log on purpose (they find the records in
     ``harness.log_records``); ``allow_unexpected_requests`` likewise for ``fake.unexpected``.
     """
-    global _active
-    if _active:
-        raise RuntimeError("running_bot is already active: one bot at a time per process")
-    _active = True
+    timeout = wait_ceiling() if timeout is None else timeout
+    if _active and fake is not _active[0]:
+        raise RuntimeError(
+            "running_bot is already active: a second bot at once must share its fake (fake=)"
+        )
+    fake = fake or FakeDiscord(guild_id=guild_id)
+    _active.append(fake)
     loop_tasks_before = asyncio.all_tasks()
     threads_before = set(threading.enumerate())
     errors = _ErrorLogCollector()
     logging.getLogger().addHandler(errors)
-    fake = fake or FakeDiscord(guild_id=guild_id)
     own_fake = fake.port == 0  # the harness stops the fake only if it started it
     if own_fake:
         await fake.start()
@@ -197,7 +205,7 @@ async def running_bot(
             if own_fake:
                 await fake.stop()
             logging.getLogger().removeHandler(errors)
-            _active = False
+            _active.pop()
     # Only reached when the body and the start-up succeeded: check the shutdown was clean.
     if start_error is not None:
         raise AssertionError("bot.start() ended with an error") from start_error

@@ -153,7 +153,11 @@ async def test_outage_with_a_cache_answers_from_it_labelled_with_its_date(
     e2e_provider.rate_limited = True
     reply = await market_bot.invoke("price", ticker="SPY", period="1m")
     [embed] = reply.embeds
+    assert embed["title"].endswith(" (as of 2024-06-28)")
     assert embed["description"].startswith(
-        "⚠️ Fake is rate limited; showing cached data as of 2024-06-28."
+        "⚠️ The data ends 2024-06-28, before 2024-07-01, the session this answer should "
+        "stand on: Fake is rate limited.\n"
     )
-    assert embed["footer"]["text"] == "Source: Fake · as of 2024-06-28"
+    assert "showing cached data" not in embed["description"]  # said once, not twice
+    # The cached rows came from the import (source "test"), not from the provider.
+    assert embed["footer"]["text"] == "Source: test · as of 2024-06-28"

@@ -7,8 +7,10 @@ import io
 import logging
 import struct
 import threading
+import time
 import zlib
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -24,6 +26,7 @@ from tests.e2e.fake_discord import (
     MARKETS_CHANNEL_ID,
     FakeDiscord,
 )
+from tests.e2e.fake_discord.wire import TIMEOUT_ENV, wait_ceiling
 from tests.e2e.harness import running_bot
 
 bot_harness = e2e.bot_harness
@@ -365,3 +368,136 @@ async def test_harness_refuses_a_slow_starting_bot() -> None:
     with pytest.raises(ValueError, match="guild_ready_timeout"):
         async with running_bot(default_bot):
             pass
+
+
+class LateBot(TinyBot):
+    """TinyBot plus /late: defers, then answers after LATE_DELAY seconds (a slow first chart)."""
+
+    async def setup_hook(self) -> None:
+        @self.tree.command(name="late", description="Answer after a while.")
+        async def late(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            await asyncio.sleep(LATE_DELAY)
+            await interaction.followup.send("finally")
+
+        await super().setup_hook()
+
+
+LATE_DELAY = 0.6
+
+
+async def test_wait_ceiling_defaults_to_30_s_and_reads_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(TIMEOUT_ENV, raising=False)
+    assert wait_ceiling() == 30.0
+    monkeypatch.setenv(TIMEOUT_ENV, "90")
+    assert wait_ceiling() == 90.0
+    for bad in ("soon", "0", "-3"):
+        monkeypatch.setenv(TIMEOUT_ENV, bad)
+        with pytest.raises(ValueError, match=TIMEOUT_ENV):
+            wait_ceiling()
+
+
+async def test_a_reply_slower_than_the_old_5_s_ceiling_scale_still_passes(monkeypatch) -> None:
+    """The ceiling governs every wait: a ceiling below the answer's time fails with the
+    harness's message; the default one lets the same slow answer through, and waiting ends
+    when the answer arrives, not at the ceiling."""
+    monkeypatch.setenv(TIMEOUT_ENV, str(LATE_DELAY / 3))
+    async with running_bot(LateBot) as h:
+        assert h.timeout == LATE_DELAY / 3
+        with pytest.raises(AssertionError, match=f"no final answer for /late within {h.timeout}s"):
+            await h.invoke("late")
+        await asyncio.sleep(LATE_DELAY)  # let the late follow-up land before shutting down
+    monkeypatch.delenv(TIMEOUT_ENV)
+    async with running_bot(LateBot) as h:
+        assert h.timeout == 30.0
+        started = time.monotonic()
+        reply = await h.invoke("late")
+        elapsed = time.monotonic() - started
+    assert reply.content == "finally"
+    assert LATE_DELAY <= elapsed < 10.0  # ended on the event, far from the 30 s ceiling
+
+
+# --- the fake's channel messages: nonces and listing ------------------------------------------
+
+
+async def _rest(fake: FakeDiscord, method: str, path: str, body=None, token=None):
+    headers = {"Authorization": f"Bot {token or fake.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, fake.api_base + path, json=body, headers=headers) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_a_repeated_nonce_with_enforce_nonce_returns_the_first_message() -> None:
+    path = f"/channels/{GENERAL_CHANNEL_ID}/messages"
+    async with FakeDiscord() as fake:
+        now = [100.0]
+        fake.clock = lambda: now[0]
+        first = await _rest(
+            fake, "POST", path, {"content": "a", "nonce": "77", "enforce_nonce": True}
+        )
+        again = await _rest(
+            fake, "POST", path, {"content": "b", "nonce": "77", "enforce_nonce": True}
+        )
+        loose = await _rest(fake, "POST", path, {"content": "c", "nonce": "77"})
+        now[0] += fake.nonce_window  # the window has passed: a new message
+        late = await _rest(
+            fake, "POST", path, {"content": "d", "nonce": "77", "enforce_nonce": True}
+        )
+    assert first[0] == again[0] == 200
+    assert again[1]["id"] == first[1]["id"] and again[1]["content"] == "a"
+    assert first[1]["nonce"] == "77"
+    assert len(fake.nonce_repeats) == 1
+    assert [s.content for s in fake.channel_messages[GENERAL_CHANNEL_ID]] == ["a", "c", "d"]
+    assert len({first[1]["id"], loose[1]["id"], late[1]["id"]}) == 3
+
+
+async def test_listing_channel_messages_as_discord_does() -> None:
+    path = f"/channels/{GENERAL_CHANNEL_ID}/messages"
+    async with FakeDiscord() as fake:
+        for n in range(3):
+            await _rest(fake, "POST", path, {"content": f"m{n}", "nonce": str(n)})
+        status, listed = await _rest(fake, "GET", path + "?limit=2")
+        _, before = await _rest(fake, "GET", f"{path}?before={listed[-1]['id']}")
+        unauthorized = await _rest(fake, "GET", path, token="wrong")
+        too_many = await _rest(fake, "GET", path + "?limit=101")
+        unknown = await _rest(fake, "GET", "/channels/999/messages")
+        await fake.set_bot_permissions(
+            GENERAL_CHANNEL_ID, deny=discord.Permissions(read_message_history=True), notify=False
+        )
+        no_history = await _rest(fake, "GET", path)
+        await fake.set_bot_permissions(
+            GENERAL_CHANNEL_ID, deny=discord.Permissions(view_channel=True), notify=False
+        )
+        no_view = await _rest(fake, "GET", path)
+    assert status == 200
+    assert [m["content"] for m in listed] == ["m2", "m1"]  # newest first
+    assert [m["content"] for m in before] == ["m0"]
+    assert all("nonce" not in m for m in listed)  # Discord lists no nonces
+    assert unauthorized[0] == 401
+    assert (too_many[0], too_many[1]["code"]) == (400, 50035)
+    assert (unknown[0], unknown[1]["code"]) == (404, 10003)
+    assert no_history == (200, [])
+    assert (no_view[0], no_view[1]["code"]) == (403, 50001)
+
+
+async def test_a_landed_failure_creates_the_message_and_loses_the_answer() -> None:
+    path = f"/channels/{GENERAL_CHANNEL_ID}/messages"
+    async with FakeDiscord() as fake:
+        fake.fail_next("POST", "/channels/*/messages", status=503, landed=True)
+        lost = await _rest(fake, "POST", path, {"content": "went through"})
+        fake.fail_next("POST", "/channels/*/messages", status=503)
+        refused = await _rest(fake, "POST", path, {"content": "did not"})
+    assert lost[0] == refused[0] == 503
+    assert [s.content for s in fake.channel_messages[GENERAL_CHANNEL_ID]] == ["went through"]
+
+
+async def test_discord_py_reads_the_listing(bot_harness: e2e.BotHarness) -> None:
+    channel = bot_harness.bot.get_channel(MARKETS_CHANNEL_ID)
+    sent = await channel.send("hello", nonce=5, embed=discord.Embed(title="t").set_footer(text="f"))
+    history = [m async for m in channel.history(limit=50)]
+    assert [(m.id, m.content, m.embeds[0].footer.text) for m in history] == [
+        (sent.id, "hello", "f")
+    ]
+    assert history[0].author.id == bot_harness.bot.user.id

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.macro.store import FredStore
+from analytics.macro.store import FredStore, import_fred_file
+from tests.e2e.fake_discord import GUILD_ID
 from tests.fakes.fred import FakeFred
-from tests.test_macro_command import PANDEMIC, episodes_by_hand, read_rows
+from tests.test_macro_command import PANDEMIC, quarter, read_rows, since_by_hand
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -41,10 +42,11 @@ async def test_macro_answers_from_fred_then_from_the_cache(market_bot, fred_text
     gdpnow = read_rows(shared_data / "fred" / "GDPNOW.csv")
     bea = read_rows(shared_data / "fred" / "A191RL1Q225SBEA.csv")
     last_date, last_value = gdpnow[-1]
-    _, previous = episodes_by_hand(bea, last_value, before=last_date, exclude=PANDEMIC)
-    quarters = [f"{p['date'][:4]} Q{(int(p['date'][5:7]) - 1) // 3 + 1}" for p in previous]
+    [(direction, previous, news)] = since_by_hand(gdpnow, bea, exclude=PANDEMIC)
+    assert (direction, news) == ("high", True)  # up from the previous reading and a year ago
+    quarters = [quarter(p["date"]) for p in previous]
     assert embed["title"] == (
-        f"GDPNow {last_value:+.1f}%: slowest since {quarters[0]}, "
+        f"GDPNow {last_value:+.1f}%: fastest since {quarters[0]}, "
         f"and before that {quarters[1]} and {quarters[2]}"
     )
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -111,3 +113,28 @@ async def test_fred_down_with_and_without_a_cache(market_bot, e2e_services, e2e_
         f"{(e2e_now - dt.timedelta(days=2)).date().isoformat()} (latest observation {rows[-1][0].isoformat()})."
     )
     assert cached.files["chart.png"].startswith(PNG)  # drawn without USREC's shading
+
+
+async def test_direction_value_and_exclude_options(market_bot, e2e_services, shared_data):
+    synced = {c["name"]: c for c in market_bot.fake.synced_commands[GUILD_ID]}
+    options = {o["name"]: o for o in synced["macro"]["options"]}
+    assert list(options) == ["series", "as_of", "direction", "value", "exclude"]
+    assert [c["value"] for c in options["direction"]["choices"]] == ["high", "low"]
+    assert all(o["description"] for o in options.values())
+    path = shared_data / "fred" / "codex_macro_monitor" / "UNRATE.csv"
+    import_fred_file(e2e_services.cache.db, path)
+    e2e_services.settings = e2e_services.settings.with_overrides(offline=True)
+    rows = read_rows(path)
+    low = await market_bot.invoke("macro", series="unemployment", direction="low")
+    last_low = next(d for d, v in reversed(rows[:-1]) if v <= rows[-1][1])
+    assert low.embeds[0]["title"].startswith(
+        f"Unemployment rate 4.6%: lowest since {last_low:%B} {last_low.year}"
+    )
+    ten = await market_bot.invoke("macro", series="unemployment", value=10.0)
+    last_ten = next(d for d, v in reversed(rows) if v >= 10)
+    assert ten.embeds[0]["title"].startswith(
+        f"Unemployment rate 10.0%: highest since {last_ten:%B} {last_ten.year}"
+    )
+    bad = await market_bot.invoke("macro", series="unemployment", exclude="2021:2020")
+    assert (bad.response_type, bad.ephemeral) == (4, True)
+    assert bad.content.startswith("❌ The range 2021:2020 ends before it starts.")

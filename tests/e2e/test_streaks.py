@@ -86,7 +86,8 @@ async def test_streak_defaults_defer_then_answer_with_embed_and_chart(
     assert fields["Sessions"] == f"{SESSIONS[-IWM_RUN].date()} to 2024-07-01"
     assert embed["image"]["url"] == "attachment://chart.png"
     assert reply.files["chart.png"].startswith(PNG_SIGNATURE)
-    assert embed["footer"]["text"].startswith("Source: Fake · as of 2024-07-01")
+    # The rows are the planted ones (source "test"), not the configured provider's.
+    assert embed["footer"]["text"].startswith("Source: test · as of 2024-07-01")
     # The first use asked for the full history, which the planted bars already reach back past.
     assert e2e_provider.calls == [(("IWM", "SPY"), None, dt.date(2019, 6, 2))]
 
@@ -96,7 +97,7 @@ async def test_streak_up_for_one_ticker_as_of_a_past_date(market_bot, planted):
     [embed] = reply.embeds
     # SPY closed higher on every session after its first one.
     assert embed["title"] == f"SPY has closed higher {at('2023-12-29')} sessions in a row"
-    assert embed["footer"]["text"].startswith("Source: Fake · as of 2023-12-29")
+    assert embed["footer"]["text"].startswith("Source: test · as of 2023-12-29")
 
 
 async def test_streak_with_only_a_spy_compares_it_with_iwm(market_bot, planted):
@@ -214,3 +215,24 @@ async def test_a_cold_compare_shows_progress_then_the_answer_replaces_it(market_
     assert all(m.kind == "edit" for m in messages[1:])
     assert final.content is None and final.embeds[0]["title"]
     assert len(e2e_provider.calls) == 1
+
+
+async def test_provider_down_days_later_answers_as_of_the_cache_and_says_why(
+    market_bot, planted, e2e_services, e2e_provider
+):
+    later = pd.Timestamp("2024-07-10 20:00", tz="America/New_York").tz_convert("UTC")
+    e2e_services.market.now = lambda: later.to_pydatetime()
+    e2e_provider.fail_reason = "HTTP 503"
+    reply = await market_bot.invoke("compare", tickers="IWM SPY", window="1m")
+    [embed] = reply.embeds
+    # By hand: 1 month before the cache's last session (2024-07-01) is 2024-06-01, a
+    # Saturday, so the window starts at the close of Friday 2024-05-31.
+    b, e = at("2024-05-31"), at("2024-07-01")
+    iwm = planted["IWM"][e] / planted["IWM"][b] - 1
+    assert embed["title"].endswith(" (as of 2024-07-01)")
+    assert f"IWM {iwm * 100:+.1f}%" in embed["title"]
+    assert embed["description"].startswith(
+        "⚠️ The data ends 2024-07-01, before 2024-07-10, the session this answer should "
+        "stand on: Fake is not answering."
+    )
+    assert embed["footer"]["text"].startswith("Source: test · as of 2024-07-01")

@@ -91,7 +91,7 @@ def posts(h, channel: int = GENERAL_CHANNEL_ID):
 
 
 def stored(services: Services) -> list:
-    return SubscriptionStore(services.cache.db).for_guild(GUILD_ID)
+    return SubscriptionStore(services.cache).for_guild(GUILD_ID)
 
 
 async def listing(h) -> dict[str, str]:
@@ -215,7 +215,7 @@ async def test_the_daily_post_arrives_with_embeds_and_charts(
     )
     assert request.status == 200
     assert request.json["enforce_nonce"] is True  # a resend after a crash cannot double-post
-    [claim] = SubscriptionStore(e2e_services.cache.db).posts(stored(e2e_services)[0].id)
+    [claim] = SubscriptionStore(e2e_services.cache).posts(stored(e2e_services)[0].id)
     assert request.json["nonce"] == str(claim.nonce)
     assert claim.message_id == int(post.message["id"]) == outcome.message_id
 
@@ -250,7 +250,7 @@ async def test_weekends_and_holidays_are_skipped_and_an_early_close_moves_the_po
 ):
     await subscribe(market_bot, sections="streak")
     expected = {
-        "2024-07-03 13:29": [],
+        "2024-07-03 13:29": ["missed"],  # the clock jumped over Tuesday's post: shown missed
         "2024-07-03 13:30": ["sent"],  # early close at 13:00, + 30 minutes
         "2024-07-03 16:30": [],  # already posted today
         "2024-07-04 16:30": [],  # Independence Day
@@ -366,7 +366,7 @@ async def test_unsubscribe_stops_the_post(market_bot, e2e_services, clock):
 
 async def test_a_server_sees_and_changes_only_its_own(market_bot, e2e_services, clock):
     other_guild = 42
-    SubscriptionStore(e2e_services.cache.db).subscribe(
+    SubscriptionStore(e2e_services.cache).subscribe(
         other_guild, MARKETS_CHANNEL_ID, "close+30", ["streak"], by=1, now=clock()
     )
     fields = await listing(market_bot)
@@ -375,7 +375,7 @@ async def test_a_server_sees_and_changes_only_its_own(market_bot, e2e_services, 
         "unsubscribe", {"channel": MARKETS_CHANNEL_ID}, user_permissions=ADMIN
     )
     assert reply.content.startswith(f"❌ <#{MARKETS_CHANNEL_ID}> has no daily post to stop.")
-    assert [s.guild_id for s in SubscriptionStore(e2e_services.cache.db).active()] == [other_guild]
+    assert [s.guild_id for s in SubscriptionStore(e2e_services.cache).active()] == [other_guild]
 
 
 async def test_digest_previews_the_post_here(market_bot):

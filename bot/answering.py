@@ -1,0 +1,115 @@
+"""Running a command spec: parse, compute off the event loop within a time budget, reply.
+
+One path for both front ends. `compute_answer` is shared by Discord and the CLI; on Discord,
+`answer_interaction` wraps it with the deferral, progress edits and the reply.
+
+The budget: Discord's interaction token lives 15 minutes. A command that is still working when
+its budget runs out (a cold universe on a slow provider) answers with what the cache holds by
+then, marked partial, and says that the fetch goes on; the first computation keeps running in
+its thread, so the fill completes and the next ask is warm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any
+
+from analytics.answer import Answer
+from analytics.errors import NoData, UpstreamError
+from analytics.spec import CommandSpec, NoProgress, ParseContext, Progress
+
+if TYPE_CHECKING:
+    import discord
+
+    from analytics.data.market import MarketData
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUDGET = 12 * 60.0
+"""Seconds an interaction may work before it answers with what is known (the token lasts 15 min)."""
+
+_background: set[asyncio.Future[Any]] = set()
+"""Computations that outlived their budget: kept referenced until their fill completes."""
+
+
+def partial_answer(answer: Answer, why: str) -> Answer:
+    """The same answer, titled and flagged as partial, with `why` as its first warning."""
+    data = dict(answer.data)
+    data["partial"] = True
+    title = answer.title if "partial" in answer.title.lower() else f"{answer.title} (partial)"
+    return dataclasses.replace(answer, title=title, warnings=(why, *answer.warnings), data=data)
+
+
+async def compute_answer(
+    spec: CommandSpec,
+    market: MarketData,
+    request: Any,
+    progress: Progress | None = None,
+    *,
+    budget: float | None = None,
+) -> Answer:
+    """`spec`'s answer function in a worker thread; past `budget` seconds, what the cache holds."""
+    function = spec.answer_function()
+    progress = progress or NoProgress()
+    work = asyncio.ensure_future(asyncio.to_thread(function, market, request, progress))
+    if budget is None:
+        return await work
+    try:
+        return await asyncio.wait_for(asyncio.shield(work), budget)
+    except TimeoutError:
+        pass
+    _background.add(work)
+    work.add_done_callback(_finished_in_background)
+    log.info("/%s outlived its %.0f s budget; answering from the cache", spec.name, budget)
+    try:
+        answer = await asyncio.to_thread(function, market.cache_only(), request, NoProgress())
+    except NoData:
+        raise UpstreamError(
+            f"This is taking longer than {budget / 60:.0f} minutes: the prices are still being "
+            "fetched and nothing usable is cached yet. The fetch goes on; ask again in a few minutes."
+        ) from None
+    return partial_answer(
+        answer,
+        f"Answered after {budget / 60:.0f} minutes with what is cached so far; the fetch goes on "
+        "in the background, so asking again in a few minutes gives the full answer.",
+    )
+
+
+def _finished_in_background(work: asyncio.Future[Any]) -> None:
+    _background.discard(work)
+    if not work.cancelled() and work.exception() is not None:
+        log.warning("a computation that outlived its budget failed: %r", work.exception())
+
+
+def parse_context(services: Any) -> ParseContext:
+    """What `parse` may know: the market's date, the lists folder, offline mode."""
+    from analytics.universes import lists_dir
+
+    return ParseContext(
+        today=services.market.today(),
+        lists_folder=lists_dir(services.settings.db_path),
+        offline=services.settings.offline,
+    )
+
+
+async def answer_interaction(
+    interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]
+) -> None:
+    """The body of every generated slash command (see bot/discord_specs.py)."""
+    from bot.interactions import DiscordProgress, send_answer
+
+    bot = interaction.client
+    services = bot.services  # type: ignore[attr-defined]
+    # Bad input raises here, before the deferral: the tree answers it ephemerally.
+    request = await asyncio.to_thread(spec.parse_values, values, parse_context(services))
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=True)
+    progress = DiscordProgress(interaction, spec.progress_label)
+    budget = getattr(bot, "answer_budget", DEFAULT_BUDGET)
+    try:
+        answer = await compute_answer(spec, services.market, request, progress, budget=budget)
+    finally:
+        await progress.drain()
+    await send_answer(interaction, answer, progress=[progress])
