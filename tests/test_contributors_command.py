@@ -198,6 +198,7 @@ async def test_planted_contributions_match_the_hand_computation(planted, provide
         "prices for the full answer.",
     )
     assert result.as_of == TODAY
+    assert (result.data["behind"], result.source) == (None, "test")  # the rows' own source
     assert result.title == (
         f"IWM +10.00% YTD: top 2 names added {(aaa + ccc) * 100:.2f} pts "
         f"({(aaa + ccc) / 0.1:.0%} of the gain) · partial: 95.0% of the weight"
@@ -497,10 +498,17 @@ async def test_a_fund_whose_prices_stop_early_answers_as_of_that_day_and_says_wh
     result = await contributors_answer(market, None, request(), chart=False)
     assert (result.data["end"], result.as_of) == ("2024-06-28", HOLDINGS_DATE)
     assert result.title.endswith(" · partial: 55.0% of the weight (as of 2024-06-28)")
-    assert (
+    # The reason comes first and stands in for the data layer's own outage warning.
+    assert result.warnings[0] == (
         "The data ends 2024-06-28, before 2024-07-01, the session this answer should stand on: "
-        "Fake is rate limited." in result.warnings
+        "Fake is rate limited."
     )
+    assert not any(w.startswith("Fake is rate limited;") for w in result.warnings)
+    assert result.data["behind"] == {
+        "data_end": "2024-06-28",
+        "expected": "2024-07-01",
+        "why": "Fake is rate limited",
+    }
     # A stale cache may not stand in for the end price: AAA is left out.
     assert result.data["unpriced_tickers"] == ["AAA", "EEE"]
     assert [e["ticker"] for e in result.data["top"]][:1] != ["AAA"]

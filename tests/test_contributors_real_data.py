@@ -33,9 +33,9 @@ def r2000_db(shared_data, tmp_path_factory):
     cache = PriceCache(path)
     market = MarketData(cache, None)
     for ticker, bars in read_price_file(shared_data / MEMBERS).items():
-        market.import_bars(ticker, bars, "import")
+        market.import_bars(ticker, bars, f"import:{MEMBERS.rsplit('/', 1)[1]}")
     for ticker, bars in read_price_file(shared_data / IWM_CLOSES, ticker="IWM").items():
-        market.import_bars(ticker, bars, "import")
+        market.import_bars(ticker, bars, "import:IWM.csv")
     import_holdings_file(cache.db, "IWM", shared_data / HOLDINGS)
     cache.close()
     return path
@@ -121,6 +121,8 @@ def check_against(data: dict, want: dict, start: str) -> None:
         int((returns > 0).sum()),
         int((returns < 0).sum()),
     )
+    assert data["source"] == ("import: IWM.csv, r2000_members_close_2025-06-02_to_2025-12-31.csv")
+    assert data["behind"] is None  # the data reaches the session asked
     # The member file covers 94.8% of the fund's equity weight: partial, on purpose.
     assert data["partial"] is True
     assert data["title"].endswith(f"· partial: {cov['weight_share']:.1%} of the weight")

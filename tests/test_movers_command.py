@@ -365,6 +365,12 @@ def test_a_cache_that_ends_before_today_answers_as_of_its_last_session(tmp_path)
         "The data ends 2026-08-21, before 2026-11-30, the session this answer should stand on: "
         "offline mode is on and the cache ends there.",
     )
+    assert answer.data["behind"] == {
+        "data_end": "2026-08-21",
+        "expected": "2026-11-30",
+        "why": "offline mode is on and the cache ends there",
+    }
+    assert answer.source == "test"
     asked = ask(market, tickers=list(PLANTED), as_of="2026-08-21")  # asked for that day: current
     assert asked.title.endswith("fell most") and asked.warnings == ()
     cache.close()

@@ -3,8 +3,8 @@
 A window is measured back from its end session E. E is the session the user asked for (the
 range's end, `as_of`, or the latest completed session), unless the data ends earlier (offline
 on an old cache, the provider down): then E is the data's last session, the answer says "as
-of D" and why, and the load must reach back from D, not from today, or a 1y window would
-start months after the data it needs.
+of D" and why (analytics.commands.provenance.price_dating), and the load must reach back from
+D, not from today, or a 1y window would start months after the data it needs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from analytics import calendar
-from analytics.commands.common import behind_note
+from analytics.commands.provenance import source_label
 from analytics.data.market import MarketData, PriceResult, Progress
 from analytics.errors import NoData
 from analytics.windows import Window, earliest_needed, window_anchor, window_bounds
@@ -25,8 +25,7 @@ _CHUNK = 900
 def expected_end(window: Window, as_of: dt.date | None, now: dt.datetime) -> dt.date:
     """The session the answer should end on: the range's end or `as_of` (the last session on or
     before it), never after the latest completed session; the latest one when none is asked."""
-    asked = window.end if window.kind == "range" else as_of
-    return calendar.expected_session(asked, now)
+    return calendar.expected_session(asked_session(window, as_of), now)
 
 
 def calendar_start(window: Window, end: dt.date) -> dt.date:
@@ -84,20 +83,27 @@ def last_cached_date(
     return dt.date.fromisoformat(latest) if latest else None
 
 
-def behind(
-    market: MarketData, result: PriceResult, data_end: dt.date, expected: dt.date
-) -> tuple[str, str] | None:
-    """The ' (as of D)' title suffix and its warning when the data ends before `expected`
-    (analytics.commands.common.behind_note), with why: the provider failing or offline mode."""
-    if result.stale:
-        # "Yahoo Finance is rate limited; showing cached data as of ..." -> its first clause
-        first = result.warnings[0].split(";")[0] if result.warnings else ""
-        why = first or f"{market.source_name} is not answering"
-    elif result.offline:
-        why = "offline mode is on and the cache ends there"
-    else:
-        why = None
-    return behind_note(data_end, expected, why)
+def asked_session(window: Window, as_of: dt.date | None) -> dt.date | None:
+    """The date the user asked the window to end on: a range's end, else `as_of` (None: the
+    latest session). What analytics.commands.provenance.price_dating compares the data with."""
+    return window.end if window.kind == "range" else as_of
+
+
+def rows_source(market: MarketData, tickers: Sequence[str], start: dt.date, end: dt.date) -> str:
+    """Where the rows of `tickers` from `start` to `end` came from ("Yahoo Finance",
+    "import: IWM.csv", both), read as DISTINCT sources in SQL rather than a string per bar;
+    the configured provider's name when the rows carry none. Blocking."""
+    found: list[str] = []
+    names = list(dict.fromkeys(tickers))
+    for i in range(0, len(names), _CHUNK):
+        chunk = names[i : i + _CHUNK]
+        rows = market.cache.db.execute(
+            f"SELECT DISTINCT source FROM bars WHERE ticker IN ({','.join('?' * len(chunk))})"
+            " AND date >= ? AND date <= ?",
+            [*chunk, start.isoformat(), end.isoformat()],
+        ).fetchall()
+        found += [str(r[0]) for r in rows if r[0]]
+    return source_label(found, market.source_name)
 
 
 def missing_prices_remedy(market: MarketData, result: PriceResult) -> str:

@@ -29,8 +29,15 @@ from analytics import calendar
 from analytics.answer import Answer
 from analytics.breadth import breadth
 from analytics.commands import contributors_text as text
-from analytics.commands.anchor import behind, expected_end, load_anchored, missing_prices_remedy
+from analytics.commands.anchor import (
+    asked_session,
+    expected_end,
+    load_anchored,
+    missing_prices_remedy,
+    rows_source,
+)
 from analytics.commands.common import check_as_of, require_prices
+from analytics.commands.provenance import price_dating
 from analytics.contribution import contribution_summary, weights_at
 from analytics.coverage import Coverage, coverage_of, require_coverage
 from analytics.data.market import MarketData, PriceResult, Progress
@@ -177,14 +184,18 @@ def contributors_from_holdings(
     )
 
     lagging = [t for t in constituents if unsure and 0 < lag[t] < np.inf]
-    lag_note = behind(market, window.result, span[1], window.expected)
-    warnings = [
-        *choice.warnings(),
-        *([lag_note[1]] if lag_note else []),
-        *window.result.warnings,
-        *result.warnings,
-        *_unpriced_warnings(market, result, weights, constituents, lagging, coverage, span),
-    ]
+    asked = asked_session(request.window, request.as_of)
+    dating = price_dating(market, window.result, span[1], asked)
+    used = [fund.symbol, *map(str, summary.frame.index)]
+    source = rows_source(market, used, min(span[0], at_h.date()), max(span[1], at_h.date()))
+    warnings = dating.warnings(
+        [
+            *choice.warnings(),
+            *window.result.warnings,
+            *result.warnings,
+            *_unpriced_warnings(market, result, weights, constituents, lagging, coverage, span),
+        ]
+    )
     png = None
     if chart:
         png = text.chart(
@@ -195,23 +206,24 @@ def contributors_from_holdings(
             span,
             choice,
             coverage,
-            market.source_name,
+            source,
         )
     return Answer(
-        title=text.headline(fund.symbol, request.window, summary)
-        + coverage.title_suffix()
-        + (lag_note[0] if lag_note else ""),
+        title=dating.title(
+            text.headline(fund.symbol, request.window, summary) + coverage.title_suffix()
+        ),
         summary=text.summary_text(
             fund.symbol, request.window, summary, counts, span, choice, coverage
         ),
         fields=text.fields(summary, counts, choice, coverage),
         tables=text.tables(summary, holdings),
         chart_png=png,
-        source=market.source_name,
+        source=source,
         as_of=span[1],
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=warnings,
         tone=1 if window.fund_return >= 0 else -1,
-        data=text.payload(fund.symbol, request.window, summary, counts, span, choice, coverage),
+        data=text.payload(fund.symbol, request.window, summary, counts, span, choice, coverage)
+        | {"behind": dating.to_json()},
     )
 
 

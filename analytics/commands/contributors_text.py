@@ -216,7 +216,7 @@ def chart(
         title=headline(fund, window, s, short=True),
         subtitle=" · ".join(p for p in parts if p),
         n=shown,
-        source=f"iShares holdings, {source} prices",
+        source=f"iShares holdings; {source}",
         as_of=span[1],
         partial=f"Partial: {coverage.describe()} priced" if coverage.partial else None,
     )

@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any
 from analytics.answer import Answer
 from analytics.commands import movers_text as text
 from analytics.commands.anchor import (
-    behind,
+    asked_session,
     calendar_start,
     expected_end,
     load_anchored,
     missing_prices_remedy,
+    rows_source,
 )
 from analytics.commands.common import check_as_of, parse_date
+from analytics.commands.provenance import price_dating
 from analytics.coverage import coverage_of, require_coverage
 from analytics.data.market import MarketData, Progress
 from analytics.errors import NoData
@@ -166,12 +168,13 @@ def movers_answer(
     short = sorted(returns.excluded)
     period = text.period_text(window, last)
     headline = text.headline(universe, sides, request.min_move, period)
-    lag = behind(market, result, last, expected)
+    dating = price_dating(market, result, last, asked_session(window, request.as_of))
+    source = rows_source(market, list(table.index), start, last)
     snapshot = universe.snapshot.at(start) if universe.snapshot is not None else None
     png = None
     if chart:
         png = text.movers_png(
-            sides, headline, universe, window, start, last, median, coverage, request, market
+            sides, headline, universe, window, start, last, median, coverage, request, source
         )
     data: dict[str, Any] = {
         "window": window.text,
@@ -187,6 +190,7 @@ def movers_answer(
         "ranked": len(table),
         "coverage": coverage.to_json(),
         "partial": coverage.partial,
+        "behind": dating.to_json(),
         "median": median,
         "direction": request.direction,
         "top": request.top,
@@ -210,14 +214,15 @@ def movers_answer(
     summary += " " + coverage.sentence(adj)
     if snapshot is not None:
         summary += " " + snapshot.sentence()
-    warnings = [
-        *(snapshot.warnings() if snapshot else ()),
-        *([lag[1]] if lag else []),
-        *result.warnings,
-        *text.universe_warnings(universe, result),
-    ]
+    warnings = dating.warnings(
+        [
+            *(snapshot.warnings() if snapshot else ()),
+            *result.warnings,
+            *text.universe_warnings(universe, result),
+        ]
+    )
     return Answer(
-        title=headline + coverage.title_suffix() + (lag[0] if lag else ""),
+        title=dating.title(headline + coverage.title_suffix()),
         summary=summary,
         fields=text.answer_fields(
             universe, window, start, last, coverage, median, sides, request.min_move
@@ -226,9 +231,9 @@ def movers_answer(
             text.side_table(side, request.min_move, returns.start, returns.end) for side in sides
         ),
         chart_png=png,
-        source=market.source_name,
+        source=source,
         as_of=last,
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=warnings,
         tone=text.tone(request.direction, median),
         data=data,
     )

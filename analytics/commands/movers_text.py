@@ -257,7 +257,7 @@ def tone(direction: str, median: float) -> int:
 
 
 def movers_png(
-    sides, title, universe, window, start, end, median, coverage, request, market
+    sides, title, universe, window, start, end, median, coverage, request, source
 ) -> bytes | None:
     def series(side: MoverSide | None) -> pd.Series:
         if side is None:
@@ -292,7 +292,7 @@ def movers_png(
         subtitle=subtitle,
         median=median if math.isfinite(median) else None,
         threshold=request.min_move.fraction if request.min_move else None,
-        source=market.source_name,
+        source=source,
         as_of=end,
         partial=f"Partial: {coverage.describe()} priced" if coverage.partial else None,
     )
