@@ -42,9 +42,21 @@ def source_label(sources: Iterable[str], fallback: str = "") -> str:
             providers.append(source)
     parts = sorted(providers)
     if files:
-        files.sort()
-        named = ", ".join(files[:MAX_FILES_NAMED])
-        extra = len(files) - MAX_FILES_NAMED
+        # Imports are labelled folder/file (several sources ship a SPY.csv): name each folder once.
+        by_folder: dict[str, list[str]] = {}
+        for path in sorted(files):
+            folder, _, name = path.rpartition("/")
+            by_folder.setdefault(folder, []).append(name)
+        named_groups, shown = [], 0
+        for folder, names in by_folder.items():
+            room = MAX_FILES_NAMED - shown
+            if room <= 0:
+                break
+            group = ", ".join(names[:room])
+            shown += min(room, len(names))
+            named_groups.append(f"{group} ({folder})" if folder else group)
+        named = "; ".join(named_groups)
+        extra = len(files) - shown
         if extra > 0:
             named += f" and {extra} more file{'s' if extra > 1 else ''}"
         parts.append(f"import: {named}")
