@@ -96,7 +96,9 @@ class Dating:
     def warnings(self, warnings: Sequence[str] = ()) -> tuple[str, ...]:
         """The behind warning first (it qualifies every number), then `warnings`, deduplicated."""
         first = (self.note[1],) if self.note else ()
-        rest = (w for w in warnings if w != self.absorbed)
+        # The same outage may be said once per read, dated by each read's own rows.
+        clause = self.absorbed.split(";")[0] + ";" if self.absorbed else None
+        rest = (w for w in warnings if not (clause and w.startswith(clause)))
         return tuple(dict.fromkeys([*first, *rest]))
 
     def to_json(self) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from analytics.data.cache import HISTORY_FLOOR, PriceCache
 from analytics.data.gaps import Gap
 from analytics.data.provider import FetchResult
 from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
+from analytics.data.validate import clean_bars
 
 log = logging.getLogger("analytics.data.market")
 
@@ -33,6 +34,9 @@ def store_fetch(
             bars = result.bars.get(ticker)
             if bars is None:
                 continue
+            bars, skipped = clean_bars(bars)  # a provider's bad rows are never stored either
+            if skipped.total:
+                log.info("%s: %s from %s", ticker, skipped.text(), source)
             rebase_history(cache, ticker, bars)
             cache.store_bars(ticker, bars, source)
             if gap.hole:
