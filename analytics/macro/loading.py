@@ -86,7 +86,7 @@ def load_series(
     stored, the UpstreamError says so. Unknown ids (BadInput) and series without observations
     (NoData) are raised as FRED reported them.
     """
-    store = FredStore(cache.db)
+    store = FredStore(cache.db, cache=cache)
     stale = store.is_stale(series_id, now)
     cached = store.observations(series_id)
     record = store.fetch_record(series_id)
