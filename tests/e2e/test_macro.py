@@ -233,3 +233,56 @@ async def test_direction_value_and_exclude_options(market_bot, e2e_services, sha
     bad = await market_bot.invoke("macro", series="unemployment", exclude="2021:2020")
     assert (bad.response_type, bad.ephemeral) == (4, True)
     assert bad.content.startswith("❌ The range 2021:2020 ends before it starts.")
+
+
+async def test_gdp_contributions_on_generated_series(market_bot, fred):
+    from tests.analytics.macro.test_contributions import QUARTERS, texts
+
+    fred.csv_texts.update(texts())
+    reply = await market_bot.invoke("macro", series="gdp-contributions")
+    [embed] = reply.embeds
+    consumption, investment, net_exports, government, growth = QUARTERS["2025-07-01"]
+    assert embed["title"] == (
+        f"Real GDP {growth:+.1f}% in 2025 Q3: consumption added {consumption:.1f} pp, "
+        f"net exports {net_exports:.1f}"
+    )
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    total = consumption + investment + net_exports + government
+    assert fields["Sum"] == f"{total:+.2f} pp"
+    assert fields["Net exports"] == f"{net_exports:+.2f} pp"
+    assert "equal to rounding" in embed["description"]
+    # 2024 Q3 is generated 0.54 pp off: the answer says so.
+    assert "do not add up to growth in 2024 Q3" in embed["description"]
+    assert reply.files["chart.png"].startswith(PNG)
+
+
+@pytest.mark.parametrize("offline", [True])
+async def test_gdp_with_the_release_table_says_first_release_vs_revised(
+    market_bot, e2e_services, shared_data
+):
+    from analytics.macro.releases_store import import_release_file
+    from tests.analytics.macro.test_vintages import first_history, label, table_by_hand
+    from tests.analytics.macro.test_vintages import since_by_hand as release_since
+
+    bea_path = shared_data / "fred" / "A191RL1Q225SBEA.csv"
+    table_path = shared_data / "fred" / "alfred" / "gdpc1_releases_first_second_third.csv"
+    import_fred_file(e2e_services.cache.db, bea_path)
+    import_release_file(e2e_services.cache, table_path)
+    reply = await market_bot.invoke("macro", series="gdp", as_of="2014-06-30")
+
+    rows = [r for r in read_rows(bea_path) if r[0] <= dt.date(2014, 6, 30)]
+    [(direction, previous, _)] = since_by_hand(rows, rows)
+    q = dt.date(2014, 4, 1)
+    table = table_by_hand(table_path)
+    first, released = table[q]["first"], table[q]["released"]
+    first_since = release_since(first_history(table, released), first, q, direction)
+    today_since = dt.date.fromisoformat(previous[0]["date"])
+    [embed] = reply.embeds
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["First release vs revised"] == (
+        f"First released {released:%b} {released.day}, {released.year} at {first:+.1f}% "
+        f"(now {rows[-1][1]:+.1f}%): fastest since {label(today_since)} on today's data; "
+        f"since {label(first_since)} on first releases."
+    )
+    assert embed["title"].startswith(f"Real GDP growth +5.3%: fastest since {label(today_since)}")
+    assert reply.files["chart.png"].startswith(PNG)

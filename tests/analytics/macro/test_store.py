@@ -179,10 +179,9 @@ def test_on_the_cache_a_write_joins_its_transaction(tmp_path) -> None:
 
     with PriceCache(tmp_path / "c.db") as cache:
         store = FredStore(cache.db, cache=cache)
-        with pytest.raises(RuntimeError, match="after the write"):
-            with cache.transaction():
-                store.upsert("UNRATE", three_months(), source="FRED", fetched_at=NOON)
-                raise RuntimeError("after the write")
+        with pytest.raises(RuntimeError, match="after the write"), cache.transaction():
+            store.upsert("UNRATE", three_months(), source="FRED", fetched_at=NOON)
+            raise RuntimeError("after the write")
         assert store.fetch_record("UNRATE") is None
         assert store.observations("UNRATE").empty
         assert store.upsert("UNRATE", three_months(), source="FRED", fetched_at=NOON) == 3
