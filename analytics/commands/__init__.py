@@ -12,9 +12,14 @@ import importlib
 
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records",)
+SPEC_MODULES: tuple[str, ...] = (
+    "analytics.commands.records",
+    "analytics.commands.history",
+)
 
-GROUPS: tuple[tuple[str, str], ...] = ()
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("history", "What happened next: past episodes of a signal and the returns that followed"),
+)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(
