@@ -124,7 +124,7 @@ def lagged_dates(observed: pd.DatetimeIndex, lag: Lag) -> pd.DatetimeIndex:
         return next_month + pd.Timedelta(days=lag.days - 1)
     if lag.kind == "first_friday":
         # Friday is weekday 4: days from the 1st to the first Friday on or after it.
-        ahead = (4 - next_month.weekday) % 7
+        ahead = (4 - next_month.day_of_week) % 7
         return next_month + pd.to_timedelta(ahead, unit="D")
     if lag.kind == "after_period":
         period_end = days + pd.DateOffset(months=lag.months) - pd.Timedelta(days=1)
