@@ -57,6 +57,15 @@ def load_prices(
     tickers = list(dict.fromkeys(tickers))
     progress.phase("Reading the price history")
     result = data.bars(tickers, None, as_of, columns=COLUMNS, progress=progress)
+    if as_of is not None:
+        for ticker in (t for t in tickers if t in result.missing):
+            # Nothing on or before as_of: say where the history begins when the cache knows.
+            later = data.cache.read_bars([ticker], None, None, ["close"])
+            if not later.empty:
+                raise NoData(
+                    f"as_of {as_of} is before the data: {ticker}'s history begins "
+                    f"{later['date'].min().date()}; give a date on or after it."
+                )
     require_prices(result, tickers)
     frames: dict[str, pd.DataFrame] = {}
     for ticker in tickers:
