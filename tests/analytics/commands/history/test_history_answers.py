@@ -257,3 +257,46 @@ def test_cli_bad_input_is_one_line_and_exit_2(files, capsys, argv, message):
     code, out, err = run(capsys, "--offline", *argv)
     assert code == 2 and out == ""
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def gdp_csv() -> str:
+    """Quarterly growth 2019Q4..2023Q3: 2.0, except 6.0 in 2021Q2 (inside the pandemic
+    exclusion) and 2022Q3."""
+    quarters = pd.date_range("2019-10-01", "2023-07-01", freq="QS")
+    rows = []
+    for q in quarters:
+        value = 6.0 if q in (pd.Timestamp("2021-04-01"), pd.Timestamp("2022-07-01")) else 2.0
+        rows.append(f"{q.date().isoformat()},{value}")
+    return "observation_date,A191RL1Q225SBEA\n" + "\n".join(rows) + "\n"
+
+
+async def test_gdp_counts_from_its_first_release_where_the_release_table_knows_it(online):
+    from analytics.macro.releases_store import ReleaseStore
+    from analytics.macro.vintages import releases_frame
+
+    market, fake = online
+    fake.csv_texts["A191RL1Q225SBEA"] = gdp_csv()
+    request = MACRO.parse_values({"series": "gdp", "value": 5, "on": "GRO"}, CTX)
+    # without a release table: 30 days after the quarter, Sunday 2022-10-30 -> Monday 10-31;
+    # 2021Q2 is inside the default exclusion (2020Q2-2021Q4)
+    data = answer_json(await asyncio.to_thread(macro_answer, market, request, NoProgress()))
+    assert [(e["date"], e["last"]) for e in data["episodes"]] == [("2022-10-31", "2023-01-30")]
+    assert data["publication"]["release_dates_known"] == 0
+    # with ALFRED's first release dates (Thursday 2022-10-27 for 2022Q3, 2023-01-26 for Q4)
+    table = releases_frame(
+        [
+            (dt.date(2022, 7, 1), dt.date(2022, 10, 27), 2.6, dt.date(2025, 9, 25), 2.7),
+            (dt.date(2022, 10, 1), dt.date(2023, 1, 26), 2.9, dt.date(2025, 9, 25), 3.4),
+        ]
+    )
+    ReleaseStore(market.cache).replace(table, source="file:test.csv", imported_at=NOW)
+    data = answer_json(await asyncio.to_thread(macro_answer, market, request, NoProgress()))
+    assert [(e["date"], e["last"]) for e in data["episodes"]] == [("2022-10-28", "2023-01-26")]
+    assert data["publication"]["release_dates_known"] == 2
+    assert "first release (ALFRED's release table, 2 quarters)" in data["publication"]["rule"]
+    everything = MACRO.parse_values(
+        {"series": "gdp", "value": 5, "on": "GRO", "exclude": "none"}, CTX
+    )
+    data = answer_json(await asyncio.to_thread(macro_answer, market, everything, NoProgress()))
+    # 2021Q2 now counts: 2021-07-30 (30 days after June 30) is a Friday -> Monday 08-02
+    assert [e["date"] for e in data["episodes"]] == ["2021-08-02", "2022-10-28"]
