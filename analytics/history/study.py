@@ -130,7 +130,7 @@ def event_study(
     two columns of closes without NaN: the series, or the pair a, b).
 
     Forward returns: see analytics.history.forward (`complete_through` as there). Episodes
-    dated after the last session are dropped; two episodes that start on the same session
+    dated before the first session or after the last are dropped; two episodes that start on the same session
     (a calendar gap in the closes) count once. Raises ValueError for an empty `closes` or more
     than two columns.
     """
@@ -142,7 +142,9 @@ def event_study(
     horizons = tuple(horizons)
     dates = pd.DatetimeIndex([pd.Timestamp(e.date) for e in episodes])
     positions = sessions.searchsorted(dates, side="left")
-    keep = positions < len(sessions)
+    # An episode outside the closes' history (the measured series starts later or ends
+    # earlier than the condition's) has no start to measure from.
+    keep = (positions < len(sessions)) & (dates >= sessions[0])
     _, first = np.unique(positions[keep], return_index=True)
     kept = [e for e, k in zip(episodes, keep, strict=True) if k]
     kept = [kept[i] for i in sorted(first)]

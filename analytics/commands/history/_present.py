@@ -226,11 +226,9 @@ def study_answer(
     subtitle = f"{study.start} to {study.end}"
     if head is not None and head.n:
         anecdotal = ", anecdotal" if head.anecdotal else ""
-        subtitle = (
-            f"{measure_name(study)} {_fmt(study, head.median)} median "
-            f"{HORIZON_LABELS.get(HEADLINE, HEADLINE)} later (n={head.n}{anecdotal}) · "
-            + subtitle
-        )
+        label = HORIZON_LABELS.get(HEADLINE, HEADLINE)
+        stat = f"{measure_name(study)} {_fmt(study, head.median)} median {label} later"
+        subtitle = f"{stat} (n={head.n}{anecdotal}) · {subtitle}"
 
     def build():
         from analytics.charts.history_chart import history_chart

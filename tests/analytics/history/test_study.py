@@ -95,10 +95,11 @@ def test_a_pair_measures_the_spread_over_the_same_sessions():
     assert study.summary["3m"].median == pytest.approx(np.median(spreads))
 
 
-def test_an_episode_on_a_closed_day_starts_at_the_next_session_and_duplicates_count_once():
+def test_an_episode_on_a_closed_day_starts_at_the_next_session_others_are_dropped():
     closes = walk(3).to_frame("AAA")
     saturday, monday = episode("2019-03-02"), episode("2019-03-04")
-    study = event_study([saturday, monday, episode("2030-01-02")], closes)
+    early = episode("2018-06-01")  # before the closes begin: nothing to measure from
+    study = event_study([early, saturday, monday, episode("2030-01-02")], closes)
     assert [r.start for r in study.episodes] == [dt.date(2019, 3, 4)]
     assert study.episodes[0].episode is saturday
 
