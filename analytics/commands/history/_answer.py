@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from analytics.answer import Answer
@@ -28,6 +30,7 @@ _STREAK_TEXT = {
     "record-high": "{a} set record highs {n}+ sessions in a row",
     "record-close": "{a} set record closes {n}+ sessions in a row",
 }
+_TO_DATE = {"ytd": "the year to date", "qtd": "the quarter to date", "mtd": "the month to date"}
 _STREAK_RULE = {
     "beat": "{a}'s daily return (adjusted close) strictly above {b}'s, on the sessions both trade",
     "up": "{a}'s adjusted close strictly above the previous session's",
@@ -45,7 +48,7 @@ def _study(
     episodes: tuple[Episode, ...],
     on: tuple[str, ...],
     since: pd.Timestamp,
-    asked,
+    asked: dt.date | None,
     event: Event,
     *,
     extra_source: str = "",
@@ -112,11 +115,12 @@ def move_answer(data: MarketData, request: MoveEvent, progress: Progress) -> Ans
         )
     condition = move_condition(moves.loc[defined.index[0] :], request.threshold)
     size = f"{abs(request.threshold) * 100:g}%"
+    span = _TO_DATE.get(window.kind, window.label)
     verb = "rose" if request.threshold > 0 else "fell"
     event = Event(
-        text=f"{ticker} {verb} {size}+ over {window.label}",
+        text=f"{ticker} {verb} {size}+ over {span}",
         definition=(
-            f"Condition: {ticker}'s return over {window.label} to the session (adjusted closes, "
+            f"Condition: {ticker}'s return over {span} to the session (adjusted closes, "
             f"the window as in compare) {'at least' if request.threshold > 0 else 'at most'} "
             f"{request.threshold:+.1%}; the episode is the first session it holds, a new one "
             f"only after it stopped holding. {PRICE_BASIS_NOTE}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,7 +263,3 @@ def study_answer(
         tone=tone,
         data=_payload(event, study, dating, prices_source),
     )
-
-
-def as_date(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None

@@ -45,8 +45,10 @@ class Prices:
         return frame
 
     def dating(self, data: MarketData, end: dt.date, asked: dt.date | None) -> Dating:
+        """Dated by the earliest end of every history read (the condition's too): a study whose
+        condition data stop early is as stale as they are."""
         ends = {t: f.index[-1].date() for t, f in self.frames.items()}
-        return price_dating(data, self.result, end, asked, ends=ends)
+        return price_dating(data, self.result, min([end, *ends.values()]), asked, ends=ends)
 
 
 def load_prices(

@@ -300,3 +300,17 @@ async def test_gdp_counts_from_its_first_release_where_the_release_table_knows_i
     data = answer_json(await asyncio.to_thread(macro_answer, market, everything, NoProgress()))
     # 2021Q2 now counts: 2021-07-30 (30 days after June 30) is a Friday -> Monday 08-02
     assert [e["date"] for e in data["episodes"]] == ["2021-08-02", "2022-10-28"]
+
+
+def test_a_to_date_window_reads_as_such(market):
+    request = MOVE.parse_values({"ticker": "JMP", "percent": 10, "window": "ytd"}, CTX)
+    answer = move_answer(market, request, NoProgress())
+    # the year-to-date return is 12%+ from the jump until the year ends; in later years the
+    # growth reaches 10% after ln(1.1) / ln(GROWTH) = 190.7 sessions: the 191st of the year
+    first, second = answer.to_json()["episodes"][:2]
+    assert first["date"] == SESSIONS[JUMP_AT].date().isoformat()
+    year_end = SESSIONS[SESSIONS.year == SESSIONS[JUMP_AT].year][-1]
+    assert first["last"] == year_end.date().isoformat()
+    next_year = SESSIONS[SESSIONS.year == SESSIONS[JUMP_AT].year + 1]
+    assert second["date"] == next_year[190].date().isoformat()
+    assert answer.title.startswith("After JMP rose 10%+ over the year to date: ")
