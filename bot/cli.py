@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -85,13 +86,27 @@ class CliContext:
 
         chart_path = None
         if answer.has_chart and self.chart_dir is not None:
-            self.chart_dir.mkdir(parents=True, exist_ok=True)
-            slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[
-                :60
-            ]
-            chart_path = self.chart_dir / f"{slug or 'chart'}.png"
-            chart_path.write_bytes(answer.png)
+            chart_path = self._save_chart(answer)
         render_answer(answer, Console(), chart_path=chart_path)
+
+    def _save_chart(self, answer: Answer) -> Path | None:
+        """Write the chart PNG into --chart-dir; on failure warn on stderr and go on: the
+        answer matters more than its picture."""
+        assert self.chart_dir is not None
+        slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[:60]
+        chart_path = self.chart_dir / f"{slug or 'chart'}.png"
+        try:
+            self.chart_dir.mkdir(parents=True, exist_ok=True)
+            chart_path.write_bytes(answer.png)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(
+                f"marketbot: warning: the chart was not saved in {self.chart_dir} ({reason}); "
+                "give --chart-dir a folder you can write to.",
+                file=sys.stderr,
+            )
+            return None
+        return chart_path
 
 
 Handler = Callable[[argparse.Namespace, CliContext], int | None]
@@ -102,7 +117,7 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--db",
-        type=Path,
+        type=str,  # kept as typed: Path("") would read as "." (main checks it)
         default=default,
         help="SQLite cache file (default: $MARKETBOT_DB or ~/.local/share/marketbot/marketbot.db)",
     )
@@ -164,10 +179,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `marketbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.db is not None and not args.db.strip():
+        print(
+            "marketbot: --db is empty: give the cache file's path, e.g. --db ~/marketbot.db.",
+            file=sys.stderr,
+        )
+        return EXIT_USER
     try:
         settings = load_settings()
         configure_logging(settings.log_level if args.command == "run" else "WARNING")
-        settings = settings.with_overrides(db_path=args.db, offline=True if args.offline else None)
+        db_path = Path(args.db).expanduser() if args.db is not None else None
+        settings = settings.with_overrides(db_path=db_path, offline=True if args.offline else None)
     except SettingsError as exc:
         print(f"marketbot: {exc}", file=sys.stderr)
         return EXIT_USER
@@ -178,6 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MarketbotError, SettingsError) as exc:
         message = exc.message if isinstance(exc, MarketbotError) else str(exc)
         print(f"marketbot: {message}", file=sys.stderr)
+        return EXIT_USER
+    except sqlite3.Error as exc:
+        # The cache failed under the command (damaged pages, locked, disk full, read-only):
+        # its transaction rolled back; say which file and what to do.
+        from analytics.data.cache_file import explain_sqlite_error
+
+        log.debug("SQLite error in %s", args.command, exc_info=True)
+        print(f"marketbot: {explain_sqlite_error(settings.db_path, exc)}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
         print("marketbot: interrupted", file=sys.stderr)

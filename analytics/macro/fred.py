@@ -81,6 +81,10 @@ def _parse_date(raw: str, where: str) -> dt.date:
         ) from None
 
 
+class NotASeriesFile(BadInput):
+    """The text's header is not a series' (`import fred` skips such files with a notice)."""
+
+
 def parse_fred_csv(
     text: str, series_id: str | None = None, *, source: str | None = None
 ) -> tuple[str, pd.Series]:
@@ -107,7 +111,7 @@ def parse_fred_csv(
     header = [h.strip() for h in rows[0]] if rows else []
     if len(header) < 2 or header[0].lower() not in _DATE_COLUMNS:
         first = body.splitlines()[0][:60] if body else "nothing"
-        raise BadInput(
+        raise NotASeriesFile(
             f"{where} is not a FRED series file: expected a header like "
             f"'observation_date,UNRATE' or 'date,value', got '{first}'."
         )

@@ -337,15 +337,17 @@ def _returns(ctx: DigestContext, day: dt.date) -> Answer:
 
 async def movers_section(ctx: DigestContext, day: dt.date) -> Answer:
     """The day's top gainers and losers among IWM's holdings (the /movers answer, window 1d)."""
-    from analytics.commands.movers import movers_answer, movers_request
-    from analytics.universes import resolve_universe, universe_spec
+    from analytics.commands.movers import movers_command, movers_request
+    from analytics.universes import universe_spec
 
     request = movers_request("1d", "both", MOVERS_TOP, None, day, today=ctx.market.today())
-    universe = await resolve_universe(
-        universe_spec(FUND), ctx.market.cache, ctx.session, offline=ctx.market.offline
-    )
-    return await asyncio.to_thread(
-        movers_answer, ctx.market, universe, request, progress=ctx.progress, chart=ctx.chart
+    return await movers_command(
+        ctx.market,
+        ctx.session,
+        universe_spec(FUND),
+        request,
+        progress=ctx.progress,
+        chart=ctx.chart,
     )
 
 
