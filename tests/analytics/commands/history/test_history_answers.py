@@ -225,7 +225,7 @@ def test_cli_move_and_macro_json(files, capsys, cli_env):
     data = json.loads(out)
     assert [e["date"] for e in data["episodes"]] == [SESSIONS[JUMP_AT].date().isoformat()]
     assert data["summary"]["12m"]["median"] == pytest.approx(growth_return(JUMP_AT, "12m"))
-    assert data["source"] == "import: JMP.csv"
+    assert data["source"] == f"import: JMP.csv ({cli_env.name})"  # the file and its folder
     code, out, err = run(capsys, "--offline", "history", "move", "JMP", "-5", "5d", "--json")
     assert code == 0 and json.loads(out)["episode_count"] == 0
 

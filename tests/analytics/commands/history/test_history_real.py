@@ -151,4 +151,4 @@ def test_cli_as_of_2026_01_15_on_the_alitalbi_files(cli_env, capsys, shared_data
     assert current is not None and current["ongoing"] and current == data["episodes"][-1]
     assert current["date"] == expected[-1][0].date().isoformat()
     assert data["history_end"] == "2026-01-15" and data["behind"] is None
-    assert data["source"] == "import: IWM.csv, SPY.csv"
+    assert data["source"] == "import: IWM.csv, SPY.csv (alitalbi_yfinance_to-2026-02)"
