@@ -12,9 +12,15 @@ import importlib
 
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records", "analytics.commands.macro")
+SPEC_MODULES: tuple[str, ...] = (
+    "analytics.commands.records",
+    "analytics.commands.macro",
+    "analytics.commands.history",
+)
 
-GROUPS: tuple[tuple[str, str], ...] = ()
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("history", "What happened next: past episodes of a signal and the returns that followed"),
+)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(
