@@ -9,12 +9,13 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from analytics.commands.history import _macro_source
+from bot.services import attach_fred
+from bot.settings import load_settings
 from tests.analytics.commands.history import planted
 from tests.analytics.commands.history.planted import GROWTH, SESSIONS
 from tests.e2e.fake_discord import GUILD_ID
 from tests.e2e.harness import running_bot
-from tests.fakes.fred import FakeFred
+from tests.fakes.fred import FakeFred, settings_env
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -104,8 +105,7 @@ async def test_history_macro_reads_fred_and_counts_from_the_release(
 ):
     # The fake FRED lives inside the bot's run, so its connections end before the bot does.
     async with FakeFred({"UNRATE": planted.unrate_csv()}) as fake:
-        endpoints = _macro_source.FredEndpoints(fake.base_url, fake.base_url)
-        monkeypatch.setattr(_macro_source, "ENDPOINTS", endpoints)
+        attach_fred(history_bot.bot.services.market, load_settings(settings_env(fake)))
         reply = await history_bot.invoke("history macro", series="unemployment", value=5, on="GRO")
     [embed] = reply.embeds
     assert embed["title"].startswith("After Unemployment rate at or above 5.0%: GRO ")

@@ -11,17 +11,19 @@ import aiohttp
 import pandas as pd
 import pytest
 
-from analytics.commands.history import MACRO, MOVE, STREAK, _macro_source
+from analytics.commands.history import MACRO, MOVE, STREAK
 from analytics.commands.history._answer import macro_answer, move_answer, streak_answer
 from analytics.data.cache import PriceCache
 from analytics.data.http import HttpBridge
 from analytics.data.market import MarketData
 from analytics.errors import NoData
 from analytics.spec import NoProgress, ParseContext
+from bot.services import attach_fred
+from bot.settings import load_settings
 from tests.analytics.commands.history import planted
 from tests.analytics.commands.history.planted import GROWTH, JUMP_AT, SESSIONS
 from tests.cli import run
-from tests.fakes.fred import FakeFred
+from tests.fakes.fred import FakeFred, settings_env
 from tests.fakes.prices import RecordingProvider
 
 NOW = dt.datetime(2024, 1, 2, 12, 0, tzinfo=dt.UTC)  # before the first 2024 session opens
@@ -152,9 +154,7 @@ async def online(tmp_path, monkeypatch):
     fake = FakeFred({"UNRATE": planted.unrate_csv()})
     async with fake, aiohttp.ClientSession() as session:
         market.attach_http(HttpBridge(session, asyncio.get_running_loop()))
-        monkeypatch.setattr(
-            _macro_source, "ENDPOINTS", _macro_source.FredEndpoints(fake.base_url, fake.base_url)
-        )
+        attach_fred(market, load_settings(settings_env(fake)))
         yield market, fake
 
 
