@@ -110,9 +110,6 @@ async def answer_interaction(
     budget = getattr(bot, "answer_budget", DEFAULT_BUDGET)
     try:
         answer = await compute_answer(spec, services.market, request, progress, budget=budget)
-        # Draw and encode the chart in a worker thread: matplotlib must not block the loop
-        # (the Chart keeps the bytes, so rendering the embed does not draw it again).
-        await asyncio.to_thread(lambda: answer.png)
     finally:
         await progress.drain()
     await send_answer(interaction, answer, progress=[progress])

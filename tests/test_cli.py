@@ -133,3 +133,14 @@ def test_every_real_price_file_imports(cli_env, capsys, shared_data):
     # alitalbi's file comes first in name order and its Close is dividend-adjusted; the import
     # policy lets the Yahoo exports' raw close replace it (tests/test_import_real.py for more)
     assert bar["close"] == pytest.approx(float(want["Close"]), abs=0.01)
+
+
+def test_a_usage_mistake_is_one_line_naming_the_commands_help(cli_env, capsys):
+    code, out, err = run(capsys, "records")
+    assert code == 2 and out == ""
+    assert err == (
+        "marketbot records: the following arguments are required: TICKER "
+        "(see `marketbot records --help`)\n"
+    )
+    code, _, err = run(capsys, "records", "SPY", "--years", "x")
+    assert code == 2 and err.count("\n") == 1 and "--years" in err

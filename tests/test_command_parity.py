@@ -20,7 +20,6 @@ LEGACY: dict[str, str] = {
     # of each feature removes its names here; the list must end empty.
     "movers": "movers",
     "contributors": "contributors",
-    "macro": "macro",
     "digest": "digest",
 }
 """Discord name -> CLI name."""

@@ -14,10 +14,14 @@ from analytics.spec import CommandSpec, FrontEndOnly
 
 SPEC_MODULES: tuple[str, ...] = (
     "analytics.commands.records",
+    "analytics.commands.macro",
+    "analytics.commands.history",
     "analytics.commands.streaks",
 )
 
-GROUPS: tuple[tuple[str, str], ...] = ()
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("history", "What happened next: past episodes of a signal and the returns that followed"),
+)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(

@@ -28,7 +28,7 @@ from analytics.commands.common import check_as_of, pct
 from analytics.data.market import MarketData, Progress
 from analytics.errors import BadInput, MarketbotError
 from analytics.spec import NoProgress
-from analytics.subscriptions.returns import DailyReturns, daily_returns_answer, drawn
+from analytics.subscriptions.returns import DailyReturns, charted, daily_returns_answer
 from analytics.subscriptions.schedule import is_early_close, session_on_or_before
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ async def streak_section(ctx: DigestContext, day: dt.date) -> Answer:
     request = StreakRequest(*STREAK_PAIR, "beat", day)
 
     def run() -> Answer:
-        return drawn(streak_answer(ctx.market, request, ctx.progress or NoProgress()), ctx.chart)
+        return charted(streak_answer(ctx.market, request, ctx.progress or NoProgress()), ctx.chart)
 
     return await asyncio.to_thread(run)
 
@@ -294,7 +294,7 @@ async def returns_section(ctx: DigestContext, day: dt.date) -> Answer:
 
     def run() -> Answer:
         answer = daily_returns_answer(ctx.market, RETURNS_TICKERS, day, ctx.progress)
-        return drawn(answer, ctx.chart)
+        return charted(answer, ctx.chart)
 
     return await asyncio.to_thread(run)
 
@@ -326,21 +326,31 @@ async def contributors_section(ctx: DigestContext, day: dt.date) -> Answer:
 
 
 async def macro_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The latest GDPNow reading with its history as context (the /macro gdpnow answer)."""
-    from analytics.commands.macro import macro_answer
-    from analytics.macro.fred import FredClient
+    """GDPNow as of the day: the /macro gdpnow answer (the Atlanta Fed's daily track when one is
+    imported, else FRED's quarterly series), FRED read through the facade, cache first."""
+    import copy
 
-    client = None
-    if ctx.session is not None:
-        client = FredClient(ctx.session, api_key=ctx.fred_api_key)
-    return await macro_answer(
-        MACRO_SERIES,
-        cache=ctx.market.cache,
-        client=client,
-        now=ctx.market.now,
-        as_of=day,
-        chart=ctx.chart,
+    from analytics.commands.macro import MACRO
+    from analytics.spec import NoProgress, ParseContext
+
+    market = ctx.market
+    if market.http is None and ctx.session is not None and not market.offline:
+        # `marketbot digest` opens its own session instead of attaching one: FRED goes
+        # through it, on a view so the shared facade is left as it is.
+        from analytics.data.http import HttpBridge
+
+        market = copy.copy(market)
+        market.http = HttpBridge(ctx.session, asyncio.get_running_loop())
+    request = MACRO.parse_values(
+        {"series": MACRO_SERIES, "as_of": day.isoformat()}, ParseContext(today=market.today())
     )
+    progress = ctx.progress if hasattr(ctx.progress, "phase") else NoProgress()
+    answer = await asyncio.to_thread(MACRO.answer_function(), market, request, progress)
+    if ctx.chart and answer.chart is not None:
+        # The post attaches `chart_png`; drawing it here keeps matplotlib off the event loop.
+        png = await asyncio.to_thread(lambda: answer.png)
+        answer = replace(answer, chart_png=png)
+    return answer
 
 
 SECTIONS: dict[str, Section] = {

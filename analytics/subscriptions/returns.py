@@ -1,5 +1,5 @@
 """The digest's price sections' pieces: the day's and the year's returns of a few funds (two
-/compare comparisons read as typed figures), and drawing a section's chart before the post.
+/compare comparisons read as typed figures), and a section's chart kept or dropped.
 
 Light at import: the command modules are imported when a section runs (digest.py says why).
 """
@@ -90,10 +90,7 @@ def daily_returns_answer(
     )
 
 
-def drawn(answer: Answer, chart: bool) -> Answer:
-    """`answer` with its chart drawn now, in the calling worker thread (the post is rendered on
-    the event loop, where matplotlib must not run), or without a chart when `chart` is False."""
-    if not chart:
-        return replace(answer, chart=None, chart_png=None)
-    _ = answer.png  # a Chart keeps the bytes
-    return answer
+def charted(answer: Answer, chart: bool) -> Answer:
+    """`answer` as it is (its chart is drawn on demand, when the post is rendered off the event
+    loop), or without a chart when `chart` is False (a terminal preview, tests)."""
+    return answer if chart else replace(answer, chart=None, chart_png=None)
