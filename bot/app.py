@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from analytics.errors import MarketbotError, UpstreamError
 from bot.answering import DEFAULT_BUDGET
+from bot.memo import AnswerMemo
 from bot.lease import Lease, LeaseKeeper
 from bot.services import Services
 
@@ -111,6 +112,7 @@ class MarketBot(commands.Bot):
         self.failed_cogs: dict[str, str] = {}
         self.background = LeaseKeeper(lease if lease is not None else Lease(services.cache))
         self.answer_budget = answer_budget
+        self.answer_memo = AnswerMemo()
 
     @property
     def market(self):

@@ -97,13 +97,17 @@ class FredSource:
         UpstreamError when FRED is down and nothing is stored."""
         from analytics.macro.loading import load_series
 
-        return load_series(
+        fetcher = self._fetcher(progress)
+        loaded = load_series(
             series_id,
             cache=self.market.cache,
-            fetcher=self._fetcher(progress),
+            fetcher=fetcher,
             now=self._now(),
             offline_reason=self.why_not_online,
         )
+        if fetcher is not None and loaded.warning:  # FRED failed: the stored copy stands in
+            self.market.note_degraded()
+        return loaded
 
     def recessions(self, progress: Progress | None = None) -> pd.Series | None:
         """USREC (1 = an NBER recession month) for chart shading, or None when it cannot be had:
