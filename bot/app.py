@@ -15,8 +15,8 @@ from discord.ext import commands
 
 from analytics.errors import MarketbotError, UpstreamError
 from bot.answering import DEFAULT_BUDGET
-from bot.memo import AnswerMemo
 from bot.lease import Lease, LeaseKeeper
+from bot.memo import AnswerMemo
 from bot.services import Services
 
 log = logging.getLogger(__name__)
