@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 
+from analytics.alerts.specs import GROUP as ALERT_GROUP
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records",)
+SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records", "analytics.alerts.specs")
 
-GROUPS: tuple[tuple[str, str], ...] = ()
+GROUPS: tuple[tuple[str, str], ...] = (ALERT_GROUP,)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(
@@ -29,6 +30,7 @@ FRONT_END_ONLY = FrontEndOnly(
         "cache": "inspects the local cache file",
         "run": "starts the bot",
         "invite": "prints the bot's invite URL",
+        "alert check": "a dry run of the evening's evaluation on the operator's cache",
     },
 )
 

@@ -10,7 +10,7 @@ What it serves (facts in /work/shared/notes/discord-offline-testing.md):
 - ``http://127.0.0.1:PORT/api/v10``: users/@me, oauth2/applications/@me, gateway(/bot),
   command sync (PUT/GET, global and guild), interaction callbacks, webhook follow-ups
   (POST, GET/PATCH/DELETE of @original or a message id), GET /channels/{id} and
-  POST /channels/{id}/messages. Bodies are JSON or multipart (``payload_json`` + ``files[n]``).
+  POST /channels/{id}/messages, POST /users/@me/channels (a DM channel). Bodies are JSON or multipart (``payload_json`` + ``files[n]``).
   JSON replies carry ``Content-Type: application/json`` exactly: with ``; charset=utf-8``
   discord.py reads the body as text.
 
@@ -25,7 +25,8 @@ sent, posting needs View Channel / Send Messages / Attach Files in the channel.
 
 One FakeDiscord serves one bot at a time; start and stop it in the test's event loop.
 
-The package is split by concern: ``world`` (guild, users, channels, permissions), ``gateway``
+The package is split by concern: ``world`` (guild, users, channels, permissions), ``guilds``
+(more servers), ``dms`` (direct messages, closed DMs), ``gateway``
 (the websocket), ``interactions`` (dispatching slash commands, ``InteractionHandle``),
 ``commands`` (command sync and its validation), ``messages`` (callbacks, follow-ups, channel
 posts, ``Sent``), ``routes`` (the REST table, recording, auth, injected failures), ``wire``
