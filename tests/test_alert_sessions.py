@@ -167,10 +167,7 @@ async def test_a_level_alert_fires_when_the_close_crosses(sim, direction):
     assert alert.params["direction"] == direction
     await feed(sim, days, frames)
 
-    if direction == "up":
-        holds = [c >= level for c in closes]
-    else:
-        holds = [c < level for c in closes]
+    holds = [(c >= level) if direction == "up" else (c < level) for c in closes]
     assert_fires(sim, alert.id, days, holds)
 
 
