@@ -28,6 +28,7 @@ from analytics.alerts.commands import (
     create_alert,
     created_text,
     resume_alert,
+    standing,
 )
 from analytics.alerts.evaluation import describe
 from analytics.alerts.fred import FredSource
@@ -170,10 +171,7 @@ class AlertsBase(commands.Cog):
             market = self.bot.services.market
             evaluation = await asyncio.to_thread(resume_alert, market, self.store, alert, self.fred)
             await interaction.followup.send(
-                f"▶️ Alert #{alert.id} resumed: {describe(alert)}, {alert.target_text}. "
-                f"Now ({evaluation.on}): {evaluation.state}. It fires when that becomes true "
-                "from here on.",
-                ephemeral=True,
+                f"▶️ Alert #{alert.id} resumed: {standing(alert, evaluation)}", ephemeral=True
             )
             return
         await interaction.response.send_message(reply, ephemeral=True)

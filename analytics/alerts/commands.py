@@ -145,18 +145,22 @@ def create_alert(
     return Created(found, evaluation)
 
 
-def created_text(created: Created) -> str:
-    """The reply to a new alert: what it watches, where it goes, where it stands now."""
-    alert, ev = created.alert, created.evaluation
+def standing(alert: Alert, evaluation: Evaluation) -> str:
+    """'<condition>, by DM. Now (D): <state>. Checked after each NYSE close; it fires ...'."""
     when = (
         "it is true now, so it fires the next time it becomes true, once it has stopped holding"
-        if ev.holds
+        if evaluation.holds
         else "it fires on the first session it becomes true"
     )
     return (
-        f"✅ Alert #{alert.id}: {describe(alert)}, {alert.target_text}. "
-        f"Now ({ev.on}): {ev.state}. Checked after each NYSE close; {when}."
+        f"{describe(alert)}, {alert.target_text}. Now ({evaluation.on}): {evaluation.state}. "
+        f"Checked after each NYSE close; {when}."
     )
+
+
+def created_text(created: Created) -> str:
+    """The reply to a new alert: what it watches, where it goes, where it stands now."""
+    return f"✅ Alert #{created.alert.id}: {standing(created.alert, created.evaluation)}"
 
 
 def resume_alert(
@@ -331,8 +335,7 @@ def resume_answer(data: MarketData, request: IdRequest, progress: Progress) -> A
     evaluation = resume_alert(data, _store(data), alert, None if data.offline else FredSource())
     return Answer(
         title=f"Alert #{alert.id} resumed",
-        summary=f"Alert #{alert.id} ({describe(alert)}) is checked again. Now "
-        f"({evaluation.on}): {evaluation.state}.",
+        summary=f"Alert #{alert.id} resumed: {standing(alert, evaluation)}",
         data={"alert": alert_json(_existing(data, alert.id))},
         advice_disclaimer=False,
     )

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Check:
     """One alert on one session: its evaluation (None when it could not be made: `error`),
-    whether it fires, and why (or why not) in a few words."""
+    whether it fires (it became true there, and not in the state the alert was made in), and
+    why (or why not) in a few words."""
 
     alert: Alert
     evaluation: Evaluation | None
@@ -42,6 +43,7 @@ class Check:
             "kind": self.alert.kind,
             "condition": describe(self.alert),
             "fires": self.fires,
+            "crossed": bool(ev and ev.crossed),
             "why": self.why,
             "on": ev.on.isoformat() if ev else None,
             "holds": ev.holds if ev else None,

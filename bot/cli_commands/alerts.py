@@ -63,6 +63,7 @@ def dry_run(services, as_of: dt.date | None, fred):
         (
             c.alert.id,
             c.alert.kind,
+            "yes" if c.evaluation and c.evaluation.crossed else "no",
             "yes" if c.fires else "no",
             c.evaluation.on if c.evaluation else None,
             c.why,
@@ -82,6 +83,7 @@ def dry_run(services, as_of: dt.date | None, fred):
                 columns=(
                     Column("id", "count"),
                     Column("kind"),
+                    Column("became true"),
                     Column("fires"),
                     Column("on", "date"),
                     Column("why"),

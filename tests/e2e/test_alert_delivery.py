@@ -1,0 +1,159 @@
+"""Fired alerts when Discord refuses or fails, across a restart, and in two servers: closed DMs
+(50007) and a deleted channel pause the alert and /alert list says why; a send that landed
+while its answer was lost is found by its marker, not sent again, by the restarted bot; two
+servers see and get only their own alerts."""
+
+from __future__ import annotations
+
+import aiohttp
+import discord
+
+from analytics.alerts.records import FAILED, SENT
+from analytics.alerts.store import AlertStore
+from tests.alert_support import eastern
+from tests.e2e import test_alerts as base
+from tests.e2e.fake_discord import (
+    GUILD_ID,
+    MARKETS_CHANNEL_ID,
+    MEMBER_PERMISSIONS,
+    USER_ID,
+    FakeDiscord,
+)
+from tests.e2e.harness import running_bot
+from tests.e2e.test_alerts import ADMIN, CHANNEL_ADMIN, LEVEL, add, listing, loop, monday_evening
+
+clock = base.clock
+e2e_services = base.e2e_services
+bot = base.bot
+
+OTHER_GUILD = 1_100_000_000_000_000_500
+OTHER_CHANNEL = 1_100_000_000_000_000_501
+OTHER_ROLE = 1_100_000_000_000_000_510
+OTHER_OWNER = 1_100_000_000_000_000_520
+OTHER_ADMIN = 1_100_000_000_000_000_530
+
+
+async def test_closed_dms_pause_the_alert_and_the_list_says_so(bot, e2e_services, clock):
+    await add(bot, kind="level", ticker="^RUT", level=LEVEL)
+    bot.fake.close_dms(USER_ID)
+    [outcome] = await monday_evening(bot, e2e_services, clock)
+    assert outcome.status == "refused"
+    assert bot.fake.dm_messages == {}
+    [alert] = AlertStore(e2e_services.cache).all()
+    [fire] = AlertStore(e2e_services.cache).fires(alert.id)
+    assert (alert.paused, fire.status) == (True, FAILED)
+    assert (await listing(bot)).endswith(
+        "⏸️ Paused: Discord refused the DM (closed DMs, code 50007): allow direct messages from "
+        "this server's members, or move the alert to a channel (2024-07-01). /alert resume 1 "
+        "restarts it."
+    )
+
+
+async def test_a_deleted_channel_pauses_its_alert(bot, e2e_services, clock):
+    await add(bot, CHANNEL_ADMIN, kind="level", ticker="^RUT", level=LEVEL, to="#markets")
+    await bot.fake.delete_channel(MARKETS_CHANNEL_ID)
+    [outcome] = await monday_evening(bot, e2e_services, clock)
+    assert (outcome.status, outcome.reason) == (
+        "refused",
+        "the channel no longer exists (2024-07-01)",
+    )
+    [alert] = AlertStore(e2e_services.cache).all()
+    assert alert.paused and alert.paused_reason == "the channel no longer exists (2024-07-01)"
+
+
+async def test_a_restarted_bot_finds_a_send_whose_answer_was_lost_and_sends_nothing_twice(
+    e2e_services, clock
+):
+    sessions: list[aiohttp.ClientSession] = []
+    build = base.alerts_bot(e2e_services, sessions)
+    try:
+        async with FakeDiscord(guild_id=GUILD_ID) as fake:
+            async with running_bot(build, fake=fake) as first:
+                await base.settle(first)
+                await add(first, kind="level", ticker="^RUT", level=LEVEL)
+                fake.fail_next("POST", "/channels/*/messages", status=503, landed=True)
+                [outcome] = await monday_evening(first, e2e_services, clock)
+                assert outcome.status == "retry"
+            assert len(fake.dm_messages[USER_ID]) == 1  # it landed; the bot does not know
+            async with running_bot(build, fake=fake) as second:
+                await base.settle(second)  # its start-up step: Monday's run is recorded
+                clock.t = eastern("2024-07-01 16:31")  # the retry is due
+                [found] = await loop(second).tick()
+                assert (found.status, found.found) == ("sent", True)
+                clock.t = eastern("2024-07-01 20:00")
+                assert await loop(second).tick() == []
+            assert len(fake.dm_messages[USER_ID]) == 1
+            assert len(fake.requests_matching("POST", "/channels/*/messages")) == 1
+    finally:
+        for session in sessions:
+            await session.close()
+    [fire] = AlertStore(e2e_services.cache).fires()
+    assert (fire.status, fire.attempts) == (SENT, 2)
+    assert fire.message_id == int(fake.dm_messages[USER_ID][0].message["id"])
+
+
+async def test_two_servers_see_and_get_only_their_own_alerts(e2e_services, clock):
+    sessions: list[aiohttp.ClientSession] = []
+    # Commands synced globally, so the second server has them too.
+    build = base.alerts_bot(e2e_services, sessions, guild_id=None)
+    other_admin = discord.Permissions(
+        MEMBER_PERMISSIONS | discord.Permissions(manage_guild=True).value
+    )
+    fake = FakeDiscord(guild_id=GUILD_ID)
+    fake.add_guild(
+        OTHER_GUILD,
+        name="Other Desk",
+        owner_id=OTHER_OWNER,
+        bot_role_id=OTHER_ROLE,
+        channels={OTHER_CHANNEL: "desk"},
+    )
+    in_other = {"guild_id": OTHER_GUILD, "channel_id": OTHER_CHANNEL, "user_id": OTHER_ADMIN}
+    try:
+        async with fake, running_bot(build, fake=fake, sync="bot") as h:
+            await base.settle(h)
+            mine = await add(h, ADMIN, kind="level", ticker="^RUT", level=LEVEL, to="#markets")
+            assert mine.content.startswith("✅ Alert #1:")
+            theirs = await h.invoke_with(
+                "alert add",
+                {"kind": "level", "ticker": "^RUT", "level": LEVEL, "to": "#desk"},
+                user_permissions=other_admin,
+                **in_other,
+            )
+            assert theirs.content.startswith(
+                f"✅ Alert #2: ^RUT closes at or above 2,642, in <#{OTHER_CHANNEL}>."
+            )
+            # The other server's channel cannot be named from here, nor ours from there.
+            across = await add(
+                h, ADMIN, kind="record", ticker="^RUT", to=f"{OTHER_GUILD}/{OTHER_CHANNEL}"
+            )
+            assert across.content == "❌ That channel is in another server: make the alert there."
+
+            other_list = await h.invoke_with(
+                "alert list", {}, user_permissions=other_admin, **in_other
+            )
+            [embed] = other_list.embeds
+            assert "**#2**" in embed["description"] and "**#1**" not in embed["description"]
+            assert "**#2**" not in await listing(h, ADMIN)
+            removing = await h.invoke_with(
+                "alert remove", {"id": 1}, user_permissions=other_admin, **in_other
+            )
+            assert removing.content == "❌ You have no alert #1 here; /alert list shows yours."
+
+            outcomes = await monday_evening(h, e2e_services, clock)
+            assert sorted((o.alert_id, o.status) for o in outcomes) == [(1, "sent"), (2, "sent")]
+            [ours] = fake.channel_messages[MARKETS_CHANNEL_ID]
+            [their] = fake.channel_messages[OTHER_CHANNEL]
+            assert ours.content.startswith("**🔔 Alert #1:")
+            assert their.content.startswith("**🔔 Alert #2:")
+            assert (ours.message["guild_id"], their.message["guild_id"]) == (
+                str(GUILD_ID),
+                str(OTHER_GUILD),
+            )
+    finally:
+        for session in sessions:
+            await session.close()
+    alerts = AlertStore(e2e_services.cache).all()
+    assert [(a.id, a.guild_id, a.channel_id) for a in alerts] == [
+        (1, GUILD_ID, MARKETS_CHANNEL_ID),
+        (2, OTHER_GUILD, OTHER_CHANNEL),
+    ]
