@@ -5,11 +5,18 @@ servers see and get only their own alerts."""
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import discord
 
+from analytics import calendar
 from analytics.alerts.records import FAILED, SENT
 from analytics.alerts.store import AlertStore
+from analytics.data.cache import PriceCache
+from analytics.data.market import MarketData
+from bot.services import Services
+from bot.settings import Settings
 from tests.alert_support import eastern
 from tests.e2e import test_alerts as base
 from tests.e2e.fake_discord import (
@@ -21,6 +28,7 @@ from tests.e2e.fake_discord import (
 )
 from tests.e2e.harness import running_bot
 from tests.e2e.test_alerts import ADMIN, CHANNEL_ADMIN, LEVEL, add, listing, loop, monday_evening
+from tests.fakes.prices import RecordingProvider
 
 clock = base.clock
 e2e_services = base.e2e_services
@@ -157,3 +165,47 @@ async def test_two_servers_see_and_get_only_their_own_alerts(e2e_services, clock
         (1, GUILD_ID, MARKETS_CHANNEL_ID),
         (2, OTHER_GUILD, OTHER_CHANNEL),
     ]
+
+
+async def test_the_evening_evaluation_waits_for_the_price_refresh_and_follows_it(tmp_path, clock):
+    """With the Refresh cog loaded (online), the alert tickers are part of the refresh, and
+    the evaluation of a session runs once that refresh settles (the refresher wakes it)."""
+    from bot.app import MarketBot
+
+    settings = Settings(db_path=tmp_path / "online.db", guild_id=GUILD_ID, offline=True)
+    cache = PriceCache(settings.db_path)
+    services = Services(settings, cache, MarketData(cache, RecordingProvider(), now=clock))
+    sessions: list[aiohttp.ClientSession] = []
+
+    def build():
+        session = aiohttp.ClientSession()
+        sessions.append(session)
+        return MarketBot(
+            services=services,
+            http_session=session,
+            guild_id=GUILD_ID,
+            cogs=("cogs.alerts", "cogs.refresh"),
+            guild_ready_timeout=0.01,
+            chunk_guilds_at_startup=False,
+        )
+
+    try:
+        async with running_bot(build) as h:
+            await base.settle(h)
+            reply = await add(h, kind="move", ticker="QQQ", percent=50)
+            assert reply.content.startswith("✅ Alert #1: QQQ moves at least 50% over 1 session")
+            refresh = h.bot.get_cog("Refresh")
+            assert "QQQ" in await asyncio.to_thread(refresh.tickers)
+            clock.t = eastern("2024-07-01 16:30")
+            session = calendar.last_completed_session(clock())
+            assert await loop(h).tick() == []
+            assert not AlertStore(cache).run_done(session)  # the refresh has not finished
+            loop(h).idle.clear()
+            await refresh.refresher.refresh(session)  # settles, and wakes the alert loop
+            await asyncio.wait_for(loop(h).idle.wait(), 10)
+            assert AlertStore(cache).run_done(session)
+            assert AlertStore(cache).get(1).last_on == session
+    finally:
+        for session in sessions:
+            await session.close()
+        cache.close()

@@ -107,7 +107,8 @@ class StreakKind(Kind):
         tickers = list(self.tickers(params))
         column = _COLUMN[params["what"]]
         # The whole history: "longest since" and all-time records look back as far as it goes.
-        result = data.bars(tickers, None, as_of, columns=[column, "close", "source"])
+        columns = list(dict.fromkeys([column, "source"]))
+        result = data.bars(tickers, None, as_of, columns=columns)
         require_prices(result, tickers)
         closes = {t: result.series(t)[column].rename(t) for t in tickers}
         if params["what"] == "record-high" and closes[tickers[0]].dropna().empty:
@@ -244,9 +245,9 @@ def _fields(streak: Streak) -> tuple[Field, ...]:
         fields.append(Field("Sessions", f"{streak.start} to {streak.end}"))
     if streak.record is not None:
         record = streak.record
-        fields.append(
-            Field("Record run", _run_text(record.length, record.start, record.end), inline=False)
-        )
+        mine = record.start == streak.start and record.end == streak.end
+        text = _run_text(record.length, record.start, record.end) + (" (this run)" if mine else "")
+        fields.append(Field("Record run", text, inline=False))
     return tuple(fields)
 
 
