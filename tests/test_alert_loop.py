@@ -195,10 +195,15 @@ async def test_an_alert_that_cannot_be_checked_says_why_and_the_others_still_fir
     assert sim.store.run_done(days[10])
 
 
-async def test_paused_alerts_are_not_checked_and_runs_count_what_was(sim, days):
-    alert, frame = level_alert(sim, days, at=[10])
+async def test_paused_alerts_are_not_checked_and_nothing_is_written_for_none(sim, days):
+    alert, frame = level_alert(sim, days, at=[10, 11])
     sim.store.pause(alert.id, "paused with /alert pause", sim.clock())
     arrive(sim, frame, 10)
     assert await sim.session(days[10]) == []
-    row = sim.cache.db.execute(f"SELECT alerts, fired FROM {RUNS}").fetchone()
-    assert row == (0, 0)
+    assert sim.cache.db.execute(f"SELECT COUNT(*) FROM {RUNS}").fetchone() == (0,)
+    assert sim.store.get(alert.id).last_on == days[9]  # its check at creation, not since
+    sim.store.resume(alert.id, days[10], True)
+    arrive(sim, frame, 11)
+    assert await sim.session(days[11]) == []  # still above: the state it was resumed in
+    row = sim.cache.db.execute(f"SELECT session, alerts, fired FROM {RUNS}").fetchone()
+    assert row == (days[11].isoformat(), 1, 0)

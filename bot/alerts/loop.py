@@ -190,6 +190,9 @@ class AlertLoop(DailyLoop):
     async def evaluate(self, session: dt.date) -> list[Outcome]:
         """Check every active alert on `session`, deliver what fired, record the run."""
         alerts = await self._db(lambda store: store.active())
+        if not alerts:  # nothing to check, and a bot without alerts never writes to the file
+            self.done_session = session
+            return []
         series = alert_series(alerts)
         if series:
             problems = await asyncio.to_thread(refresh_series, self.market, series, self.fred)
