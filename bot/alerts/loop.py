@@ -140,38 +140,46 @@ class AlertLoop(DailyLoop):
         return await self._next_at()
 
     # -- when ------------------------------------------------------------------------------------
-    def _waiting_since(self, session: dt.date, now: dt.datetime) -> bool:
-        """True while the session is due but its price refresh has not finished (and has not
-        kept us waiting longer than REFRESH_WAIT)."""
-        return not self._refreshed(session) and now < evaluation_due(session) + REFRESH_WAIT
 
     async def _session_due(self, now: dt.datetime) -> dt.date | None:
-        session = calendar.last_completed_session(now)
-        if session == self.done_session or now < evaluation_due(session):
+        def when(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+            session = calendar.last_completed_session(now)
+            return session, evaluation_due(session)
+
+        # The calendar is pandas (exchange_calendars): off the loop, like the scheduler's.
+        session, due = await asyncio.to_thread(when, now)
+        if session == self.done_session or now < due:
             return None
         if await self._db(lambda store: store.run_done(session)):
             self.done_session = session
             return None
-        if self._waiting_since(session, now):
+        # Wait for the price refresh of the session, but not longer than REFRESH_WAIT.
+        if not self._refreshed(session) and now < due + REFRESH_WAIT:
             return None
         return session
 
     async def _next_at(self) -> dt.datetime:
+        """The next moment anything may be due: an evaluation, a retry, a cutoff (capped by
+        the loop at max_sleep). Only moments after now count, so nothing spins."""
         now = self._now()
-        session = calendar.last_completed_session(now)
-        times: list[dt.datetime] = []
-        if session == self.done_session:
-            times.append(evaluation_due(next_session(session)))
-        elif now < evaluation_due(session):
-            times.append(evaluation_due(session))
-        else:
-            times.append(now + REFRESH_POLL)  # waiting for the refresh (it wakes us too)
-        for fire in await self._db(lambda store: store.pending()):
-            times.append(fire_deadline(fire))
-            if fire.next_attempt_at is not None:
-                times.append(fire.next_attempt_at)
-        later = [t for t in times if t > now]
-        return min(later, default=now + self.max_sleep)
+        done = self.done_session
+
+        def earliest(store: AlertStore) -> dt.datetime:
+            session = calendar.last_completed_session(now)
+            if session == done:
+                times = [evaluation_due(next_session(session))]
+            elif now < evaluation_due(session):
+                times = [evaluation_due(session)]
+            else:
+                times = [now + REFRESH_POLL]  # waiting for the refresh (it wakes us too)
+            for fire in store.pending():
+                times.append(fire_deadline(fire))
+                if fire.next_attempt_at is not None:
+                    times.append(fire.next_attempt_at)
+            later = [t for t in times if t > now]
+            return min(later, default=now + self.max_sleep)
+
+        return await self._db(earliest)
 
     # -- one tick --------------------------------------------------------------------------------
     async def tick(self) -> list[Outcome]:

@@ -136,7 +136,8 @@ async def test_anyone_makes_an_alert_by_dm_and_gets_the_dm_when_it_fires(bot, e2
     assert reply.response_type == 5 and reply.ephemeral
     assert reply.content == (
         "✅ Alert #1: ^RUT closes at or above 2,642, by DM. Now (2024-06-28): ^RUT closed "
-        "2,540.00 on 2024-06-28, 4.0% below 2,642. Checked after each NYSE close; it fires on "
+        "2,540.00 on 2024-06-28; 2,642 is 4.0% above the close. Checked after each NYSE close; "
+        "it fires on "
         "the first session it becomes true."
     )
     [alert] = stored(e2e_services)
@@ -300,7 +301,8 @@ async def test_list_pause_resume_and_remove(bot, e2e_services, clock):
     await add(bot, ADMIN, kind="record", ticker="^RUT", to="#markets", user_id=OTHER_USER)
     assert await listing(bot) == (
         "Your alerts\n**#1** ^RUT closes at or above 2,642 · by DM\n"
-        "Checked 2024-06-28: ^RUT closed 2,540.00 on 2024-06-28, 4.0% below 2,642 · not fired yet"
+        "Checked 2024-06-28: ^RUT closed 2,540.00 on 2024-06-28; 2,642 is 4.0% above the close"
+        " · not fired yet"
     )
     admin_view = await listing(bot, ADMIN)
     assert admin_view.startswith("Your alerts and this server's\n**#1**")
@@ -322,7 +324,8 @@ async def test_list_pause_resume_and_remove(bot, e2e_services, clock):
     assert await monday_evening(bot, e2e_services, clock) == []  # paused: not checked
     assert await act("resume", 1) == (
         "▶️ Alert #1 resumed: ^RUT closes at or above 2,642, by DM. Now (2024-07-01): ^RUT "
-        "closed 2,660.00 on 2024-07-01, 0.7% above 2,642. Checked after each NYSE close; it is "
+        "closed 2,660.00 on 2024-07-01; 2,642 is 0.7% below the close. Checked after each NYSE "
+        "close; it is "
         "true now, so it fires the next time it becomes true, once it has stopped holding."
     )
     # A member may not touch the server's channel alert; an admin may.

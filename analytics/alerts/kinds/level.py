@@ -95,9 +95,11 @@ class LevelKind(Kind):
 
         distance = level_distance(level, close)
         where = (
-            "at" if distance == 0 else f"{abs(distance):.1%} {'below' if distance > 0 else 'above'}"
+            "at the close"
+            if distance == 0
+            else (f"{abs(distance):.1%} {'above' if distance > 0 else 'below'} the close")
         )
-        state = f"{ticker} closed {close:,.2f} on {on}, {where} {_shown(level)}"
+        state = f"{ticker} closed {close:,.2f} on {on}; {_shown(level)} is {where}"
         return Evaluation(
             holds=holds(now.side),
             held_before=holds(before.side if before is not None else None),
