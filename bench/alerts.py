@@ -107,7 +107,8 @@ def main() -> int:
         shown = fired(market, alert, check_alert(market, alert, session).evaluation)
         png = shown.answer.png
         print(
-            f"fired record alert with chart: {(time.perf_counter() - t) * 1000:.0f} ms, {len(png):,} B PNG"
+            f"fired record alert with chart: {(time.perf_counter() - t) * 1000:.0f} ms, "
+            f"{len(png):,} B PNG"
         )
         cache.close()
     return 0

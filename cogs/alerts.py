@@ -165,7 +165,10 @@ class AlertsBase(commands.Cog):
             if not alert.paused:
                 why = f"paused with /alert pause on {self.now().date().isoformat()}"
                 await asyncio.to_thread(self.store.pause, alert.id, why, self.now())
-            reply = f"⏸️ Alert #{alert.id} paused: {describe(alert)}. /alert resume {alert.id} restarts it."
+            reply = (
+                f"⏸️ Alert #{alert.id} paused: {describe(alert)}. "
+                f"/alert resume {alert.id} restarts it."
+            )
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
             market = self.bot.services.market

@@ -207,3 +207,17 @@ async def test_paused_alerts_are_not_checked_and_nothing_is_written_for_none(sim
     assert await sim.session(days[11]) == []  # still above: the state it was resumed in
     row = sim.cache.db.execute(f"SELECT session, alerts, fired FROM {RUNS}").fetchone()
     assert row == (days[11].isoformat(), 1, 0)
+
+
+async def test_sessions_missed_while_no_process_ran_are_evaluated_late_in_order(sim, days):
+    alert, frame = level_alert(sim, days, at=[11, 12, 13])
+    arrive(sim, frame, 10)
+    assert await sim.session(days[10]) == []  # evaluated: below the level
+    # Down for days 11 and 12 (the crossing, on 11, still holds on 12 and 13). Day 13's
+    # refresh brings all three sessions; the evaluation catches up 11 and 12 first.
+    for i in (11, 12, 13):
+        arrive(sim, frame, i)
+    outcomes = await sim.session(days[13], loop=sim.new_loop())
+    assert [(o.fired_on, o.status) for o in outcomes] == [(days[11], "sent")]
+    assert [sim.store.run_done(d) for d in days[10:14]] == [True] * 4
+    assert sim.store.last_run() == days[13]

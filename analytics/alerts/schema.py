@@ -77,7 +77,8 @@ def check_limits(
     max_per_user: int,
     max_per_server: int,
 ) -> None:
-    """LimitReached when `owner_id` already has max_per_user alerts, or `guild_id` max_per_server."""
+    """LimitReached when `owner_id` has max_per_user alerts already, or `guild_id`
+    max_per_server."""
     if owner_id is not None:
         (mine,) = conn.execute(
             f"SELECT COUNT(*) FROM {ALERTS} WHERE owner_id = ?", [owner_id]

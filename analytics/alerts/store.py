@@ -334,6 +334,13 @@ class AlertStore:
         ).fetchone()
         return row is not None
 
+    def last_run(self) -> dt.date | None:
+        """The latest session some process evaluated, or None."""
+        if not self._current():
+            return None
+        (last,) = self.db.execute(f"SELECT MAX(session) FROM {RUNS}").fetchone()
+        return dt.date.fromisoformat(last) if last else None
+
     def finish_run(self, session: dt.date, now: dt.datetime, alerts: int, fired: int) -> None:
         with self._write() as conn:
             conn.execute(

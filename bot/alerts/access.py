@@ -86,10 +86,14 @@ def placement(interaction: discord.Interaction, target: Target) -> Placement:
     if missing:
         raise BadInput(
             f"I cannot post alerts in {channel.mention}: I am missing {', '.join(missing)} "
-            f"there. Give me (or my role) {'that permission' if len(missing) == 1 else 'those permissions'} "
+            f"there. Give me (or my role) {_those(missing)} "
             "in that channel, then run /alert add again."
         )
     return Placement(user, channel.guild.id, channel.id)
+
+
+def _those(missing: list[str]) -> str:
+    return "that permission" if len(missing) == 1 else "those permissions"
 
 
 def may_change(interaction: discord.Interaction, alert: Alert) -> bool:

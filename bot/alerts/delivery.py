@@ -48,7 +48,8 @@ def render_fired(
     footer = truncate(embed.footer.text or "", FOOTER_MAX - len(tag))
     embed.set_footer(text=(footer + tag) if footer else marker)
     how = shown.reproduce
-    content = truncate(f"**{shown.headline}**\nReproduce: `{how.cli}` · `{how.slash}`", CONTENT_MAX)
+    text = f"**{shown.headline}**\nReproduce: `{how.cli}` · `{how.slash}`"
+    content = truncate(text, CONTENT_MAX)
     kwargs: dict = {"content": content, "embed": embed}
     if rendered.files:
         png = shown.answer.png

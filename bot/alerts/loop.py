@@ -3,7 +3,9 @@ evening refresh, evaluates every active alert and delivers those that fired.
 
 When: the session's evaluation is due REFRESH_DELAY after its close (bot/refresher.py's
 time), once the price refresh for that session has finished (`refreshed(session)`; the
-refresher wakes this loop when it settles), or REFRESH_WAIT later if it never says so. First
+refresher wakes this loop when it settles), or REFRESH_WAIT later if it never says so.
+Sessions no process evaluated (the bot was down) are evaluated first, in order (at most
+CATCH_UP), on the data the refresh brought for them. First
 the FRED series the macro alerts read are refreshed through /macro's loading
 (analytics/alerts/fred.py); then each alert is checked on the cache as the refresh left it
 (`MarketData.cache_only`: evaluation never fetches) and the run is recorded (`alert_runs`),
@@ -56,6 +58,9 @@ REFRESH_POLL = dt.timedelta(minutes=5)
 """While waiting for the refresh, look again this often (the refresher also wakes the loop)."""
 RETRY_INTERVAL = dt.timedelta(minutes=5)
 """A step that raised is tried again this much later."""
+CATCH_UP = 5
+"""Sessions evaluated at most at once: the latest and those missed while no process ran
+(their fires go out late, each for the session it became true on)."""
 MIN_DELIVERY_WINDOW = dt.timedelta(hours=2)
 """A fire may be retried at least this long after it was claimed (midnight ET at the earliest)."""
 
@@ -75,6 +80,16 @@ def fire_deadline(fire: Fire) -> dt.datetime:
     """The last moment a fire may be sent: midnight ET after its session, and at least
     MIN_DELIVERY_WINDOW after it was claimed (an evaluation caught up late)."""
     return max(post_deadline(fire.session), fire.claimed_at + MIN_DELIVERY_WINDOW)
+
+
+def catch_up(store: AlertStore, session: dt.date) -> list[dt.date]:
+    """The sessions to evaluate now, oldest first: `session`, and before it those no process
+    evaluated since the last run (the bot was down), at most CATCH_UP in all. Blocking."""
+    last = store.last_run()
+    if last is None or last >= session:
+        return [session]
+    days = calendar.sessions_between(last + dt.timedelta(days=1), session)
+    return [d.date() for d in days[-CATCH_UP:]]
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,8 @@ class AlertLoop(DailyLoop):
             outcomes = await self._pending(now)
             session = await self._session_due(now)
             if session is not None:
-                outcomes += await self.evaluate(session)
+                for day in await self._db(lambda store: catch_up(store, session)):
+                    outcomes += await self.evaluate(day)
             return outcomes
 
     async def evaluate(self, session: dt.date) -> list[Outcome]:

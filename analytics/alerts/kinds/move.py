@@ -148,7 +148,8 @@ class MoveKind(Kind):
         return Answer(
             title=title,
             summary=(
-                f"{ticker} {move:+.2%} from the close of {start} ({float(row['start_close']):,.2f}) "
+                f"{ticker} {move:+.2%} from the close of {start} "
+                f"({float(row['start_close']):,.2f}) "
                 f"to the close of {end} ({float(row['end_close']):,.2f}), on adjusted closes."
             ),
             fields=(Field("Move", f"{move:+.2%}"), Field("Window", window.label)),
