@@ -171,10 +171,14 @@ async def test_the_evaluation_waits_for_the_evening_refresh(sim, days):
     assert not sim.store.run_done(days[10])
     refreshed.add(days[10])  # the refresher settled (and woke the loop)
     assert [o.status for o in await loop.tick()] == ["sent"]
-    # A refresh that never says it finished holds the evaluation for REFRESH_WAIT at most.
+    # A refresh that never says it finished holds the evaluation for REFRESH_WAIT at most,
+    # counted from when the loop found it due: a process started the next morning waits for
+    # its own catch-up refresh.
     arrive(sim, frame, 11)
     arrive(sim, frame, 12)
-    sim.clock.t = evaluation_due(days[12]) + REFRESH_WAIT - dt.timedelta(seconds=1)
+    sim.clock.t = evaluation_due(days[12]) + dt.timedelta(hours=14)
+    assert await loop.tick() == []
+    sim.clock.t += REFRESH_WAIT - dt.timedelta(seconds=1)
     assert await loop.tick() == []
     sim.clock.t += dt.timedelta(seconds=1)
     assert [o.fired_on for o in await loop.tick()] == [days[12]]

@@ -3,7 +3,8 @@ evening refresh, evaluates every active alert and delivers those that fired.
 
 When: the session's evaluation is due REFRESH_DELAY after its close (bot/refresher.py's
 time), once the price refresh for that session has finished (`refreshed(session)`; the
-refresher wakes this loop when it settles), or REFRESH_WAIT later if it never says so.
+refresher wakes this loop when it settles), or REFRESH_WAIT after it was found due if the
+refresh never says so.
 Sessions no process evaluated (the bot was down) are evaluated first, in order (at most
 CATCH_UP), on the data the refresh brought for them. First
 the FRED series the macro alerts read are refreshed through /macro's loading
@@ -52,8 +53,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REFRESH_WAIT = dt.timedelta(hours=2)
-"""How long after its due time a session's evaluation waits for the price refresh to say it
-finished before it goes ahead with what the cache holds."""
+"""How long a due evaluation waits for the price refresh to say it finished (from when this
+process found it due) before it goes ahead with what the cache holds."""
 REFRESH_POLL = dt.timedelta(minutes=5)
 """While waiting for the refresh, look again this often (the refresher also wakes the loop)."""
 RETRY_INTERVAL = dt.timedelta(minutes=5)
@@ -149,6 +150,8 @@ class AlertLoop(DailyLoop):
         self._lock = asyncio.Lock()
         self.done_session: dt.date | None = None
         """The last session this process evaluated (or found evaluated)."""
+        self._waiting: dict[dt.date, dt.datetime] = {}
+        """When this process first found a session due while its refresh was not done."""
 
     async def step(self) -> dt.datetime:
         await self.tick()
@@ -168,9 +171,14 @@ class AlertLoop(DailyLoop):
         if await self._db(lambda store: store.run_done(session)):
             self.done_session = session
             return None
-        # Wait for the price refresh of the session, but not longer than REFRESH_WAIT.
-        if not self._refreshed(session) and now < due + REFRESH_WAIT:
-            return None
+        # Wait for the price refresh of the session, but not longer than REFRESH_WAIT from
+        # when this process found it due (a process started the next morning waits for its
+        # own catch-up refresh, not for a due time long past).
+        if not self._refreshed(session):
+            since = self._waiting.setdefault(session, now)
+            if now < since + REFRESH_WAIT:
+                return None
+            log.warning("alerts for %s: the price refresh did not finish; checking anyway", session)
         return session
 
     async def _next_at(self) -> dt.datetime:

@@ -11,8 +11,6 @@ import argparse
 import asyncio
 import datetime as dt
 
-from analytics.commands.common import check_as_of, parse_date
-
 GROUP = "alert"
 
 
@@ -30,6 +28,8 @@ def register(add) -> None:
 
 
 def _check(args: argparse.Namespace, ctx) -> None:
+    from analytics.commands.common import check_as_of, parse_date  # pandas: not for --help
+
     as_of = parse_date(args.as_of, name="--as-of")  # a typo fails before the cache is opened
     services = ctx.services()
     check_as_of(as_of, services.market.today())
