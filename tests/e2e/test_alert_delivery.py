@@ -6,15 +6,18 @@ servers see and get only their own alerts."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import aiohttp
 import discord
 
 from analytics import calendar
+from analytics.alerts.commands import create_alert, parse_add
 from analytics.alerts.records import FAILED, SENT
 from analytics.alerts.store import AlertStore
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
+from analytics.spec import ParseContext
 from bot.services import Services
 from bot.settings import Settings
 from tests.alert_support import eastern
@@ -34,6 +37,7 @@ clock = base.clock
 e2e_services = base.e2e_services
 bot = base.bot
 
+CONTEXT = ParseContext(today=dt.date(2024, 7, 1), offline=True)
 OTHER_GUILD = 1_100_000_000_000_000_500
 OTHER_CHANNEL = 1_100_000_000_000_000_501
 OTHER_ROLE = 1_100_000_000_000_000_510
@@ -209,3 +213,68 @@ async def test_the_evening_evaluation_waits_for_the_price_refresh_and_follows_it
         for session in sessions:
             await session.close()
         cache.close()
+
+
+async def test_two_bots_on_one_database_deliver_once(tmp_path, clock):
+    """Two processes on one cache file and one Discord: the one holding the background lease
+    evaluates; the other's loop does nothing; the alert's DM goes out once."""
+    from bot.app import MarketBot
+
+    caches: list[PriceCache] = []
+    sessions: list[aiohttp.ClientSession] = []
+
+    def factory():
+        settings = Settings(db_path=tmp_path / "shared.db", guild_id=GUILD_ID, offline=True)
+        cache = PriceCache(settings.db_path)
+        caches.append(cache)
+        services = Services(settings, cache, MarketData(cache, None, now=clock))
+
+        def build():
+            session = aiohttp.ClientSession()
+            sessions.append(session)
+            return MarketBot(
+                services=services,
+                http_session=session,
+                guild_id=GUILD_ID,
+                cogs=("cogs.alerts",),
+                guild_ready_timeout=0.01,
+                chunk_guilds_at_startup=False,
+            )
+
+        build.services = services
+        return build
+
+    build_a, build_b = factory(), factory()
+    build_a.services.cache.store_bars("^RUT", base.rut_frame().iloc[:-1], "test")
+    try:
+        async with FakeDiscord(guild_id=GUILD_ID) as fake, running_bot(build_a, fake=fake) as a:
+            await base.settle(a)
+            # A's connection to Discord's REST side is open before B starts (B's harness counts
+            # the fake's connection handlers started during B as B's).
+            await a.bot.create_dm(discord.Object(id=USER_ID))
+            async with running_bot(build_b, fake=fake) as b:
+                assert not await b.bot.background.check()  # A holds the lease
+                # (The fake sends an interaction to every bot connected: make it directly.)
+                services = build_b.services
+                create_alert(
+                    services.market,
+                    AlertStore(services.cache),
+                    parse_add({"kind": "level", "ticker": "^RUT", "level": LEVEL}, CONTEXT),
+                    owner_id=USER_ID,
+                    created_by=USER_ID,
+                    guild_id=GUILD_ID,
+                    channel_id=None,
+                    now=clock(),
+                    fred=None,
+                )
+                build_b.services.cache.store_bars("^RUT", base.rut_frame().iloc[-1:], "test")
+                clock.t = eastern("2024-07-01 16:30")
+                first, second = await asyncio.gather(loop(a).tick(), loop(b).tick())
+                assert [o.status for o in first] == ["sent"] and second == []
+            assert len(fake.dm_messages[USER_ID]) == 1
+
+    finally:
+        for session in sessions:
+            await session.close()
+        for cache in caches:
+            cache.close()
