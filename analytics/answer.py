@@ -154,17 +154,25 @@ class Answer:
 
 
 def jsonable(value: Any) -> Any:
-    """Convert dates, numpy scalars and NaN into plain JSON values (NaN becomes null)."""
+    """Plain JSON values from dates, numpy/pandas scalars and arrays, sets and tuples.
+
+    NaN, infinities and NaT become null: JSON has no Infinity or NaN (`json.dumps` would
+    write them, and strict parsers reject the result). Dict keys become strings.
+    """
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, set | frozenset):
+        return [jsonable(v) for v in sorted(value, key=str)]
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dt.date):  # datetimes and pandas Timestamps too; NaT is one
+        return None if value != value else value.isoformat()
+    if hasattr(value, "tolist") and not isinstance(value, bytes):  # numpy arrays and scalars
+        return jsonable(value.tolist())
+    if hasattr(value, "item"):
+        return jsonable(value.item())
     return value

@@ -1,8 +1,8 @@
 """Universes: turning what the user named (a fund, a named list, a ticker list) into tickers.
 
-- A fund (IWM, IVV, ...; analytics.holdings.funds): its constituents in the latest stored
-  holdings snapshot. When none is stored and we are online, the holdings are downloaded
-  from iShares once and saved (`fetch_fund_universe`).
+- A fund (IWM, IVV, ...; analytics.holdings.funds): its constituents in the holdings snapshot
+  nearest the window's start, chosen (and downloaded when needed) by the one policy of
+  analytics.holdings.choice that contributors use too (`resolve_universe`).
 - A named list (sp500, ndx, dow30, ...): read from a file. Either the user passes the file
   (`--tickers-file constituents.json --universe sp500`) or it sits in the lists folder
   beside the cache (`<cache folder>/universes/`, see `lists_dir`), which is how the bot
@@ -17,7 +17,6 @@ spaces, commas or new lines.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -37,7 +36,8 @@ if TYPE_CHECKING:
     import aiohttp
     import sqlite_utils
 
-    from analytics.data.cache import PriceCache
+    from analytics.data.market import MarketData
+    from analytics.holdings.choice import SnapshotChoice
 
 DEFAULT_UNIVERSE = "IWM"
 MAX_UNIVERSE = 5_000
@@ -63,6 +63,7 @@ class Universe:
     kind:        'fund', 'list' or 'tickers'.
     as_of:       the holdings date of a fund's constituents, else None.
     skipped:     entries of the source that are not symbols (left out).
+    snapshot:    for a fund, the holdings choice it came from (weights, window start), if any.
     """
 
     name: str
@@ -71,6 +72,14 @@ class Universe:
     kind: str
     as_of: dt.date | None = None
     skipped: tuple[str, ...] = ()
+    snapshot: SnapshotChoice | None = None
+
+    @property
+    def weights(self) -> dict[str, float] | None:
+        """A fund's holdings weights by ticker (fractions), None for a list of names."""
+        if self.snapshot is None:
+            return None
+        return {str(t): float(w) for t, w in self.snapshot.holdings.weights.items()}
 
 
 @dataclass(frozen=True)
@@ -276,8 +285,11 @@ def _preview(symbols: list[str], shown: int = 8) -> str:
 # -- funds --------------------------------------------------------------------------------
 
 
-def fund_universe(fund: Fund, holdings: Holdings) -> Universe:
-    """A fund's constituents (largest weight first) from one holdings snapshot."""
+def fund_universe(
+    fund: Fund, holdings: Holdings, snapshot: SnapshotChoice | None = None
+) -> Universe:
+    """A fund's constituents (largest weight first) from one holdings snapshot; `snapshot` is
+    the choice it came from (which window start it was chosen for, how far from it)."""
     tickers = tuple(str(s) for s in holdings.frame.index)
     return Universe(
         name=fund.symbol,
@@ -286,13 +298,15 @@ def fund_universe(fund: Fund, holdings: Holdings) -> Universe:
         kind="fund",
         as_of=holdings.as_of,
         skipped=tuple(holdings.unmapped),
+        snapshot=snapshot,
     )
 
 
 def stored_fund_universe(db: sqlite_utils.Database, fund: Fund) -> Universe | None:
     """The fund's constituents from its latest stored snapshot, or None if none is stored.
 
-    Blocking (SQLite): pass the calling thread's connection (`cache.db`).
+    For keeping prices warm (the refresher, benchmarks); answers choose their snapshot by the
+    window with `resolve_universe`. Blocking (SQLite): pass the calling thread's connection.
     """
     from analytics.holdings.store import HoldingsStore
 
@@ -304,59 +318,35 @@ def stored_fund_universe(db: sqlite_utils.Database, fund: Fund) -> Universe | No
     return fund_universe(fund, holdings)
 
 
-def missing_holdings_message(fund: Fund) -> str:
-    return (
-        f"No {fund.symbol} holdings are stored and offline mode is on. Download the CSV from "
-        f"https://www.ishares.com{fund.page_path} and run `marketbot import holdings "
-        f"{fund.symbol} FILE`, or go online."
-    )
-
-
-async def fetch_fund_universe(
-    session: aiohttp.ClientSession, cache: PriceCache, fund: Fund, *, base_url: str | None = None
-) -> Universe:
-    """Download the fund's holdings from iShares, store the snapshot, return its constituents.
-
-    `base_url` replaces https://www.ishares.com (tests). Raises UpstreamError/RateLimited
-    when iShares does not deliver the file.
-    """
-    from analytics.holdings.download import ISHARES_BASE_URL, fetch_holdings
-
-    holdings = await fetch_holdings(session, fund, base_url=base_url or ISHARES_BASE_URL)
-    await asyncio.to_thread(_save, cache, holdings)
-    return fund_universe(fund, holdings)
-
-
-def _save(cache: PriceCache, holdings: Holdings) -> None:
-    from analytics.holdings.store import HoldingsStore
-
-    HoldingsStore(cache.db).save(holdings)
-
-
 async def resolve_universe(
     spec: UniverseSpec,
-    cache: PriceCache,
+    market: MarketData,
     session: aiohttp.ClientSession | None,
     *,
-    offline: bool,
+    start: dt.date,
     base_url: str | None = None,
     on_download: Callable[[], None] | None = None,
 ) -> Universe:
-    """The universe of a validated spec; reads (or, online and missing, downloads) fund holdings.
+    """The universe of a validated spec. A fund's constituents come from the snapshot nearest
+    `start` (the window's first session), chosen and refreshed by the one holdings policy
+    (analytics.holdings.choice.holdings_near: downloads at most daily through `session`,
+    refuses a snapshot more than a year from `start` when it cannot download a nearer one).
 
-    Store access runs in a worker thread on that thread's own connection. `on_download` is
-    called before a download starts (to tell the user). Raises NoData when a fund's holdings
-    are missing and cannot be downloaded.
+    `on_download` is called before a download starts (to tell the user). Raises NoData when a
+    fund's holdings are missing or too far and cannot be downloaded.
     """
     if spec.universe is not None:
         return spec.universe
     assert spec.fund is not None
-    fund = spec.fund
-    stored = await asyncio.to_thread(lambda: stored_fund_universe(cache.db, fund))
-    if stored is not None:
-        return stored
-    if offline or session is None:
-        raise NoData(missing_holdings_message(fund))
-    if on_download is not None:
-        on_download()
-    return await fetch_fund_universe(session, cache, fund, base_url=base_url)
+    from analytics.holdings.choice import holdings_near
+    from analytics.holdings.download import ISHARES_BASE_URL
+
+    choice = await holdings_near(
+        market,
+        session,
+        spec.fund,
+        start,
+        base_url=base_url or ISHARES_BASE_URL,
+        on_download=on_download,
+    )
+    return fund_universe(spec.fund, choice.holdings, choice)

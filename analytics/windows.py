@@ -33,6 +33,11 @@ _MAX_N = {"sessions": 25_000, "weeks": 5_200, "months": 1_200, "years": 100}
 _TO_DATE = ("ytd", "qtd", "mtd")
 _COUNT = re.compile(r"^(\d+)(d|w|mo|m|y)$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$")
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+"""Dates outside these bounds are refused before any work: a window counted back from
+0001-01-01 overflows Python's dates, and no price history reaches either end."""
+
 # A calendar anchor can fall in a market closure: 9/11 closed the NYSE for four sessions,
 # so the last session on or before an anchor can be up to 6 days earlier.
 _ANCHOR_SLACK = dt.timedelta(days=10)
@@ -99,11 +104,29 @@ def parse_window(text: str) -> Window:
 
 def _parse_date(value: str, raw: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise BadInput(
             f"'{value}' in '{raw}' is not a real date (YYYY-MM-DD). " + WINDOW_HELP
         ) from None
+    if not in_date_range(day):
+        raise BadInput(f"'{value}' in '{raw}' {out_of_range(day)}")
+    return day
+
+
+DATE_RANGE_HELP = f"give a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+
+
+def in_date_range(day: dt.date) -> bool:
+    """True for dates from EARLIEST_DATE to LATEST_DATE."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def out_of_range(day: dt.date) -> str:
+    """The end of the message for a date outside the range ('is out of range: ...')."""
+    if day > LATEST_DATE:  # surely in the future: say so, as for any future date
+        return f"is in the future and out of range: {DATE_RANGE_HELP}"
+    return f"is out of range: {DATE_RANGE_HELP}"
 
 
 def window_anchor(window: Window, end: dt.date) -> dt.date | None:

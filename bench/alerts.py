@@ -79,7 +79,6 @@ def main() -> int:
                 guild_id=None,
                 channel_id=None,
                 now=NOW,
-                fred=None,
             )
         session = dt.date(2025, 9, 26)
 

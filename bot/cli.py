@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from analytics.answer import Answer
 from analytics.errors import MarketbotError
@@ -85,13 +87,27 @@ class CliContext:
 
         chart_path = None
         if answer.has_chart and self.chart_dir is not None:
-            self.chart_dir.mkdir(parents=True, exist_ok=True)
-            slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[
-                :60
-            ]
-            chart_path = self.chart_dir / f"{slug or 'chart'}.png"
-            chart_path.write_bytes(answer.png)
+            chart_path = self._save_chart(answer)
         render_answer(answer, Console(), chart_path=chart_path)
+
+    def _save_chart(self, answer: Answer) -> Path | None:
+        """Write the chart PNG into --chart-dir; on failure warn on stderr and go on: the
+        answer matters more than its picture."""
+        assert self.chart_dir is not None
+        slug = "".join(ch if ch.isalnum() else "-" for ch in answer.title.lower()).strip("-")[:60]
+        chart_path = self.chart_dir / f"{slug or 'chart'}.png"
+        try:
+            self.chart_dir.mkdir(parents=True, exist_ok=True)
+            chart_path.write_bytes(answer.png)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(
+                f"marketbot: warning: the chart was not saved in {self.chart_dir} ({reason}); "
+                "give --chart-dir a folder you can write to.",
+                file=sys.stderr,
+            )
+            return None
+        return chart_path
 
 
 Handler = Callable[[argparse.Namespace, CliContext], int | None]
@@ -102,7 +118,7 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--db",
-        type=Path,
+        type=str,  # kept as typed: Path("") would read as "." (main checks it)
         default=default,
         help="SQLite cache file (default: $MARKETBOT_DB or ~/.local/share/marketbot/marketbot.db)",
     )
@@ -123,12 +139,19 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
     )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (exit 2), naming the command's --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from analytics.commands import GROUPS, all_specs
     from bot import cli_commands
     from bot.cli_specs import add_spec_commands
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="marketbot",
         description="Market answers with charts: streaks, movers, contributors, macro. "
         "The same commands run as Discord slash commands (marketbot run).",
@@ -137,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         add_common_options(sub, top_level=False)
         sub.set_defaults(handler=handler)
         return sub
@@ -147,11 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     def add_group(name: str, help_text: str):
         if name in groups:
             return groups[name]
-        group = subparsers.add_parser(name, help=help_text, description=help_text)
+        group = subparsers.add_parser(
+            name, help=help_text.replace("%", "%%"), description=help_text
+        )
         inner = group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
 
         def add_to_group(leaf: str, leaf_help: str, handler: Handler) -> argparse.ArgumentParser:
-            sub = inner.add_parser(leaf, help=leaf_help, description=leaf_help)
+            sub = inner.add_parser(leaf, help=leaf_help.replace("%", "%%"), description=leaf_help)
             add_common_options(sub, top_level=False)
             sub.set_defaults(handler=handler)
             return sub
@@ -171,10 +196,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `marketbot` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.db is not None and not args.db.strip():
+        print(
+            "marketbot: --db is empty: give the cache file's path, e.g. --db ~/marketbot.db.",
+            file=sys.stderr,
+        )
+        return EXIT_USER
     try:
         settings = load_settings()
         configure_logging(settings.log_level if args.command == "run" else "WARNING")
-        settings = settings.with_overrides(db_path=args.db, offline=True if args.offline else None)
+        db_path = Path(args.db).expanduser() if args.db is not None else None
+        settings = settings.with_overrides(db_path=db_path, offline=True if args.offline else None)
     except SettingsError as exc:
         print(f"marketbot: {exc}", file=sys.stderr)
         return EXIT_USER
@@ -185,6 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MarketbotError, SettingsError) as exc:
         message = exc.message if isinstance(exc, MarketbotError) else str(exc)
         print(f"marketbot: {message}", file=sys.stderr)
+        return EXIT_USER
+    except sqlite3.Error as exc:
+        # The cache failed under the command (damaged pages, locked, disk full, read-only):
+        # its transaction rolled back; say which file and what to do.
+        from analytics.data.cache_file import explain_sqlite_error
+
+        log.debug("SQLite error in %s", args.command, exc_info=True)
+        print(f"marketbot: {explain_sqlite_error(settings.db_path, exc)}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
         print("marketbot: interrupted", file=sys.stderr)

@@ -11,12 +11,13 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table as RichTable
 
-from analytics.answer import Answer
+from analytics.answer import Answer, jsonable
 
 
 def print_json(payload: Any) -> None:
-    """Pretty JSON on stdout."""
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    """Pretty, strict JSON on stdout: never Infinity or NaN (they become null)."""
+    text = json.dumps(jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write(text + "\n")
 
 
 def render_answer(answer: Answer, console: Console, *, chart_path: Path | None = None) -> None:

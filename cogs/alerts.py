@@ -31,7 +31,6 @@ from analytics.alerts.commands import (
     standing,
 )
 from analytics.alerts.evaluation import describe
-from analytics.alerts.fred import FredSource
 from analytics.alerts.records import MAX_PER_SERVER, MAX_PER_USER
 from analytics.alerts.specs import GROUPS, SPECS
 from analytics.alerts.store import AlertStore
@@ -55,10 +54,6 @@ class AlertsBase(commands.Cog):
         services = bot.services
         self.store = AlertStore(services.cache)
         self.delivery = AlertDelivery(bot)
-        self.fred = (
-            None if services.settings.offline else FredSource(services.settings.fred_api_key)
-        )
-        """Where FRED is asked for macro alerts (tests point it at a fake); None offline."""
         self._listening = False
         self.loop = AlertLoop(
             store=self.store,
@@ -67,7 +62,6 @@ class AlertsBase(commands.Cog):
             find=self.delivery.find,
             now=self.now,
             refreshed=self.refreshed,
-            fred=self.fred,
             ready=bot.wait_until_ready,
             gate=bot.background,
         )
@@ -124,7 +118,6 @@ class AlertsBase(commands.Cog):
             guild_id=where.guild_id,
             channel_id=where.channel_id,
             now=self.now(),
-            fred=self.fred,
         )
         await interaction.followup.send(created_text(created), ephemeral=True)
 
@@ -172,7 +165,7 @@ class AlertsBase(commands.Cog):
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
             market = self.bot.services.market
-            evaluation = await asyncio.to_thread(resume_alert, market, self.store, alert, self.fred)
+            evaluation = await asyncio.to_thread(resume_alert, market, self.store, alert)
             await interaction.followup.send(
                 f"▶️ Alert #{alert.id} resumed: {standing(alert, evaluation)}", ephemeral=True
             )

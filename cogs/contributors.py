@@ -48,7 +48,7 @@ class Contributors(commands.Cog):
         fund=f"The iShares fund (default {DEFAULT_FUND}, the Russell 2000)",
         window="e.g. ytd, 3m, 20d or 2024-01-02:2024-03-28 (default ytd)",
         top=f"How many contributors and detractors to list (default {DEFAULT_TOP})",
-        as_of="End the window on this past date, YYYY-MM-DD (default: the latest holdings)",
+        as_of="End the window on this past date, YYYY-MM-DD (default: the latest session)",
     )
     @app_commands.choices(fund=FUND_CHOICES)
     @app_commands.autocomplete(window=window_autocomplete)

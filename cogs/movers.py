@@ -8,11 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from analytics.commands.movers import movers_answer, movers_request
+from analytics.commands.movers import movers_command, movers_request
 from analytics.holdings.download import ISHARES_BASE_URL
 from analytics.holdings.funds import FUNDS
 from analytics.movers import DEFAULT_TOP, MAX_TOP
-from analytics.universes import lists_dir, named_lists, resolve_universe, universe_spec
+from analytics.universes import lists_dir, named_lists, universe_spec
 from bot.interactions import DiscordProgress, per_user, send_answer
 
 DIRECTION_CHOICES = [
@@ -86,16 +86,14 @@ class Movers(commands.Cog):
         downloading = DiscordProgress(interaction, f"Downloading {name} holdings")
         pricing = DiscordProgress(interaction, f"Fetching prices for {name}")
         try:
-            resolved = await resolve_universe(
-                spec,
-                services.cache,
+            answer = await movers_command(
+                market,
                 self.bot.http_session,
-                offline=market.offline,
-                base_url=self.ishares_base_url,
+                spec,
+                request,
+                progress=pricing,
                 on_download=lambda: downloading(0, 0),
-            )
-            answer = await asyncio.to_thread(
-                movers_answer, market, resolved, request, progress=pricing
+                base_url=self.ishares_base_url,
             )
         finally:
             # Progress edits are scheduled from worker threads: let them land first.

@@ -66,7 +66,7 @@ def bars_frame(days: Sequence[dt.date], closes: Sequence[float], highs=None) -> 
 
 def put_fred(cache: PriceCache, series_id: str, readings: pd.Series) -> None:
     """Store a series' readings as FRED would have them (the whole history so far)."""
-    FredStore(cache.db).upsert(
+    FredStore(cache.db, cache=cache).upsert(
         series_id,
         readings,
         source="FRED",
@@ -143,7 +143,6 @@ class Simulation:
             guild_id=None,
             channel_id=None,
             now=self.clock(),
-            fred=None,
         ).alert
 
     async def session(self, day: dt.date, loop: AlertLoop | None = None):

@@ -1,7 +1,7 @@
 """What the charts of fired alerts show: the run shaded over exactly its sessions (from the
 session its return is measured from), green up and red down, the records marked on their
-sessions; a move's window shaded between its two closes; a macro threshold and the latest
-reading. Built through each kind's own answer on planted data."""
+sessions; a move's window shaded between its two closes. Built through each kind's own answer
+on planted data (records, levels and macro alerts show their command's own chart)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from analytics.alerts.kinds import KINDS
 from analytics.charts.style import DOWN, HIGHLIGHT, UP
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
-from tests.alert_support import bars_frame, put_fred, sessions
+from tests.alert_support import bars_frame, sessions
 
 DAYS = sessions("2024-03-01", 80)
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)
@@ -90,21 +90,3 @@ def test_a_move_shades_its_window_and_marks_both_closes(market, last, colour):
     [ends] = ax.collections
     assert [y for _, y in ends.get_offsets()] == [100.0, last]
     assert answer.data["return"] == pytest.approx(last / 100 - 1)
-
-
-def test_a_macro_chart_draws_the_threshold_and_marks_the_latest_reading(market):
-    import pandas as pd
-
-    readings = pd.Series(
-        [3.5, 3.7, 4.0, 4.4],
-        index=pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]),
-    )
-    put_fred(market.cache, "UNRATE", readings)
-    answer = answer_for(market, "macro", series="unemployment", value=4.2)
-    assert answer.title == "Unemployment rate 4.4%: above 4.2%"
-    ax = answer.chart.figure().axes[0]
-    [threshold] = [line for line in ax.lines if line.get_linestyle() == "--"]
-    assert list(threshold.get_ydata()) == [4.2, 4.2]
-    [latest] = ax.collections
-    [(x, y)] = latest.get_offsets()
-    assert (mdates.num2date(x).date(), y) == (dt.date(2024, 4, 1), 4.4)

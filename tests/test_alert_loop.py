@@ -148,7 +148,7 @@ async def test_closed_dms_pause_the_alert_and_a_resume_starts_from_the_state_now
         assert await sim.session(days[i]) == []
     # Resumed on day 12 while the close is above the level: no fire for that state (13 still
     # above), the next crossing (16) fires.
-    resume_alert(sim.market, sim.store, paused, None)
+    resume_alert(sim.market, sim.store, paused)
     for i in range(13, 17):
         arrive(sim, frame, i)
         await sim.session(days[i])

@@ -12,17 +12,22 @@ import pandas as pd
 import pytest
 
 from analytics.alerts.commands import create_alert, parse_add
-from analytics.alerts.fred import FredSource, refresh_series
+from analytics.alerts.evaluation import fired
+from analytics.alerts.fred import refresh_series
 from analytics.alerts.kinds import KINDS
+from analytics.alerts.kinds.commands import command_answer
+from analytics.alerts.records import Alert
 from analytics.alerts.store import AlertStore
 from analytics.data.cache import PriceCache
 from analytics.data.http import HttpBridge
 from analytics.data.market import MarketData
 from analytics.errors import BadInput
 from analytics.macro.series import PANDEMIC_SWINGS
+from analytics.macro.source import FredConfig, FredSource
 from analytics.macro.store import FredStore
 from analytics.spec import ParseContext
 from tests.fakes.fred import FakeFred
+from tests.fakes.prices import RecordingProvider
 
 NOW = dt.datetime(2025, 6, 2, 22, 0, tzinfo=dt.UTC)
 USER = 1_100_000_000_000_000_003
@@ -48,8 +53,10 @@ def fred_files(shared_data):
 
 @pytest.fixture
 def market(tmp_path):
+    """An online facade (a price provider that is never asked here) whose FRED is the fake's
+    once a test points it there."""
     cache = PriceCache(tmp_path / "macro.db")
-    yield MarketData(cache, None, now=lambda: NOW)
+    yield MarketData(cache, RecordingProvider(), now=lambda: NOW)
     cache.close()
 
 
@@ -63,7 +70,9 @@ async def test_a_macro_alert_refreshes_its_series_from_fred_and_stores_its_basel
     texts, gdpnow, gdp = fred_files
     async with FakeFred(texts) as fake, aiohttp.ClientSession() as session:
         market.attach_http(HttpBridge(session, asyncio.get_running_loop()))
-        source = FredSource(base_url=fake.base_url, api_base_url=fake.base_url)
+        market.fred = FredSource(
+            market, FredConfig(base_url=fake.base_url, api_base_url=fake.base_url)
+        )
         store = AlertStore(market.cache)
         created = await asyncio.to_thread(
             create_alert,
@@ -75,7 +84,6 @@ async def test_a_macro_alert_refreshes_its_series_from_fred_and_stores_its_basel
             guild_id=None,
             channel_id=None,
             now=NOW,
-            fred=source,
         )
         # The history GDPNow is compared with (real GDP growth) is fetched too.
         assert sorted(q["id"] for _, q in fake.requests) == ["A191RL1Q225SBEA", "GDPNOW"]
@@ -90,7 +98,6 @@ async def test_a_macro_alert_refreshes_its_series_from_fred_and_stores_its_basel
                 guild_id=None,
                 channel_id=None,
                 now=NOW,
-                fred=source,
             )
         market.attach_http(None)
     assert refused.value.message.startswith("FRED has no series 'NOSUCHID'.")
@@ -100,12 +107,14 @@ async def test_a_macro_alert_refreshes_its_series_from_fred_and_stores_its_basel
     assert [a.id for a in store.all()] == [created.alert.id]  # the refused one is not stored
 
 
-def test_offline_nothing_is_fetched(market):
-    assert refresh_series(market, ["GDPNOW"], None) == {}
+def test_offline_or_unconnected_nothing_is_fetched(market):
+    market.fred = FredSource(market, FredConfig(base_url="http://127.0.0.1:9"))
+    assert refresh_series(market, ["GDPNOW"]) == {}  # no connection open: the store only
+    assert refresh_series(market.cache_only(), ["GDPNOW"]) == {}
 
 
 def _store(market, gdpnow, gdp) -> None:
-    fred = FredStore(market.cache.db)
+    fred = FredStore(market.cache.db, cache=market.cache)
     fred.upsert("GDPNOW", gdpnow, source="FRED", fetched_at=NOW)
     fred.upsert("A191RL1Q225SBEA", gdp, source="FRED", fetched_at=NOW)
 
@@ -143,3 +152,34 @@ def test_a_years_alert_matches_the_last_time_gdp_grew_as_fast(fred_files, market
     got = [kind.evaluate(market, params, day.date()).holds for day in gdpnow.index]
     assert got == holds
     assert any(holds) and not all(holds)
+
+
+def test_a_fired_macro_alert_shows_the_macro_answer_on_its_reading(fred_files, market):
+    _, gdpnow, gdp = fred_files
+    _store(market, gdpnow, gdp)
+    data = market.cache_only()
+    alert = Alert(
+        id=5,
+        kind="macro",
+        params=KINDS["macro"].parse({"series": "gdpnow", "years": 5}),
+        owner_id=USER,
+        created_by=USER,
+        guild_id=None,
+        channel_id=None,
+        created_at=NOW,
+        baseline_on=None,
+        baseline_holds=None,
+    )
+    day = next(
+        d.date()
+        for d in gdpnow.index
+        if KINDS["macro"].evaluate(data, alert.params, d.date()).crossed
+    )
+    shown = fired(data, alert, KINDS["macro"].evaluate(data, alert.params, day))
+    expected = command_answer(
+        "macro", {"series": "GDPNOW", "direction": "high", "as_of": str(day)}, data
+    )
+    assert (shown.answer.title, shown.answer.summary) == (expected.title, expected.summary)
+    assert shown.answer.chart is not None and shown.answer.png.startswith(b"\x89PNG")
+    assert shown.reproduce.cli == f"marketbot macro GDPNOW --as-of {day} --direction high"
+    assert shown.reproduce.slash == f"/macro series:GDPNOW as_of:{day} direction:high"

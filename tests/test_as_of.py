@@ -96,7 +96,7 @@ def test_offline_streak_on_a_cache_ending_in_february_says_as_of_and_why(
         "expected": "2026-12-01",
         "why": OFFLINE_WHY,
     }
-    assert answer.source == "import: IWM.csv, SPY.csv"
+    assert answer.source == "import: IWM.csv, SPY.csv (alitalbi_yfinance_to-2026-02)"
 
 
 def test_offline_streak_as_of_after_the_data_names_the_date_asked(imported, market_on, shared_data):
@@ -152,7 +152,7 @@ def test_offline_compare_answers_the_window_ending_where_the_cache_ends(
     assert answer.title.endswith(" (as of 2026-02-23)")
     assert answer.warnings[0] == behind_warning("2026-02-23", "2026-12-01", OFFLINE_WHY)
     assert data["behind"]["data_end"] == "2026-02-23"
-    assert data["source"] == "import: IWM.csv, SPY.csv"
+    assert data["source"] == "import: IWM.csv, SPY.csv (alitalbi_yfinance_to-2026-02)"
 
 
 def test_offline_compare_as_of_after_the_data(imported, market_on, shared_data):
@@ -197,7 +197,7 @@ def test_offline_prices_show_the_year_to_the_cache_end(imported, market_on, shar
     assert [b["date"] for b in answer.data["bars"]] == [d.isoformat() for d in year]
     assert answer.title == f"SPY: {spy[end]:,.2f} (as of 2026-02-23)"
     assert answer.warnings[0] == behind_warning("2026-02-23", "2026-12-01", OFFLINE_WHY)
-    assert answer.source == "import: SPY.csv"
+    assert answer.source == "import: SPY.csv (alitalbi_yfinance_to-2026-02)"
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -210,10 +210,12 @@ def test_imported_rows_are_labelled_with_the_file_even_online(imported, market_o
     market = market_on(db, dt.datetime(2026, 2, 23, 22, 0, tzinfo=dt.UTC), provider)
     answer = compare_answer(market, "IWM SPY", "5d", chart=False)
     assert provider.calls == []
-    assert answer.source == "import: IWM.csv, SPY.csv"
+    assert answer.source == "import: IWM.csv, SPY.csv (alitalbi_yfinance_to-2026-02)"
     assert "(as of" not in answer.title
     streak = streak_answer(market, "IWM", "SPY", chart=False)
-    assert streak.source == "import: IWM.csv, SPY.csv"  # the provider had nothing older
+    assert (
+        streak.source == "import: IWM.csv, SPY.csv (alitalbi_yfinance_to-2026-02)"
+    )  # the provider had nothing older
 
 
 def test_rows_from_the_provider_and_a_file_name_both(imported, market_on):
@@ -223,7 +225,7 @@ def test_rows_from_the_provider_and_a_file_name_both(imported, market_on):
     market = market_on(db, dt.datetime(2026, 3, 2, 22, 0, tzinfo=dt.UTC), provider)
     answer = compare_answer(market, "IWM SPY", "5d", chart=False)
     assert [c[1:] for c in provider.calls] == [(dt.date(2026, 2, 24), dt.date(2026, 3, 2))]
-    assert answer.source == "Fake; import: IWM.csv, SPY.csv"
+    assert answer.source == "Fake; import: IWM.csv, SPY.csv (alitalbi_yfinance_to-2026-02)"
     # Over the last two sessions only the provider's rows are used.
     assert compare_answer(market, "IWM SPY", "1d", chart=False).source == "Fake"
 

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from analytics.data.cache import SCHEMA_VERSION, PriceCache
+from analytics.data.cache_file import CacheFileError
 from tests.fakes.prices import bars_for
 
 
@@ -90,7 +91,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(RuntimeError, match="newer marketbot"):
+    with pytest.raises(CacheFileError, match="newer marketbot"):
         PriceCache(path)
 
 

@@ -28,12 +28,14 @@ def test_import_then_prices_json_round_trips_the_file(cli_env, capsys):
     write_yahoo_csv(cli_env / "ABC.csv", ROWS)
     code, out, err = run(capsys, "import", "prices", str(cli_env / "ABC.csv"), "--json")
     assert code == 0, err
-    assert json.loads(out)["imported"][0] == {
+    line = json.loads(out)["imported"][0]
+    assert {k: line[k] for k in ("file", "ticker", "rows", "first", "last", "decision")} == {
         "file": "ABC.csv",
         "ticker": "ABC",
         "rows": 3,
         "first": "2024-01-02",
         "last": "2024-01-04",
+        "decision": "new",
     }
     code, out, err = run(
         capsys,
@@ -141,6 +143,17 @@ def test_every_real_price_file_imports(cli_env, capsys, shared_data):
         "--json",
     )
     [bar] = json.loads(out)
-    # later files in the list (johnamcminn, klevera...) do not cover 2022-11-18 with OHLC; the close
-    # may come from any of the Yahoo-based files, which agree to the cent on that date
+    # alitalbi's file comes first in name order and its Close is dividend-adjusted; the import
+    # policy lets the Yahoo exports' raw close replace it (tests/test_import_real.py for more)
     assert bar["close"] == pytest.approx(float(want["Close"]), abs=0.01)
+
+
+def test_a_usage_mistake_is_one_line_naming_the_commands_help(cli_env, capsys):
+    code, out, err = run(capsys, "records")
+    assert code == 2 and out == ""
+    assert err == (
+        "marketbot records: the following arguments are required: TICKER "
+        "(see `marketbot records --help`)\n"
+    )
+    code, _, err = run(capsys, "records", "SPY", "--years", "x")
+    assert code == 2 and err.count("\n") == 1 and "--years" in err

@@ -23,7 +23,6 @@ LEGACY: dict[str, str] = {
     "price": "prices",
     "movers": "movers",
     "contributors": "contributors",
-    "macro": "macro",
     "digest": "digest",
 }
 """Discord name -> CLI name."""
@@ -81,7 +80,9 @@ def test_every_command_is_a_spec_or_listed_as_one_front_end_only(discord_command
     assert on_discord - specs - set(FRONT_END_ONLY.discord) - set(LEGACY) == set()
     assert cli - specs - set(FRONT_END_ONLY.cli) - set(LEGACY.values()) == set()
     assert specs <= on_discord and specs <= cli
-    assert set(FRONT_END_ONLY.discord) <= on_discord, "a Discord-only command is gone: update the list"
+    assert set(FRONT_END_ONLY.discord) <= on_discord, (
+        "a Discord-only command is gone: update the list"
+    )
     assert set(FRONT_END_ONLY.cli) <= cli, "a CLI-only command is gone: update the list"
     assert not set(FRONT_END_ONLY.discord) & cli and not set(FRONT_END_ONLY.cli) & on_discord
 

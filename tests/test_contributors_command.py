@@ -15,6 +15,7 @@ import pytest
 
 from analytics import calendar
 from analytics.commands.contributors import contributors_answer, contributors_request
+from analytics.coverage import InsufficientCoverage
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS, FetchResult
@@ -119,15 +120,28 @@ def save_holdings(
 
 @pytest.fixture
 def planted(market: MarketData) -> MarketData:
-    """Holdings as of 2024-06-28 fetched 'today', and planted bars for everything but EEE."""
+    """Holdings as of 2024-06-28 fetched 'today', and planted bars to today for all but EEE."""
     save_holdings(market)
     for ticker, (before, after) in PLANTED.items():
         market.import_bars(
-            ticker,
-            planted_bars(before, after, dt.date(2023, 12, 1), HOLDINGS_DATE, YEAR_END),
-            "test",
+            ticker, planted_bars(before, after, dt.date(2023, 12, 1), TODAY, YEAR_END), "test"
         )
     return market
+
+
+def carried(weights: dict[str, float], at_h: dict[str, float], at_s: dict[str, float]):
+    """Weights at S written out: w(H) x P(S) / P(H), rescaled so that the names keep the
+    weight they had together at H."""
+    grown = {t: w * at_s[t] / at_h[t] for t, w in weights.items()}
+    scale = sum(weights.values()) / sum(grown.values())
+    return {t: g * scale for t, g in grown.items()}
+
+
+FAR = (
+    "Holdings of 2024-06-28 are 182 days after the window's start (2023-12-29), more than 92 "
+    "days: names that joined or left the fund in between are missed, so the weights are "
+    "approximate."
+)
 
 
 def request(**options):
@@ -140,23 +154,28 @@ def request(**options):
 async def test_planted_contributions_match_the_hand_computation(planted, provider):
     result = await contributors_answer(planted, None, request(top=2))
     data = result.data
-    # Start weight = end weight x (1 + fund return) / (1 + own return); contribution = that x return.
-    aaa = 0.40 * 1.10 / 1.30 * 0.30
-    bbb = 0.30 * 1.10 / 0.90 * -0.10
-    ccc = 0.15 * 1.10 / 1.25 * 0.25
+    # Weights at S (2023-12-29) from the file of 2024-06-28, carried back by each name's move:
+    # w(H) x P(S) / P(H), rescaled so the four priced names keep the 95% they held at H.
+    grown = {"AAA": 0.40 * 100 / 130, "BBB": 0.30 * 50 / 45, "CCC": 0.15 * 20 / 25, "DDD": 0.10}
+    scale = 0.95 / sum(grown.values())
+    w = {t: g * scale for t, g in grown.items()}
+    aaa, bbb, ccc = w["AAA"] * 0.30, w["BBB"] * -0.10, w["CCC"] * 0.25
     total = aaa + bbb + ccc + 0.0
-    assert (data["start"], data["end"], data["holdings_as_of"]) == (
+    assert (data["start"], data["end"], data["holdings_as_of"], data["weights_at"]) == (
         "2023-12-29",
+        "2024-07-01",  # the window ends on the session asked, never on the holdings date
         "2024-06-28",
-        "2024-06-28",
+        "2023-12-29",
     )
+    assert data["holdings_distance_days"] == 182
     assert data["fund_return"] == pytest.approx(0.10)
     assert [e["ticker"] for e in data["top"]] == ["AAA", "CCC"]
     assert [e["ticker"] for e in data["bottom"]] == ["BBB", "DDD"]
     assert data["top"][0] == {
         "ticker": "AAA",
         "name": "ALPHA CORP",
-        "start_weight": pytest.approx(0.40 * 1.10 / 1.30),
+        "holdings_weight": pytest.approx(0.40),
+        "start_weight": pytest.approx(w["AAA"]),
         "return": pytest.approx(0.30),
         "contribution_bp": pytest.approx(aaa * 1e4),
     }
@@ -168,19 +187,30 @@ async def test_planted_contributions_match_the_hand_computation(planted, provide
     assert data["concentration"] == pytest.approx((aaa + ccc) / 0.10)
     assert (data["unpriced"], data["unpriced_tickers"], data["constituents"]) == (1, ["EEE"], 5)
     assert data["breadth"] == {"up": 2, "down": 1, "unchanged": 1, "priced": 4, "share_up": 0.5}
-    assert data["partial"] is False
+    # EEE is 5% of the fund: 95% of the weight is priced, below the 98% of a complete answer.
+    assert data["coverage"] == {"priced": 4, "universe": 5, "weight_share": pytest.approx(0.95)}
+    assert data["partial"] is True
     assert result.warnings == (
+        FAR,
         "Fake does not know 1 constituent (EEE; 5.00% of the fund); left out.",
+        "Partial answer: 4 of 5 constituents (95.0% of the weight) have prices at Fake from "
+        "2023-12-29 to 2024-07-01, so the sum of contributions covers only those. Import their "
+        "prices for the full answer.",
     )
-    assert result.as_of == HOLDINGS_DATE
-    assert (
-        result.title
-        == f"IWM +10.00% YTD: top 2 names added {(aaa + ccc) * 100:.2f} pts ({(aaa + ccc) / 0.1:.0%} of the gain)"
+    assert result.as_of == TODAY
+    assert (result.data["behind"], result.source) == (None, "test")  # the rows' own source
+    assert result.title == (
+        f"IWM +10.00% YTD: top 2 names added {(aaa + ccc) * 100:.2f} pts "
+        f"({(aaa + ccc) / 0.1:.0%} of the gain) · partial: 95.0% of the weight"
+    )
+    assert "Weights at 2023-12-29 from the 2024-06-28 holdings (182 days after" in result.summary
+    assert "Coverage: 4 of 5 IWM names priced (95.0% of its equity weight); partial." in (
+        result.summary
     )
     assert [r[0] for r in result.tables[0].rows] == ["AAA", "CCC"]
-    assert result.tables[0].rows[0][2:] == ("33.85%", "+30.0%", f"{aaa * 1e4:+,.1f}")
+    assert result.tables[0].rows[0][2:] == (f"{w['AAA']:.2%}", "+30.0%", f"{aaa * 1e4:+,.1f}")
     # Everything but EEE was imported: only the unknown name was asked for.
-    assert provider.calls == [(("EEE",), START, HOLDINGS_DATE)]
+    assert provider.calls == [(("EEE",), START, TODAY)]
 
 
 async def test_a_second_call_does_not_touch_the_network(planted, provider):
@@ -192,28 +222,38 @@ async def test_a_second_call_does_not_touch_the_network(planted, provider):
     assert second.warnings == first.warnings
 
 
-async def test_window_ends_on_the_requested_date_when_holdings_are_far_and_warns(planted):
+async def test_window_ends_on_the_requested_date_and_a_far_snapshot_is_named(planted):
     result = await contributors_answer(
         planted, None, request(window="3m", as_of=dt.date(2024, 3, 28))
     )
-    assert result.data["end"] == "2024-03-28"
+    assert (result.data["start"], result.data["end"]) == ("2023-12-28", "2024-03-28")
     assert result.data["holdings_as_of"] == "2024-06-28"
-    assert any(
-        "92 days from the window's end (2024-03-28)" in w and "approximate" in w
-        for w in result.warnings
+    assert result.data["holdings_distance_days"] == (HOLDINGS_DATE - dt.date(2023, 12, 28)).days
+    assert result.warnings[0].startswith(
+        "Holdings of 2024-06-28 are 183 days after the window's start (2023-12-28), more than "
+        "92 days"
     )
 
 
-async def test_holdings_a_few_days_before_as_of_set_the_window_end(planted):
-    result = await contributors_answer(planted, None, request(as_of=dt.date(2024, 7, 1)))
-    assert (result.data["end"], result.as_of) == ("2024-06-28", HOLDINGS_DATE)
+async def test_a_window_starting_on_the_holdings_date_uses_the_files_weights(planted):
+    # QTD on Monday 2024-07-01 starts on Friday 2024-06-28, the holdings date: weights as filed.
+    result = await contributors_answer(planted, None, request(window="qtd", as_of=TODAY, top=5))
+    data = result.data
+    assert (data["start"], data["end"], data["weights_at"]) == (
+        "2024-06-28",
+        "2024-07-01",
+        "2024-06-28",
+    )
+    assert data["holdings_distance_days"] == 0
+    weights = {t: w for t, _, w in UNIVERSE}
+    for entry in data["top"] + data["bottom"]:
+        assert (
+            entry["start_weight"]
+            == entry["holdings_weight"]
+            == pytest.approx(weights[entry["ticker"]], abs=1e-15)
+        )
+    assert "Weights at 2024-06-28 are the 2024-06-28 holdings' own." in result.summary
     assert not any("approximate" in w for w in result.warnings)
-
-
-async def test_period_to_date_never_snaps_back_into_the_previous_period(planted):
-    # Holdings of Friday 2024-06-28 (end of Q2); on Monday 2024-07-01 "QTD" means Q3 so far.
-    result = await contributors_answer(planted, None, request(window="qtd", as_of=TODAY))
-    assert (result.data["start"], result.data["end"]) == ("2024-06-28", "2024-07-01")
     mtd = await contributors_answer(planted, None, request(window="mtd", as_of=TODAY))
     assert (mtd.data["start"], mtd.data["end"]) == ("2024-06-28", "2024-07-01")
 
@@ -223,13 +263,16 @@ async def test_a_fall_is_told_as_the_bottom_names_share_of_the_drop(market):
     # Mirror the planted move: every name and the fund fall instead.
     for ticker, (before, after) in PLANTED.items():
         market.import_bars(
-            ticker,
-            planted_bars(after, before, dt.date(2023, 12, 1), HOLDINGS_DATE, YEAR_END),
-            "test",
+            ticker, planted_bars(after, before, dt.date(2023, 12, 1), TODAY, YEAR_END), "test"
         )
     result = await contributors_answer(market, None, request(top=1))
     fund = 100 / 110 - 1
-    aaa = 0.40 * (1 + fund) / (100 / 130) * (100 / 130 - 1)
+    w = carried(
+        {"AAA": 0.40, "BBB": 0.30, "CCC": 0.15, "DDD": 0.10},
+        {"AAA": 100, "BBB": 50, "CCC": 20, "DDD": 10},  # at H, after the step
+        {"AAA": 130, "BBB": 45, "CCC": 25, "DDD": 10},  # at S
+    )
+    aaa = w["AAA"] * (100 / 130 - 1)
     assert result.data["bottom"][0]["ticker"] == "AAA"
     assert result.data["bottom"][0]["contribution_bp"] == pytest.approx(aaa * 1e4)
     assert result.title.startswith(
@@ -252,7 +295,24 @@ def csv_reply(text: str) -> Reply:
     return Reply(200, text.encode("utf-8"), "text/csv")
 
 
-async def test_cold_call_downloads_holdings_prices_all_at_once_then_stays_offline(market, provider):
+def fake_close(ticker: str, day: dt.date) -> float:
+    """The fake provider's adjusted close on a session."""
+    return float(bars_for(ticker, day, day)["adj_close"].iloc[0])
+
+
+def expected_bp(
+    weights: dict[str, float], start: dt.date, end: dt.date, holdings: dt.date = HOLDINGS_DATE
+) -> dict[str, float]:
+    """Contributions in bp from the fake's closes: weights carried from H to S, times R."""
+    at_h = {t: fake_close(t, holdings) for t in weights}
+    at_s = {t: fake_close(t, start) for t in weights}
+    w = carried(weights, at_h, at_s)
+    return {t: w[t] * (fake_close(t, end) / at_s[t] - 1) * 1e4 for t in weights}
+
+
+async def test_cold_call_downloads_holdings_then_prices_the_fund_and_its_constituents(
+    market, provider
+):
     progress: list[tuple[int, int]] = []
     downloads: list[str] = []
     async with (
@@ -269,48 +329,64 @@ async def test_cold_call_downloads_holdings_prices_all_at_once_then_stays_offlin
             chart=False,
         )
         assert len(fake.requests) == 1 and downloads == ["now"]
-        # One provider call for the ETF and all constituents, with progress around it.
+        # The fund's own prices fix the window; then all constituents in one call, with progress.
         assert provider.calls == [
-            (("IWM", "AAA", "BBB", "CCC", "DDD", "EEE"), START, HOLDINGS_DATE)
+            (("IWM",), START, TODAY),
+            (("AAA", "BBB", "CCC", "DDD", "EEE"), START, TODAY),
         ]
-        assert progress == [(0, 6), (6, 6)]
+        assert progress == [(0, 5), (5, 5)]
         second = await contributors_answer(
             market, session, request(), base_url=fake.base_url, chart=False
         )
         assert len(fake.requests) == 1  # holdings are refreshed at most daily
-        assert len(provider.calls) == 1
+        assert len(provider.calls) == 2
     assert second.data == first.data
 
-    # Independently: returns from the fake's own bars, contributions from the formula.
-    def ret(ticker):
-        closes = bars_for(ticker, START, HOLDINGS_DATE)["adj_close"]
-        return closes[pd.Timestamp(HOLDINGS_DATE)] / closes[pd.Timestamp(YEAR_END)] - 1
-
-    fund = ret("IWM")
-    weights = {t: w for t, _, w in UNIVERSE if t != "EEE"}
-    bp = {t: w * (1 + fund) / (1 + ret(t)) * ret(t) * 1e4 for t, w in weights.items()}
+    fund = fake_close("IWM", TODAY) / fake_close("IWM", YEAR_END) - 1
+    bp = expected_bp({t: w for t, _, w in UNIVERSE if t != "EEE"}, YEAR_END, TODAY)
     assert first.data["fund_return"] == pytest.approx(fund)
     assert first.data["sum_contributions_bp"] == pytest.approx(sum(bp.values()))
     assert [e["ticker"] for e in first.data["top"]] == sorted(bp, key=bp.get, reverse=True)
+    assert [e["contribution_bp"] for e in first.data["top"]] == pytest.approx(
+        sorted(bp.values(), reverse=True)
+    )
 
 
-async def test_failed_download_uses_the_cached_snapshot_and_says_which(market):
+async def test_a_current_file_nearer_the_start_is_downloaded_and_a_failure_says_which_is_used(
+    market,
+):
+    # Stored: 2024-06-20, fetched yesterday. A 1d window starts 2024-06-28: a current file
+    # (about 2024-07-01, 3 days away) is nearer than the stored one (8 days), so it is asked for.
     yesterday = NOW - dt.timedelta(days=1)
-    save_holdings(market, as_of=dt.date(2024, 6, 27), fetched_at=yesterday)
+    save_holdings(market, as_of=dt.date(2024, 6, 20), fetched_at=yesterday)
     async with (
         FakeIShares(ajax=html_reply(), latest=html_reply()) as fake,
         aiohttp.ClientSession() as session,
     ):
         result = await contributors_answer(
-            market, session, request(), base_url=fake.base_url, chart=False
+            market, session, request(window="1d"), base_url=fake.base_url, chart=False
         )
     assert len(fake.requests) == 2
     assert result.warnings[0] == (
         "Could not download IWM holdings from iShares (a web page instead of the file); "
-        "using the cached holdings as of 2024-06-27."
+        "using the stored holdings of 2024-06-20."
     )
+    assert (result.data["holdings_as_of"], result.data["weights_at"]) == (
+        "2024-06-20",
+        "2024-06-28",
+    )
+    assert result.data["end"] == "2024-07-01"
+
+
+async def test_a_stored_file_nearer_the_start_than_a_current_one_is_not_refreshed(market):
+    # YTD starts 2023-12-29: the stored 2024-06-27 (181 days) beats a current file (185 days).
+    save_holdings(market, as_of=dt.date(2024, 6, 27), fetched_at=NOW - dt.timedelta(days=3))
+    async with FakeIShares(ajax=html_reply()) as fake, aiohttp.ClientSession() as session:
+        result = await contributors_answer(
+            market, session, request(), base_url=fake.base_url, chart=False
+        )
+    assert fake.requests == []
     assert result.data["holdings_as_of"] == "2024-06-27"
-    assert result.data["end"] == "2024-06-27"
 
 
 async def test_failed_download_with_nothing_cached_says_how_to_import(market, provider):
@@ -324,7 +400,7 @@ async def test_failed_download_with_nothing_cached_says_how_to_import(market, pr
         "Could not download IWM holdings from iShares (HTTP 500, HTTP 503)."
     )
     assert "`marketbot import holdings IWM FILE`" in caught.value.message
-    assert provider.calls == []
+    assert provider.calls == []  # without holdings nothing is priced
 
 
 async def test_offline_with_no_holdings_says_to_import(make_market):
@@ -332,9 +408,28 @@ async def test_offline_with_no_holdings_says_to_import(make_market):
     with pytest.raises(NoData) as caught:
         await contributors_answer(market, None, request(fund="ijr"))
     assert caught.value.message == (
-        "No IJR holdings are cached and offline mode is on. Download the holdings CSV from "
+        "No IJR holdings are stored and offline mode is on. Download the holdings CSV from "
         "https://www.ishares.com/us/products/239774/ishares-core-sp-smallcap-etf and run "
         "`marketbot import holdings IJR FILE`."
+    )
+
+
+async def test_holdings_more_than_a_year_from_the_start_are_refused_offline(make_market):
+    market = make_market(None)
+    save_holdings(market)
+    for ticker, (before, after) in PLANTED.items():
+        market.import_bars(
+            ticker, planted_bars(before, after, dt.date(2023, 1, 1), TODAY, YEAR_END), "test"
+        )
+    with pytest.raises(NoData) as caught:
+        await contributors_answer(
+            market, None, request(window="2023-02-01:2023-03-31"), chart=False
+        )
+    # The window starts on the last session on or before 2023-02-01.
+    assert caught.value.message.startswith(
+        f"The nearest IWM holdings are of 2024-06-28, {(HOLDINGS_DATE - dt.date(2023, 2, 1)).days} "
+        "days from the window's start (2023-02-01): more than a year, too far to carry the weights. To answer, go online "
+        "to download the current IWM file, or import one dated near 2023-02-01"
     )
 
 
@@ -342,7 +437,7 @@ async def test_offline_with_no_holdings_says_to_import(make_market):
 
 
 class HalfwayRateLimited(RecordingProvider):
-    """Answers the first `answered` tickers of a call, then is rate limited for the rest."""
+    """Answers the first `answered` tickers of each call, then is rate limited for the rest."""
 
     def __init__(self, answered: int) -> None:
         super().__init__()
@@ -358,87 +453,126 @@ class HalfwayRateLimited(RecordingProvider):
 
 
 async def test_rate_limit_halfway_gives_a_partial_answer_then_the_full_one(make_market):
-    provider = HalfwayRateLimited(answered=3)  # IWM, AAA, BBB
+    provider = HalfwayRateLimited(answered=2)  # IWM alone; then AAA and BBB of the five
     market = make_market(provider)
     save_holdings(market)
     result = await contributors_answer(market, None, request(), chart=False)
 
-    def ret(ticker):
-        closes = bars_for(ticker, START, HOLDINGS_DATE)["adj_close"]
-        return closes[pd.Timestamp(HOLDINGS_DATE)] / closes[pd.Timestamp(YEAR_END)] - 1
-
-    fund = ret("IWM")
-    priced = {"AAA": 0.40, "BBB": 0.30}
-    expected = sum(w * (1 + fund) / (1 + ret(t)) * ret(t) for t, w in priced.items())
+    bp = expected_bp({"AAA": 0.40, "BBB": 0.30}, YEAR_END, TODAY)
     assert result.data["partial"] is True
+    assert result.data["coverage"] == {
+        "priced": 2,
+        "universe": 5,
+        "weight_share": pytest.approx(0.70),
+    }
     assert result.data["unpriced_tickers"] == ["CCC", "DDD", "EEE"]
-    assert result.data["sum_contributions_bp"] == pytest.approx(expected * 1e4)
+    assert result.data["sum_contributions_bp"] == pytest.approx(sum(bp.values()))
     assert result.data["breadth"]["priced"] == 2
-    assert "Fake is rate limited; showing cached data as of 2024-06-28." in result.warnings
+    assert "Fake is rate limited; showing cached data as of 2024-07-01." in result.warnings
     assert (
-        "Partial answer: prices for 3 of 5 constituents (30.0% of the fund) could not be fetched, "
-        "so the sum of contributions covers only the priced names. Ask again later for the full answer."
+        "Partial answer: 2 of 5 constituents (70.0% of the weight) have prices fetched from "
+        "2023-12-29 to 2024-07-01, so the sum of contributions covers only those. Ask again "
+        "later for the full answer."
     ) in result.warnings
+    assert result.title.endswith(" · partial: 70.0% of the weight")
 
     provider.answered = 99
     full = await contributors_answer(market, None, request(), chart=False)
-    assert provider.calls[-1] == (
-        ("CCC", "DDD", "EEE"),
-        START,
-        HOLDINGS_DATE,
-    )  # only what was missing
+    assert provider.calls[-1] == (("CCC", "DDD", "EEE"), START, TODAY)  # only what was missing
     assert full.data["partial"] is False
+    assert full.data["coverage"]["weight_share"] == pytest.approx(1.0)
     assert full.data["unpriced"] == 0
-    assert full.warnings == ()
+    assert full.warnings == (FAR,)
 
 
-async def test_stale_cache_behind_a_rate_limit_is_not_used_as_the_end_price(make_market):
+async def test_a_fund_whose_prices_stop_early_answers_as_of_that_day_and_says_why(make_market):
     provider = RecordingProvider()
     market = make_market(provider)
     save_holdings(market)
-    # IWM and BBB are cached through the holdings date; AAA only through 2024-06-26.
-    for ticker in ("IWM", "BBB"):
+    # Everything cached through the holdings date (AAA only through 2024-06-26); the provider
+    # fails: the window ends on IWM's last cached session, 2024-06-28, and the title says so.
+    for ticker in ("IWM", "BBB", "CCC", "DDD"):
         market.import_bars(ticker, bars_for(ticker, dt.date(2023, 12, 1), HOLDINGS_DATE), "test")
     market.import_bars("AAA", bars_for("AAA", dt.date(2023, 12, 1), dt.date(2024, 6, 26)), "test")
     provider.fail_reason, provider.rate_limited = "rate limited", True
     result = await contributors_answer(market, None, request(), chart=False)
-    assert result.data["partial"] is True
-    assert result.data["unpriced_tickers"] == ["AAA", "CCC", "DDD", "EEE"]
-    assert [e["ticker"] for e in result.data["top"]] == ["BBB"]
+    assert (result.data["end"], result.as_of) == ("2024-06-28", HOLDINGS_DATE)
+    assert result.title.endswith(" · partial: 55.0% of the weight (as of 2024-06-28)")
+    # The reason comes first and stands in for the data layer's own outage warning.
+    assert result.warnings[0] == (
+        "The data ends 2024-06-28, before 2024-07-01, the session this answer should stand on: "
+        "Fake is rate limited."
+    )
+    assert not any(w.startswith("Fake is rate limited;") for w in result.warnings)
+    assert result.data["behind"] == {
+        "data_end": "2024-06-28",
+        "expected": "2024-07-01",
+        "why": "Fake is rate limited",
+    }
+    # A stale cache may not stand in for the end price: AAA is left out.
+    assert result.data["unpriced_tickers"] == ["AAA", "EEE"]
+    assert [e["ticker"] for e in result.data["top"]][:1] != ["AAA"]
     assert any(
-        w.startswith("Partial answer: prices for 4 of 5 constituents (70.0% of the fund)")
+        w.startswith(
+            "Partial answer: 3 of 5 constituents (55.0% of the weight) have prices fetched"
+        )
+        and "(1 only up to an earlier day)" in w
         for w in result.warnings
     )
+
+
+async def test_a_one_year_window_on_a_cache_that_ends_months_ago_reaches_back_from_its_end(
+    make_market,
+):
+    market = make_market(None)
+    save_holdings(market, as_of=dt.date(2024, 1, 31))
+    # Offline, the cache ends 2024-03-28, three months before today.
+    for ticker, (before, after) in PLANTED.items():
+        market.import_bars(
+            ticker,
+            planted_bars(before, after, dt.date(2023, 1, 3), dt.date(2024, 3, 28), YEAR_END),
+            "test",
+        )
+    result = await contributors_answer(market, None, request(window="1y"), chart=False)
+    assert (result.data["start"], result.data["end"]) == ("2023-03-28", "2024-03-28")
+    assert result.title.endswith("(as of 2024-03-28)")
+    assert (
+        "The data ends 2024-03-28, before 2024-07-01, the session this answer should stand on: "
+        "offline mode is on and the cache ends there."
+    ) in result.warnings
+    assert result.data["fund_return"] == pytest.approx(0.10)
 
 
 async def test_offline_cache_that_stops_early_is_partial_not_stale(make_market):
     market = make_market(None)
     save_holdings(market)
     for ticker, (before, after) in PLANTED.items():
-        last = dt.date(2024, 6, 26) if ticker == "DDD" else HOLDINGS_DATE
+        last = dt.date(2024, 6, 26) if ticker == "DDD" else TODAY
         market.import_bars(
             ticker, planted_bars(before, after, dt.date(2023, 12, 1), last, YEAR_END), "test"
         )
     result = await contributors_answer(market, None, request(), chart=False)
-    # DDD's last cached close is two sessions old: left out, and EEE is not cached at all.
+    # DDD's last cached close is three sessions old: left out, and EEE is not cached at all.
     assert result.data["unpriced_tickers"] == ["DDD", "EEE"]
     assert result.data["partial"] is True
     assert result.warnings == (
-        "Partial answer: prices for 2 of 5 constituents (15.0% of the fund) could not be read "
-        "from the cache (offline), so the sum of contributions covers only the priced names. "
-        "Import their prices or go online for the full answer.",
+        FAR,
+        "Partial answer: 3 of 5 constituents (85.0% of the weight) have prices in the cache "
+        "(offline) from 2023-12-29 to 2024-07-01 (1 only up to an earlier day), so the sum of "
+        "contributions covers only those. Import their prices or go online for the full answer.",
     )
 
 
-async def test_nothing_priced_is_no_data_with_the_reason(make_market):
-    provider = HalfwayRateLimited(answered=1)  # only the ETF
+async def test_less_than_half_the_weight_priced_is_refused_with_what_to_do(make_market):
+    provider = HalfwayRateLimited(answered=1)  # the ETF; then only AAA (40% of the fund)
     market = make_market(provider)
     save_holdings(market)
-    with pytest.raises(NoData) as caught:
+    with pytest.raises(InsufficientCoverage) as caught:
         await contributors_answer(market, None, request(), chart=False)
     assert caught.value.message == (
-        "None of the 5 IWM constituents could be priced from 2023-12-29 to 2024-06-28. "
-        "Fake is rate limited; showing cached data as of 2024-06-28."
+        "Only 1 of 5 IWM names (40.0% of its weight) have prices from 2023-12-29 to "
+        "2024-07-01, too few to answer for the whole (at least 50% needed). Fake is rate "
+        "limited: ask again later."
     )
 
 
@@ -531,7 +665,11 @@ def test_cli_real_iwm_holdings_with_generated_prices(shared_data, cli_env, capsy
     )
     assert code == 0, err
     data = json.loads(out)
-    bp = {yahoo_symbol(t): weights[t] * 1.02 / (1 + returns[t]) * returns[t] * 1e4 for t in tickers}
+    # H (2026-05-05) is the window's end: weights carried back to S by 1 / (1 + r), the names
+    # keeping the weight they hold together in the file.
+    grown = {t: weights[t] / (1 + returns[t]) for t in tickers}
+    scale = sum(weights.values()) / sum(grown.values())
+    bp = {yahoo_symbol(t): grown[t] * scale * returns[t] * 1e4 for t in tickers}
     best = sorted(bp, key=lambda t: (-bp[t], t))[:3]
     assert data["constituents"] == len(weights)
     assert (data["start"], data["end"], data["holdings_as_of"]) == (
@@ -553,6 +691,12 @@ def test_cli_real_iwm_holdings_with_generated_prices(shared_data, cli_env, capsy
         "share_up": pytest.approx(up / len(tickers)),
     }
     assert (data["unpriced"], data["partial"]) == (0, False)
+    assert data["coverage"] == {
+        "priced": len(weights),
+        "universe": len(weights),
+        "weight_share": pytest.approx(1.0),
+    }
+    assert (data["weights_at"], data["holdings_distance_days"]) == ("2026-04-28", 7)
     assert set(data) >= {
         "fund",
         "window",

@@ -216,7 +216,7 @@ async def test_contributors_section_without_holdings_or_downloads_is_a_notice(ma
     market = market_at("2024-07-03 20:00")
     digest = await compose_digest(DigestContext(market, session=None), ["contributors"])
     assert digest.notices == (
-        "Contributors: No IWM holdings are cached and they cannot be downloaded here; "
+        "Contributors: No IWM holdings are stored and they cannot be downloaded here; "
         "skipped today.",
     )
 
@@ -237,15 +237,38 @@ async def test_contributors_section_over_cached_holdings(market_at, shared_data)
         await compose_digest(DigestContext(market, chart=False), ["contributors"])
     ).sections
     data = section.answer.data
-    start, end = dt.date(2024, 12, 31), dt.date(2025, 11, 5)  # YTD, ending on the holdings date
+    # YTD to the day of the digest; the weights of 2025-11-05 are carried back to the start.
+    start, end = dt.date(2024, 12, 31), dt.date(2025, 11, 6)
     assert (data["fund"], data["window"], data["start"], data["end"]) == (
         "IWM",
         "ytd",
         start.isoformat(),
         end.isoformat(),
     )
+    assert (data["holdings_as_of"], data["weights_at"]) == ("2025-11-05", "2024-12-31")
     assert data["fund_return"] == pytest.approx(adj_close("IWM", end) / adj_close("IWM", start) - 1)
     assert data["constituents"] == 8
+    assert data["coverage"]["priced"] == 8 and data["partial"] is False
+
+
+async def test_a_section_below_half_its_universe_is_dropped_with_a_notice(market_at, shared_data):
+    # The fake knows only two of IWM's eight stored names: 2 of 8 names, far below half the weight.
+    small = plant_small_iwm(market_at("2025-11-06 20:00"), shared_data)
+    names = list(small.frame.index)
+    provider = RecordingProvider(unknown=set(names[2:]))
+    market = market_at("2025-11-06 20:00", provider)
+    HoldingsStore(market.cache.db).save(small, fetched_at=market.now())
+    digest = await compose_digest(DigestContext(market, chart=False), ["movers", "contributors"])
+    share = small.frame["weight"].iloc[:2].sum() / small.frame["weight"].sum()
+    assert digest.answers == ()
+    assert digest.notices == (
+        f"Movers: Only 2 of 8 IWM names ({share:.1%} of its weight) have prices from "
+        "2025-11-05 to 2025-11-06, too few to answer for the whole (at least 50% needed); "
+        "skipped today.",
+        f"Contributors: Only 2 of 8 IWM names ({share:.1%} of its weight) have prices from "
+        "2024-12-31 to 2025-11-06, too few to answer for the whole (at least 50% needed); "
+        "skipped today.",
+    )
 
 
 async def test_movers_section_ranks_the_days_moves_in_iwms_holdings(market_at, shared_data):
@@ -301,7 +324,7 @@ def test_cli_digest_json(cli_db, capsys):
     assert contributors == {
         "name": "contributors",
         "ok": False,
-        "notice": "Contributors: No IWM holdings are cached and offline mode is on; skipped today.",
+        "notice": "Contributors: No IWM holdings are stored and offline mode is on; skipped today.",
         "answer": None,
     }
 

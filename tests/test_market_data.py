@@ -207,3 +207,24 @@ def test_large_fetches_go_in_batches_with_progress(market, provider):
     market.bars(tickers, D(2024, 6, 3), D(2024, 6, 7), progress=lambda d, t: seen.append((d, t)))
     assert [len(c[0]) for c in provider.calls] == [100, 100, 50]
     assert seen == [(0, 250), (100, 250), (200, 250), (250, 250)]
+
+
+def test_bad_rows_from_the_provider_are_never_stored(tmp_path):
+    class BadRows(RecordingProvider):
+        def fetch(self, tickers, start, end):
+            result = super().fetch(tickers, start, end)
+            bars = result.bars["SPY"]
+            bars.loc[pd.Timestamp("2024-06-12"), "close"] = 0.0  # a non-positive close
+            bars.loc[pd.Timestamp("2024-06-15")] = bars.iloc[-1]  # a Saturday
+            result.bars["SPY"] = bars.sort_index()
+            return result
+
+    now = dt.datetime(2024, 6, 21, 22, 0, tzinfo=dt.UTC)
+    with PriceCache(tmp_path / "c.db") as cache:
+        market = MarketData(cache, BadRows(), now=lambda: now)
+        got = market.bars(["SPY"], dt.date(2024, 6, 3), dt.date(2024, 6, 21)).series("SPY")
+    expected = bars_for("SPY", dt.date(2024, 6, 3), dt.date(2024, 6, 21)).drop(
+        pd.Timestamp("2024-06-12")
+    )
+    assert list(got.index) == list(expected.index)
+    assert (got["close"] > 0).all()

@@ -16,6 +16,7 @@ from PIL import Image
 from analytics import calendar
 from analytics.charts.movers_chart import movers_chart
 from analytics.data.cache import PriceCache
+from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
 from analytics.holdings.funds import get_fund
 from analytics.holdings.ishares import HOLDINGS_COLUMNS, Holdings
@@ -39,6 +40,7 @@ from analytics.universes import (
 )
 from analytics.windows import parse_window
 from tests.fakes.ishares import FakeIShares, file_reply
+from tests.fakes.prices import RecordingProvider
 
 # ---------------------------------------------------------------- options
 
@@ -349,26 +351,32 @@ def test_fund_universe_comes_from_the_latest_snapshot(tmp_path) -> None:
 
 async def test_missing_fund_holdings_offline_say_how_to_import(tmp_path) -> None:
     cache = PriceCache(tmp_path / "c.db")
+    market = MarketData(cache, None)
     with pytest.raises(NoData, match="No IWM holdings are stored and offline mode is on"):
-        await resolve_universe(universe_spec("IWM"), cache, None, offline=True)
+        await resolve_universe(universe_spec("IWM"), market, None, start=dt.date(2026, 5, 5))
     cache.close()
 
 
 async def test_missing_fund_holdings_are_downloaded_once_and_stored(tmp_path, shared_data) -> None:
     path = shared_data / "holdings" / "IWM_holdings_2026-05-05_ishares_raw.csv"
     cache = PriceCache(tmp_path / "c.db")
+    moment = dt.datetime(2026, 5, 6, 22, 0, tzinfo=dt.UTC)
+    market = MarketData(cache, RecordingProvider(), now=lambda: moment)
     spec = universe_spec("IWM")
+    start = dt.date(2026, 5, 5)
     async with FakeIShares(ajax=file_reply(path)) as fake, aiohttp.ClientSession() as session:
-        first = await resolve_universe(spec, cache, session, offline=False, base_url=fake.base_url)
-        again = await resolve_universe(spec, cache, session, offline=False, base_url=fake.base_url)
+        first = await resolve_universe(spec, market, session, start=start, base_url=fake.base_url)
+        again = await resolve_universe(spec, market, session, start=start, base_url=fake.base_url)
     assert len(fake.requests) == 1  # the second answer came from the store
     assert first.tickers == again.tickers
     assert first.as_of == dt.date(2026, 5, 5)
+    assert (first.snapshot.start, first.snapshot.distance_days) == (start, 0)
     with open(path, encoding="utf-8-sig") as fh:
         equity_rows = [line for line in fh if ',"Equity",' in line and not line.startswith('"-"')]
     # Every equity row is a constituent, except repeated tickers (merged) and unmapped ones.
     assert len(first.tickers) + len(first.skipped) <= len(equity_rows)
     assert len(first.tickers) > 1900
+    assert sum(first.weights.values()) == pytest.approx(0.9939)
     cache.close()
 
 
@@ -396,3 +404,19 @@ def test_chart_is_phone_sized_png() -> None:
 def test_chart_of_nothing_is_no_data() -> None:
     with pytest.raises(NoData):
         movers_chart(pd.Series(dtype="float64"), pd.Series(dtype="float64"), title="x")
+
+
+def test_a_partial_chart_carries_a_badge() -> None:
+    from analytics.charts.style import HIGHLIGHT
+
+    gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
+    target = np.array([int(HIGHLIGHT[i : i + 2], 16) for i in (1, 3, 5)])
+
+    def badge_pixels(png: bytes) -> int:
+        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        return int((np.abs(pixels - target).max(axis=2) < 6).sum())
+
+    plain = movers_chart(gainers, losers, title="AAA +50% led")
+    badged = movers_chart(gainers, losers, title="AAA +50% led", partial="Partial: 10 of 12 names")
+    assert badge_pixels(plain) == 0
+    assert badge_pixels(badged) > 1000

@@ -12,15 +12,18 @@ import pandas as pd
 import pytest
 
 from analytics import calendar
-from analytics.commands.movers import movers_answer, movers_request
+from analytics.commands.movers import movers_answer, movers_command, movers_request
+from analytics.coverage import InsufficientCoverage
 from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData
+from analytics.holdings import Holdings, HoldingsStore
 from analytics.universes import universe_spec
 from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
+from tests.test_contributors_command import equity_weights
 
 SATURDAY = dt.datetime(2026, 8, 22, 16, 0, tzinfo=dt.UTC)  # the last session is Fri 2026-08-21
 TODAY = SATURDAY.date()
@@ -43,6 +46,8 @@ PLANTED = {
 LATE = "NEW"  # listed on 2026-08-14: too little history for 2w
 ABSENT = "NOPE"  # never priced
 UNIVERSE = [*PLANTED, LATE, ABSENT]
+# 10 of the 12 names can be ranked over 2w: below 98% of the names, so every answer says so.
+PARTIAL = " · partial: 10 of 12 names"
 
 
 def planted_bars(r: float, first: str = "2026-06-01") -> pd.DataFrame:
@@ -109,12 +114,21 @@ def test_ranks_gainers_and_losers_with_counts_and_median(market) -> None:
     assert (data["universe_size"], data["priced"], data["ranked"]) == (12, 11, 10)
     assert list(data["left_out"]["short_history"]) == [LATE]
     assert data["left_out"]["no_prices"] == [ABSENT]
-    assert answer.title == "AAA +150.0% led the 12 tickers over 2 weeks; HHH -55.0% fell most"
+    assert answer.title == (
+        "AAA +150.0% led the 12 tickers over 2 weeks; HHH -55.0% fell most" + PARTIAL
+    )
     assert answer.as_of == dt.date(2026, 8, 21)
     assert (
         "Left out: 1 without enough prices in the window and 1 with no prices at all."
         in answer.summary
     )
+    assert (data["coverage"], data["partial"]) == (
+        {"priced": 10, "universe": 12, "weight_share": None},
+        True,
+    )
+    assert "Coverage: 10 of 12 listed names priced; partial." in answer.summary
+    assert data["holdings_as_of"] is None and data["weights_at"] is None
+    assert answer.warnings == ()  # the data reaches the session asked: no "as of"
     assert [t.title for t in answer.tables] == ["Top gainers", "Top losers"]
 
 
@@ -148,7 +162,7 @@ def test_gainers_only_and_the_chart(market) -> None:
 def test_min_move_counts_names_that_moved_that_much(market, min_move, meeting, title) -> None:
     answer = ask(market, min_move=min_move)
     assert answer.data["meeting"] == meeting
-    assert answer.title == title
+    assert answer.title == title + PARTIAL
     threshold = abs(float(min_move.rstrip("%"))) / 100
     for side, count in meeting.items():
         sign = 1 if side == "gainers" else -1
@@ -162,7 +176,9 @@ def test_min_move_counts_names_that_moved_that_much(market, min_move, meeting, t
 
 def test_min_move_nobody_meets_says_so_and_shows_the_closest(market) -> None:
     answer = ask(market, min_move="200%", direction="gainers")
-    assert answer.title == "No listed name rose 200% or more over 2 weeks; closest AAA +150.0%"
+    assert answer.title == (
+        "No listed name rose 200% or more over 2 weeks; closest AAA +150.0%" + PARTIAL
+    )
     assert answer.data["gainers"] == []
     assert [c["ticker"] for c in answer.data["closest"]["gainers"]] == [
         "AAA",
@@ -180,8 +196,9 @@ def test_one_day_window_uses_the_last_two_sessions(market) -> None:
     data = answer.to_json()
     assert (data["start"], data["end"]) == ("2026-08-20", E)
     assert data["gainers"] == [] and data["losers"] == []
-    assert answer.title == "No listed name moved on 2026-08-21"
+    assert answer.title == "No listed name moved on 2026-08-21 · partial: 11 of 12 names"
     assert data["ranked"] == 11  # NEW has 6 sessions: enough for 1d
+    assert data["coverage"] == {"priced": 11, "universe": 12, "weight_share": None}
 
 
 # ---------------------------------------------------------------- bad input
@@ -215,9 +232,10 @@ def test_window_longer_than_the_data(market) -> None:
 def test_universe_without_any_prices_offline(market) -> None:
     with pytest.raises(NoData) as err:
         ask(market, tickers=["ZZZ", "YYY"])
-    # The range read: 2w before (2026-08-22 less a week's slack) = 2026-08-01, less 10 days.
+    # The range read ends on the last session, Fri 2026-08-21: 2w before (less a week's
+    # slack) is 2026-07-31, less 10 days.
     assert err.value.message.startswith(
-        "Nothing cached for these tickers from 2026-07-22 to 2026-08-22, and offline mode is on"
+        "Nothing cached for these tickers from 2026-07-21 to 2026-08-21, and offline mode is on"
     )
 
 
@@ -267,6 +285,94 @@ def test_cold_fetches_only_the_missing_names_and_reports_progress(tmp_path) -> N
     # Warm: nothing more is fetched.
     movers_answer(market, universe, movers_request("2w", today=TODAY), chart=False)
     assert len(provider.calls) == 1
+    cache.close()
+
+
+# ---------------------------------------------------------------- funds, coverage, as-of
+
+
+def fund_holdings(market: MarketData, as_of: dt.date, weights: dict[str, float]) -> None:
+    frame = pd.DataFrame(
+        {
+            "name": [f"{t} INC" for t in weights],
+            "sector": "x",
+            "weight": list(weights.values()),
+            "quantity": 1.0,
+            "price": 1.0,
+            "market_value": 1.0,
+        },
+        index=pd.Index(list(weights), name="symbol"),
+    )
+    holdings = Holdings("IWM", "iShares Russell 2000 ETF", as_of, frame)
+    HoldingsStore(market.cache.db).save(holdings, fetched_at=SATURDAY)
+
+
+async def test_a_fund_universe_states_its_coverage_by_weight(market) -> None:
+    # LATE (too little history) and ABSENT (no prices) hold 4% of the fund: 96% is ranked.
+    weights = {t: 0.096 for t in PLANTED} | {LATE: 0.03, ABSENT: 0.01}
+    fund_holdings(market, dt.date(2026, 8, 7), weights)
+    request = movers_request("2w", top=3, today=TODAY)
+    answer = await movers_command(market, None, universe_spec("IWM"), request, chart=False)
+    data = answer.to_json()
+    assert data["coverage"] == {"priced": 10, "universe": 12, "weight_share": pytest.approx(0.96)}
+    assert (data["holdings_as_of"], data["weights_at"], data["holdings_distance_days"]) == (
+        "2026-08-07",
+        "2026-08-07",
+        0,
+    )
+    assert answer.title == (
+        "AAA +150.0% led IWM over 2 weeks; HHH -55.0% fell most · partial: 96.0% of the weight"
+    )
+    assert "Coverage: 10 of 12 IWM names priced (96.0% of its equity weight); partial." in (
+        answer.summary
+    )
+    assert "Weights at 2026-08-07 are the 2026-08-07 holdings' own." in answer.summary
+
+
+async def test_a_fund_with_less_than_half_its_weight_priced_is_refused(market) -> None:
+    weights = {"AAA": 0.2, "BBB": 0.2, "ZZ1": 0.3, "ZZ2": 0.3}  # ZZ1, ZZ2 have no prices
+    fund_holdings(market, dt.date(2026, 8, 7), weights)
+    request = movers_request("2w", today=TODAY)
+    with pytest.raises(InsufficientCoverage) as caught:
+        await movers_command(market, None, universe_spec("IWM"), request, chart=False)
+    assert caught.value.message == (
+        "Only 2 of 4 IWM names (40.0% of its weight) have prices from 2026-08-07 to 2026-08-21, "
+        "too few to answer for the whole (at least 50% needed). Import their prices "
+        "(`marketbot import prices FILE`) or go online."
+    )
+
+
+def test_a_list_with_less_than_half_its_names_priced_is_refused(market) -> None:
+    with pytest.raises(InsufficientCoverage, match="Only 1 of 3 listed names have prices"):
+        ask(market, tickers=["AAA", "NOPE", "ZILCH"])
+
+
+def test_a_cache_that_ends_before_today_answers_as_of_its_last_session(tmp_path) -> None:
+    # Offline on 2026-11-30 with prices to 2026-08-21: a 2w window ends on 2026-08-21 (the load
+    # reaches back from there, not from today) and the title says so.
+    cache = PriceCache(tmp_path / "late.db")
+    market = MarketData(cache, None, now=lambda: dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC))
+    plant(market)
+    answer = ask(market, tickers=list(PLANTED))
+    assert (answer.data["start"], answer.data["end"]) == (
+        dt.date(2026, 8, 7),
+        dt.date(2026, 8, 21),
+    )
+    assert answer.title == (
+        "AAA +150.0% led the 10 tickers over 2 weeks; HHH -55.0% fell most (as of 2026-08-21)"
+    )
+    assert answer.warnings == (
+        "The data ends 2026-08-21, before 2026-11-30, the session this answer should stand on: "
+        "offline mode is on and the cache ends there.",
+    )
+    assert answer.data["behind"] == {
+        "data_end": "2026-08-21",
+        "expected": "2026-11-30",
+        "why": "offline mode is on and the cache ends there",
+    }
+    assert answer.source == "test"
+    asked = ask(market, tickers=list(PLANTED), as_of="2026-08-21")  # asked for that day: current
+    assert asked.title.endswith("fell most") and asked.warnings == ()
     cache.close()
 
 
@@ -426,3 +532,31 @@ def test_real_sp500_movers_match_a_plain_csv_computation(
     assert data["median"] == pytest.approx(statistics.median(want.values()), rel=1e-9)
     assert (data["universe_size"], data["priced"], data["ranked"]) == (503, len(want), len(want))
     assert (data["start"], data["end"]) == (B_2W, E)
+
+
+def test_cli_the_issues_case_two_of_1920_iwm_names_priced_is_refused(
+    shared_data, planted_db, capsys
+) -> None:
+    # The real 2026-05-05 IWM file; the cache holds prices for 2 of its 1,920 names only.
+    holdings = shared_data / "holdings" / "IWM_holdings_2026-05-05_ishares_raw.csv"
+    assert run(capsys, "import", "holdings", "IWM", str(holdings))[0] == 0
+    cache = PriceCache(planted_db / "cli.db")
+    market = MarketData(cache, None, now=lambda: SATURDAY)
+    for ticker in ("ARKO", "ACHR"):
+        market.import_bars(ticker, planted_bars(-0.286), "test")
+    cache.close()
+    code, out, err = run(
+        capsys, "--offline", "movers", "--universe", "IWM", "--window", "2w", "--as-of", E
+    )
+    assert (code, out) == (2, "")
+    weights = equity_weights(holdings)
+    # Some planted tickers (DDD, ...) are IWM names too: they have prices as well.
+    priced = [t for t in [*PLANTED, "ARKO", "ACHR"] if t in weights]
+    share = sum(weights[t] for t in priced) / sum(weights.values())
+    assert len(priced) < 10 and share < 0.01
+    shown = f"{share:.1%}" if share >= 0.001 else f"{share:.2%}"
+    assert err.strip() == (
+        f"marketbot: Only {len(priced)} of 1,920 IWM names ({shown} of its weight) have prices "
+        "from 2026-08-07 to 2026-08-21, too few to answer for the whole (at least 50% needed). "
+        "Import their prices (`marketbot import prices FILE`) or go online."
+    )

@@ -1,12 +1,11 @@
-"""Charts of fired alerts whose command has no chart of its own to run (streak, move, macro):
-each shows the claim at a glance in the house style (analytics/charts/style.py).
+"""Charts of fired alerts whose command has no spec to run yet (streak, move): each shows the
+claim at a glance in the house style (analytics/charts/style.py).
 
 - `run_figure`: the tickers rebased to 100 at the session before the view, the run shaded
   (green, red for a down run) from the session before it (where its return is measured
   from) to its last session, record sessions marked;
 - `move_figure`: the closes with the window shaded and its two ends marked, green for a rise,
-  red for a fall;
-- `macro_figure`: the readings with the threshold as a dashed line and the latest marked.
+  red for a fall.
 """
 
 from __future__ import annotations
@@ -120,30 +119,5 @@ def move_figure(
     ax.plot(line.index, line.to_numpy(), color=ACCENT, linewidth=2.0)
     ax.axvspan(b, e, color=color, alpha=0.28, linewidth=0)
     ax.scatter([b, e], [float(line.loc[b]), float(line.loc[e])], color=color, s=48, zorder=3)
-    _dates(ax)
-    return stamp(fig, source=source, as_of=as_of)
-
-
-def macro_figure(
-    readings: pd.Series,
-    threshold: float | None,
-    *,
-    title: str,
-    subtitle: str = "",
-    source: str = "",
-    as_of: dt.date | None = None,
-) -> Figure:
-    """A Figure of the readings, the threshold (if any) a dashed line, the latest marked."""
-    line = readings.dropna().sort_index()
-    if line.empty:
-        raise NoData("No readings to chart.")
-    fig, ax = new_figure(title, subtitle=subtitle)
-    ax.plot(line.index, line.to_numpy(), color=ACCENT, linewidth=2.0)
-    if threshold is not None:
-        ax.axhline(
-            threshold, color=HIGHLIGHT, linestyle="--", linewidth=1.5, label=f"{threshold:g}"
-        )
-        _legend(ax)
-    ax.scatter([line.index[-1]], [float(line.iloc[-1])], color=HIGHLIGHT, s=60, zorder=3)
     _dates(ax)
     return stamp(fig, source=source, as_of=as_of)

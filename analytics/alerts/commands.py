@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.alerts.evaluation import describe
-from analytics.alerts.fred import FredSource, refresh_series
+from analytics.alerts.fred import refresh_series
 from analytics.alerts.kinds import KINDS, Evaluation, kind_named
 from analytics.alerts.kinds.base import given
 from analytics.alerts.records import Alert
@@ -90,13 +90,11 @@ class Created:
     evaluation: Evaluation
 
 
-def current_state(
-    data: MarketData, kind_name: str, params: dict[str, Any], fred: FredSource | None
-) -> Evaluation:
+def current_state(data: MarketData, kind_name: str, params: dict[str, Any]) -> Evaluation:
     """The condition on the latest data (fetching what is missing: this is where a ticker
     that does not exist, or a FRED id FRED does not know, is found out)."""
     kind = KINDS[kind_name]
-    problems = refresh_series(data, kind.series(params), fred)
+    problems = refresh_series(data, kind.series(params))
     try:
         return kind.evaluate(data, params, None)
     except NoData:
@@ -115,7 +113,6 @@ def create_alert(
     guild_id: int | None,
     channel_id: int | None,
     now: dt.datetime,
-    fred: FredSource | None,
 ) -> Created:
     """Validate the condition on the data, then store the alert with its baseline (the state
     it is created in: it never fires for that). Blocking. LimitReached before any work when
@@ -123,7 +120,7 @@ def create_alert(
     store.precheck(owner_id, guild_id)
     kind = KINDS[request.kind]
     params = request.condition
-    evaluation = current_state(data, request.kind, params, fred)
+    evaluation = current_state(data, request.kind, params)
     settled = kind.settle(params, evaluation)
     if settled != params:
         params = settled
@@ -163,11 +160,9 @@ def created_text(created: Created) -> str:
     return f"✅ Alert #{created.alert.id}: {standing(created.alert, created.evaluation)}"
 
 
-def resume_alert(
-    data: MarketData, store: AlertStore, alert: Alert, fred: FredSource | None
-) -> Evaluation:
+def resume_alert(data: MarketData, store: AlertStore, alert: Alert) -> Evaluation:
     """Check a paused alert again, from the state it is in now (blocking)."""
-    evaluation = current_state(data, alert.kind, alert.params, fred)
+    evaluation = current_state(data, alert.kind, alert.params)
     store.resume(alert.id, evaluation.on, evaluation.holds)
     store.note_check(alert.id, evaluation.on, evaluation.holds, evaluation.state)
     return evaluation
@@ -248,7 +243,6 @@ def add_answer(data: MarketData, request: AddRequest, progress: Progress) -> Ans
         guild_id=guild,
         channel_id=channel,
         now=data.now(),
-        fred=None if data.offline else FredSource(),
     )
     return Answer(
         title=f"Alert #{created.alert.id} created",
@@ -332,7 +326,7 @@ def pause_answer(data: MarketData, request: IdRequest, progress: Progress) -> An
 
 def resume_answer(data: MarketData, request: IdRequest, progress: Progress) -> Answer:
     alert = _existing(data, request.id)
-    evaluation = resume_alert(data, _store(data), alert, None if data.offline else FredSource())
+    evaluation = resume_alert(data, _store(data), alert)
     return Answer(
         title=f"Alert #{alert.id} resumed",
         summary=f"Alert #{alert.id} resumed: {standing(alert, evaluation)}",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.charts.style import MUTED, TEXT, finish, new_figure, tone_color
+from analytics.charts.style import MUTED, TEXT, finish, new_figure, partial_badge, tone_color
 from analytics.errors import NoData
 
 
@@ -18,13 +18,15 @@ def contributors_chart(
     n: int = 8,
     source: str = "iShares holdings, Yahoo prices",
     as_of: dt.date | None = None,
+    partial: str | None = None,
 ) -> bytes:
     """PNG of horizontal bars: the `n` largest contributors on top, the `n` smallest below.
 
     `frame` is `contributions(...)` output (indexed by ticker, `contribution_bp`, sorted
     largest first). With at most 2n names every name is drawn. Gains green, losses red, each
-    bar labelled with its value in bp. `title` should state the answer. Raises NoData for an
-    empty frame.
+    bar labelled with its value in bp. `title` should state the answer. `partial` (e.g.
+    'Partial: 94.8% of the weight priced') is shown as a badge in the top right corner when the
+    answer stands on part of the fund. Raises NoData for an empty frame.
     """
     if frame.empty:
         raise NoData("No constituent had prices over this window, so there is nothing to chart.")
@@ -67,4 +69,6 @@ def contributors_chart(
         )
     if split:
         ax.text(0, height - 1 - n, "...", color=MUTED, fontsize=12, ha="center", va="center")
+    if partial:
+        partial_badge(fig, partial)
     return finish(fig, source=source, as_of=as_of)

@@ -14,6 +14,7 @@ from analytics.charts.style import (
     TEXT,
     finish,
     new_figure,
+    partial_badge,
     style_axes,
     tone_color,
 )
@@ -38,6 +39,7 @@ def movers_chart(
     threshold: float | None = None,
     source: str = "",
     as_of: dt.date | None = None,
+    partial: str | None = None,
 ) -> bytes:
     """PNG of horizontal bars: gainers on top (best first), a gap, then losers (worst last).
 
@@ -47,7 +49,8 @@ def movers_chart(
     return) is a dashed line; `threshold` (min_move, a fraction) dotted lines at +threshold
     (gainers) and -threshold (losers) when that is within reach of the bars. More than
     SIDE_BY_SIDE_ABOVE bars on both sides are drawn as two panels, gainers left, losers right.
-    Raises NoData when both are empty.
+    `partial` (e.g. 'Partial: 94.8% of the weight priced') is shown as a badge in the top right
+    corner when the answer stands on part of its universe. Raises NoData when both are empty.
     """
     if gainers.empty and losers.empty:
         raise NoData("No name moved over this window, so there is nothing to chart.")
@@ -64,6 +67,8 @@ def movers_chart(
     else:
         count = len(gainers) + len(losers) + (1 if not gainers.empty and not losers.empty else 0)
         _bars(ax, list(gainers.items()), list(losers.items()), count, marks, threshold)
+    if partial:
+        partial_badge(fig, partial)
     return finish(fig, source=source, as_of=as_of)
 
 

@@ -86,3 +86,19 @@ def finish(fig: Figure, *, source: str, as_of: dt.date | None) -> bytes:
 def tone_color(value: float) -> str:
     """Green for gains, red for losses (zero counts as a gain's colour: neutral is not used)."""
     return UP if value >= 0 else DOWN
+
+
+def partial_badge(fig: Figure, text: str) -> None:
+    """A label in the top right corner saying the chart stands on part of its universe
+    ('Partial: 94.8% of the weight priced'), in the highlight colour so it is not missed."""
+    fig.text(
+        0.99,
+        0.985,
+        text,
+        color=BACKGROUND,
+        fontsize=12,
+        fontweight="bold",
+        ha="right",
+        va="top",
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": HIGHLIGHT, "edgecolor": "none"},
+    )

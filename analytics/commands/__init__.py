@@ -13,9 +13,17 @@ import importlib
 from analytics.alerts.specs import GROUP as ALERT_GROUP
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records", "analytics.alerts.specs")
+SPEC_MODULES: tuple[str, ...] = (
+    "analytics.commands.records",
+    "analytics.commands.macro",
+    "analytics.commands.history",
+    "analytics.alerts.specs",
+)
 
-GROUPS: tuple[tuple[str, str], ...] = (ALERT_GROUP,)
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("history", "What happened next: past episodes of a signal and the returns that followed"),
+    ALERT_GROUP,
+)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(

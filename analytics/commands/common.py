@@ -6,19 +6,26 @@ import datetime as dt
 
 from analytics.data.market import PriceResult
 from analytics.errors import BadInput, NoData, UnknownSymbol
+from analytics.windows import in_date_range, out_of_range
 
 
 def parse_date(raw: str | None, *, name: str = "date") -> dt.date | None:
-    """'2024-06-28' -> date; None/'' -> None; anything else -> BadInput naming the option."""
+    """'2024-06-28' -> date; None/'' -> None; anything else -> BadInput naming the option.
+
+    Dates before 1900 or after 2100 are refused too (analytics.windows.in_date_range).
+    """
     if raw is None or not str(raw).strip():
         return None
     text = str(raw).strip()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise BadInput(
             f"{name} '{text[:20]}' is not a date; write it as YYYY-MM-DD, e.g. 2024-06-28."
         ) from None
+    if not in_date_range(day):
+        raise BadInput(f"{name} {day.isoformat()} {out_of_range(day)}")
+    return day
 
 
 def check_as_of(as_of: dt.date | None, today: dt.date) -> None:

@@ -42,9 +42,21 @@ def source_label(sources: Iterable[str], fallback: str = "") -> str:
             providers.append(source)
     parts = sorted(providers)
     if files:
-        files.sort()
-        named = ", ".join(files[:MAX_FILES_NAMED])
-        extra = len(files) - MAX_FILES_NAMED
+        # Imports are labelled folder/file (several sources ship a SPY.csv): name each folder once.
+        by_folder: dict[str, list[str]] = {}
+        for path in sorted(files):
+            folder, _, name = path.rpartition("/")
+            by_folder.setdefault(folder, []).append(name)
+        named_groups, shown = [], 0
+        for folder, names in by_folder.items():
+            room = MAX_FILES_NAMED - shown
+            if room <= 0:
+                break
+            group = ", ".join(names[:room])
+            shown += min(room, len(names))
+            named_groups.append(f"{group} ({folder})" if folder else group)
+        named = "; ".join(named_groups)
+        extra = len(files) - shown
         if extra > 0:
             named += f" and {extra} more file{'s' if extra > 1 else ''}"
         parts.append(f"import: {named}")
@@ -84,7 +96,9 @@ class Dating:
     def warnings(self, warnings: Sequence[str] = ()) -> tuple[str, ...]:
         """The behind warning first (it qualifies every number), then `warnings`, deduplicated."""
         first = (self.note[1],) if self.note else ()
-        rest = (w for w in warnings if w != self.absorbed)
+        # The same outage may be said once per read, dated by each read's own rows.
+        clause = self.absorbed.split(";")[0] + ";" if self.absorbed else None
+        rest = (w for w in warnings if not (clause and w.startswith(clause)))
         return tuple(dict.fromkeys([*first, *rest]))
 
     def to_json(self) -> dict[str, Any] | None:

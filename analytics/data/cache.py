@@ -1,7 +1,8 @@
 """The SQLite price cache (sqlite-utils): daily bars per ticker and what range of each is known.
 
 One connection per thread (sqlite3 connections must not cross threads); WAL mode lets the bot
-read while a refresh writes. The schema is versioned; `MIGRATIONS[n]` upgrades n -> n+1.
+read while a refresh writes. The schema is versioned (analytics.data.schema); opening a file
+migrates it to SCHEMA_VERSION.
 """
 
 from __future__ import annotations
@@ -17,47 +18,21 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
+from analytics.data.cache_file import (
+    CacheFileError,
+    connect,
+    create_parent,
+    explain_sqlite_error,
+    inspect_cache_file,
+    newer_schema,
+)
+from analytics.data.cache_status import TickerStatus, ticker_status
+from analytics.data.holes import Hole, hole_rows, holes_report, pending_holes
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
+from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 3
-
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    0: (
-        """CREATE TABLE IF NOT EXISTS bars (
-            ticker TEXT NOT NULL, date TEXT NOT NULL,
-            open REAL, high REAL, low REAL, close REAL, adj_close REAL, volume REAL,
-            source TEXT,
-            PRIMARY KEY (ticker, date)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE IF NOT EXISTS coverage (
-            ticker TEXT PRIMARY KEY,
-            checked_from TEXT NOT NULL,
-            checked_to TEXT NOT NULL,
-            fetched_at TEXT NOT NULL,
-            source TEXT
-        )""",
-    ),
-    1: (
-        # Symbols the provider said it does not know, so warm commands over a fund universe
-        # (which always holds a few such names) do not ask again on every call.
-        """CREATE TABLE IF NOT EXISTS unknown_symbols (
-            ticker TEXT PRIMARY KEY,
-            checked_at TEXT NOT NULL,
-            source TEXT
-        )""",
-    ),
-    2: (
-        # Tickers commands asked for, and when last: the background refresher keeps these warm.
-        """CREATE TABLE IF NOT EXISTS recent_requests (
-            ticker TEXT PRIMARY KEY,
-            last_used TEXT NOT NULL
-        )""",
-    ),
-}
-
-HISTORY_FLOOR = dt.date(1900, 1, 1)
-"""`checked_from` value meaning "the provider's full history has been fetched"."""
+__all__ = ["HISTORY_FLOOR", "MIGRATIONS", "SCHEMA_VERSION", "Coverage", "PriceCache"]
 
 
 @dataclass(frozen=True)
@@ -71,28 +46,41 @@ class Coverage:
     source: str | None = None
 
 
-@dataclass(frozen=True)
-class TickerStatus:
-    """One row of `cache status`."""
-
-    ticker: str
-    first_date: dt.date
-    last_date: dt.date
-    rows: int
-    fetched_at: dt.datetime | None
-    source: str | None
-
-
 class PriceCache:
-    """Daily bars in SQLite. Thread-safe: each thread gets its own connection."""
+    """Daily bars in SQLite. Thread-safe: each thread gets its own connection.
 
-    def __init__(self, path: Path | str) -> None:
+    Opening checks the file first (analytics.data.cache_file) and raises CacheFileError, with
+    nothing written, for a path that cannot be a cache. A file or folder that cannot be
+    written opens read-only (`read_only=True` forces it): reads work, writes raise
+    CacheFileError, and MarketData answers from the cache without fetching.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_timeout_seconds: float = 30.0,
+        read_only: bool | None = None,
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout_seconds = busy_timeout_seconds
+        found = inspect_cache_file(self.path, schema_version=SCHEMA_VERSION)
+        self.read_only = found.read_only if read_only is None else read_only
+        if self.read_only and not found.exists:
+            raise CacheFileError(f"The cache {self.path} does not exist, so it cannot be read.")
+        if not found.exists:
+            create_parent(self.path)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._migrate()
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise CacheFileError(explain_sqlite_error(self.path, exc)) from None
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections -------------------------------------------------------------------------
     @property
@@ -100,10 +88,12 @@ class PriceCache:
         """This thread's sqlite-utils Database on the cache file."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            timeout = self.busy_timeout_seconds
+            conn = connect(self.path, read_only=self.read_only, timeout=timeout)
+            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
@@ -133,6 +123,11 @@ class PriceCache:
         of them land or none does. Every write method of the cache goes through here; never
         call sqlite-utils' own write helpers inside one (they commit on their own).
         """
+        if self.read_only:
+            raise CacheFileError(
+                f"The cache {self.path} is read-only and this command writes to it: make the "
+                "file and its folder writable, or point --db at a copy."
+            )
         conn = self.db.conn
         depth = getattr(self._local, "depth", 0)
         if depth:
@@ -162,13 +157,19 @@ class PriceCache:
         conn = self.db.conn
         version = self.schema_version()
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} was written by a newer marketbot (schema {version}); upgrade marketbot."
+            raise CacheFileError(newer_schema(self.path, version, SCHEMA_VERSION))
+        if version < SCHEMA_VERSION and self.read_only:
+            raise CacheFileError(
+                f"The cache {self.path} is from an older marketbot (schema {version}) and "
+                "read-only, so it cannot be upgraded: make it writable and run any command once."
             )
         while version < SCHEMA_VERSION:
             with self.transaction():
-                for statement in MIGRATIONS[version]:
-                    conn.execute(statement)
+                for step in MIGRATIONS[version]:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
                 version += 1
                 conn.execute(f"PRAGMA user_version={version}")
 
@@ -195,6 +196,39 @@ class PriceCache:
             )
         return len(rows)
 
+    def merge_bars(
+        self, ticker: str, bars: pd.DataFrame, source: str, *, replace: bool = False
+    ) -> int:
+        """Upsert an import's rows where a NaN field keeps the cached value; returns rows written.
+
+        A poorer row never replaces a richer one: a close-only row leaves the cached
+        open/high/low/volume as they were. `bars` is indexed by date with some of BAR_COLUMNS
+        and optionally a `source` column (None keeps the row's cached source); without one every
+        row is labelled `source`. `replace=True` first forgets the ticker's cached bars and
+        coverage (`import prices --replace`). Joins the caller's transaction, if any.
+        """
+        frame = bars.reindex(columns=list(BAR_COLUMNS))
+        dates = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+        values = frame.astype("float64").to_numpy()
+        labels = bars["source"].tolist() if "source" in bars else [source] * len(bars)
+        rows = [
+            (ticker, day, *(None if v != v else float(v) for v in row), label)
+            for day, row, label in zip(dates, values, labels, strict=True)
+        ]
+        keep = ", ".join(
+            f"{c} = COALESCE(excluded.{c}, bars.{c})" for c in (*BAR_COLUMNS, "source")
+        )
+        with self.transaction() as conn:
+            if replace:
+                conn.execute("DELETE FROM bars WHERE ticker = ?", [ticker])
+                conn.execute("DELETE FROM coverage WHERE ticker = ?", [ticker])
+            conn.executemany(
+                "INSERT INTO bars (ticker, date, open, high, low, close, adj_close, volume, source)"
+                f" VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(ticker, date) DO UPDATE SET {keep}",
+                rows,
+            )
+        return len(rows)
+
     def rescale(self, ticker: str, before: dt.date, factors: Rebase) -> int:
         """Put `ticker`'s rows dated before `before` on a new price basis (a split or dividend)."""
         with self.transaction() as conn:
@@ -214,16 +248,26 @@ class PriceCache:
         fetched_at: dt.datetime,
         source: str,
     ) -> None:
-        """Record that the provider was asked for [checked_from, checked_to]; widens the range."""
-        old = self.coverage([ticker]).get(ticker)
-        if old is not None:
-            # A later fetch of the newest session replaces a partial bar: keep its time only when
-            # it extends the range forwards.
-            if checked_to < old.checked_to:
-                fetched_at = old.fetched_at
-            checked_from = min(checked_from, old.checked_from)
-            checked_to = max(checked_to, old.checked_to)
+        """Record that the provider was asked for [checked_from, checked_to]; widens the range.
+
+        Coverage is one span per ticker: a range that does not touch the known one (an import
+        years away from the cached dates) is merged with it, and the sessions between them
+        are recorded as a hole to fetch, not passed off as checked.
+        """
         with self.transaction() as conn:
+            old = self.coverage([ticker]).get(ticker)
+            if old is not None:
+                between = [
+                    (checked_to + dt.timedelta(days=1), old.checked_from - dt.timedelta(days=1)),
+                    (old.checked_to + dt.timedelta(days=1), checked_from - dt.timedelta(days=1)),
+                ]
+                self.add_holes(ticker, between, fetched_at)
+                # A later fetch of the newest session replaces a partial bar: keep its time only
+                # when it extends the range forwards.
+                if checked_to < old.checked_to:
+                    fetched_at = old.fetched_at
+                checked_from = min(checked_from, old.checked_from)
+                checked_to = max(checked_to, old.checked_to)
             conn.execute(
                 "INSERT OR REPLACE INTO coverage"
                 " (ticker, checked_from, checked_to, fetched_at, source) VALUES (?,?,?,?,?)",
@@ -234,6 +278,33 @@ class PriceCache:
                     fetched_at.astimezone(dt.UTC).isoformat(),
                     source,
                 ],
+            )
+
+    def add_holes(
+        self, ticker: str, ranges: Iterable[tuple[dt.date, dt.date]], found_at: dt.datetime
+    ) -> int:
+        """Record the NYSE sessions of each range as a hole to fetch (ranges without a session
+        are skipped); returns how many holes were recorded."""
+        rows = hole_rows(ticker, ranges, found_at)
+        if rows:
+            with self.transaction() as conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO coverage_holes (ticker, start, end, found_at)"
+                    " VALUES (?,?,?,?)",
+                    rows,
+                )
+        return len(rows)
+
+    def pending_holes(self, tickers: Iterable[str]) -> dict[str, list[tuple[dt.date, dt.date]]]:
+        """Recorded holes of these tickers, oldest first (absent tickers are left out)."""
+        return pending_holes(self.db.conn, list(tickers))
+
+    def clear_hole(self, ticker: str, start: dt.date) -> None:
+        """The provider answered for the hole starting at `start`: nothing left to ask."""
+        with self.transaction() as conn:
+            conn.execute(
+                "DELETE FROM coverage_holes WHERE ticker = ? AND start = ?",
+                [ticker, start.isoformat()],
             )
 
     def mark_unknown(self, tickers: Iterable[str], checked_at: dt.datetime, source: str) -> None:
@@ -354,23 +425,13 @@ class PriceCache:
         return [r[0] for r in rows]
 
     def status(self) -> list[TickerStatus]:
-        """Per ticker: first and last cached date, rows, last fetch."""
-        rows = self.db.execute(
-            "SELECT b.ticker, MIN(b.date), MAX(b.date), COUNT(*), c.fetched_at, c.source"
-            " FROM bars b LEFT JOIN coverage c ON c.ticker = b.ticker"
-            " GROUP BY b.ticker ORDER BY b.ticker"
-        ).fetchall()
-        return [
-            TickerStatus(
-                ticker=r[0],
-                first_date=dt.date.fromisoformat(r[1]),
-                last_date=dt.date.fromisoformat(r[2]),
-                rows=int(r[3]),
-                fetched_at=dt.datetime.fromisoformat(r[4]) if r[4] else None,
-                source=r[5],
-            )
-            for r in rows
-        ]
+        """Per ticker with bars or a checked range: first and last cached date, rows, last fetch."""
+        return ticker_status(self.db.conn)
+
+    def holes(self, now: dt.datetime) -> list[tuple[Hole, bool]]:
+        """Every hole and whether the next fetch of its dates asks the provider for it
+        (analytics.data.holes.holes_report; a scan of all bars, for `cache status`)."""
+        return holes_report(self.db.conn, now)
 
     def file_size(self) -> int:
         """Bytes on disk, WAL included."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analytics.data.provider import BAR_COLUMNS
+from analytics.data.validate import SkippedRows, clean_bars
 from analytics.errors import BadInput
 from analytics.symbols import normalize_symbol
 
@@ -49,18 +51,51 @@ _MISSING = ["", "null", "NULL", "Null", ".", "NaN", "nan", "NA", "N/A", "n/a", "
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
+class NotAPriceFile(BadInput):
+    """The file's header is not a price format at all (a folder import skips such files)."""
+
+
+@dataclass(frozen=True)
+class PriceFile:
+    """One CSV price file, read and cleaned.
+
+    bars: ticker -> bar frame (see `read_price_file`); tickers whose every row was skipped are
+    left out of it but not out of `skipped`, which counts the rows `clean_bars` dropped per
+    ticker (tickers without a skipped row are absent). `with_adj_close`: tickers whose rows
+    carry their own Adj Close (a raw Close beside it); for the others adj_close = close.
+    """
+
+    path: Path
+    bars: dict[str, pd.DataFrame]
+    skipped: dict[str, SkippedRows] = field(default_factory=dict)
+    with_adj_close: frozenset[str] = frozenset()
+
+    @property
+    def skipped_total(self) -> SkippedRows:
+        total = SkippedRows()
+        for rows in self.skipped.values():
+            total = total + rows
+        return total
+
+
 def describe_formats() -> str:
     """One line per accepted CSV price format, for help and error text."""
     return "\n".join(f"- {line}" for line in _FORMATS)
 
 
 def read_price_file(path: Path | str, ticker: str | None = None) -> dict[str, pd.DataFrame]:
-    """Read one CSV price file into {ticker: bar frame}.
+    """Read one CSV price file into {ticker: bar frame}: `load_price_file(...).bars`."""
+    return load_price_file(path, ticker).bars
+
+
+def load_price_file(path: Path | str, ticker: str | None = None) -> PriceFile:
+    """Read one CSV price file: a bar frame per ticker, and the rows skipped and why.
 
     Each frame is indexed by a tz-naive, ascending, unique DatetimeIndex named 'date' and
     has exactly BAR_COLUMNS as float64 (prices in the file's currency, volume in shares),
-    NaN for columns the file lacks. Rows without a close are dropped; of repeated dates
-    within one ticker the last in the file wins.
+    NaN for columns the file lacks. Bad rows are skipped and counted (`clean_bars`): no date
+    or close, zero/negative/infinite prices, days the NYSE was closed, repeated dates within
+    one ticker (the last in the file wins).
 
     Where the file has no Adj Close column, adj_close = close: such sources are either
     already adjusted (yfinance auto_adjust, Polygon adjusted=true for splits) or unadjusted
@@ -73,13 +108,13 @@ def read_price_file(path: Path | str, ticker: str | None = None) -> dict[str, pd
     tickers (normalized, BRK.B -> BRK-B); with `ticker` only that one is returned.
 
     Raises BadInput naming the file and listing the accepted formats when the file cannot
-    be read, its header is not a price format, or it has no usable rows.
+    be read, or it has no usable rows; NotAPriceFile when its header is not a price format.
     """
     path = Path(path)
     wanted = _normalize_or_fail(ticker, path, "the ticker given") if ticker else None
     header, second, third = _head_rows(path)
     if _is_yfinance_multiheader(header, second, third):
-        bars = _read_yfinance_multiheader(path, header, second)
+        bars, with_adj = _read_yfinance_multiheader(path, header, second)
     else:
         roles = _column_roles(path, header)
         frame = _read_frame(path, roles)
@@ -88,16 +123,26 @@ def read_price_file(path: Path | str, ticker: str | None = None) -> dict[str, pd
         else:
             name = wanted or _normalize_or_fail(path.stem, path, "the file name")
             bars = {name: _to_bars(frame)}
+        with_adj = set(bars) if "adj_close" in roles.values() else set()
     if wanted is not None:
         # Single-ticker files are already keyed by `wanted`; multi-ticker files are filtered.
         if wanted not in bars:
             held = ", ".join(sorted(bars)[:10]) + (" ..." if len(bars) > 10 else "")
             raise _bad(path, f"it has no rows for {wanted} (it holds {held})")
         bars = {wanted: bars[wanted]}
-    bars = {name: frame for name, frame in bars.items() if not frame.empty}
-    if not bars:
-        raise _bad(path, "it has no rows with a date and a close price")
-    return bars
+    clean: dict[str, pd.DataFrame] = {}
+    skipped: dict[str, SkippedRows] = {}
+    for name, frame in bars.items():
+        kept, dropped = clean_bars(frame)
+        if dropped:
+            skipped[name] = dropped
+        if not kept.empty:
+            clean[name] = kept
+    if not clean:
+        total = sum((s for s in skipped.values()), SkippedRows())
+        why = f" ({total.text()})" if total else ""
+        raise _bad(path, f"it has no rows with a date and a close price{why}")
+    return PriceFile(path, clean, skipped, frozenset(with_adj) & frozenset(clean))
 
 
 def _bad(path: Path, reason: str) -> BadInput:
@@ -146,7 +191,9 @@ def _column_roles(path: Path, header: list[str]) -> dict[str, str]:
         roles[name] = role
     if not {"date", "close"} <= set(roles.values()):
         shown = ",".join(header)[:120]
-        raise _bad(path, f"the header {shown!r} needs at least a date and a close column")
+        raise NotAPriceFile(
+            _bad(path, f"the header {shown!r} needs at least a date and a close column").message
+        )
     return roles
 
 
@@ -203,20 +250,19 @@ def _parse_dates(path: Path, text: pd.Series) -> pd.Series:
 
 
 def _to_bars(frame: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
-    """Bar rows from role columns: cleaned, adjusted, deduplicated, sorted by keys + date.
+    """Bar rows from role columns: split-adjusted, sorted by keys + date (file order kept
+    within a date, so `clean_bars` keeps the last of repeated dates).
 
     Without `keys` the result is one ticker's bar frame indexed by date; with keys
     (["ticker"]) it is a long frame keeping those columns, still indexed by date.
     """
     keys = keys or []
-    frame = frame[frame["close"].notna() & frame["date"].notna()]
     if "split_adj_factor" in frame:
         factor = frame["split_adj_factor"].fillna(1.0)
         frame = frame.assign(
             **{c: frame[c] * factor for c in ("open", "high", "low", "close") if c in frame},
             **({"volume": frame["volume"] / factor} if "volume" in frame else {}),
         )
-    frame = frame.drop_duplicates([*keys, "date"], keep="last")
     frame = frame.sort_values([*keys, "date"], kind="stable").set_index("date")
     bars = frame[keys].copy()
     for column in BAR_COLUMNS:
@@ -263,7 +309,7 @@ def _is_yfinance_multiheader(header: list[str], second: list[str], third: list[s
 
 def _read_yfinance_multiheader(
     path: Path, header: list[str], second: list[str]
-) -> dict[str, pd.DataFrame]:
+) -> tuple[dict[str, pd.DataFrame], set[str]]:
     """yf.download(...).to_csv(): row 1 fields, row 2 tickers, row 3 'Date'; then data."""
     fields = [
         (_ROLES.get(_key(f)), t.strip()) for f, t in zip(header[1:], second[1:], strict=False)
@@ -284,6 +330,7 @@ def _read_yfinance_multiheader(
         raise _bad(path, f"the rows cannot be parsed ({str(exc).splitlines()[0][:120]})") from None
     dates = _parse_dates(path, raw["date"])
     bars: dict[str, pd.DataFrame] = {}
+    with_adj: set[str] = set()
     for tick in dict.fromkeys(t for _, t in fields if t):
         columns = {"date": dates}
         for (role, t), name in zip(fields, names[1:], strict=True):
@@ -291,7 +338,8 @@ def _read_yfinance_multiheader(
                 columns[role] = _as_float(path, raw[name], role)
         if "close" not in columns:
             raise _bad(path, f"there is no Close column for {tick}")
-        bars[_normalize_or_fail(tick, path, "a ticker in the file")] = _to_bars(
-            pd.DataFrame(columns)
-        )
-    return bars
+        name = _normalize_or_fail(tick, path, "a ticker in the file")
+        bars[name] = _to_bars(pd.DataFrame(columns))
+        if "adj_close" in columns:
+            with_adj.add(name)
+    return bars, with_adj

@@ -27,20 +27,20 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analytics import calendar
-from analytics.data.cache import HISTORY_FLOOR, Coverage, PriceCache
+from analytics.data.cache import PriceCache
+from analytics.data.gaps import INTRADAY_REFRESH, Gap, missing_ranges
 from analytics.data.http import HttpBridge
 from analytics.data.provider import FetchResult, PriceProvider
-from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
+from analytics.data.results import FillReport, PriceResult
+from analytics.data.store import store_fetch
+
+__all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
 
 log = logging.getLogger(__name__)
-
-INTRADAY_REFRESH = dt.timedelta(minutes=15)
-"""A bar fetched during its session is refetched at most this often until the close."""
 
 UNKNOWN_RECHECK = dt.timedelta(days=7)
 """A symbol the provider did not know is not asked about again for this long."""
@@ -58,95 +58,15 @@ DEFAULT_BACKOFF = 60.0
 MAX_BACKOFFS = 6
 """Rate limits in a row on one batch after which a fill gives up (a later fill resumes)."""
 
+READ_ONLY = "read-only"
+"""FetchResult.store_error of a fetch that was not sent: the cache file cannot be written."""
+
 Progress = Callable[[int, int], None]
 """progress(done, total): tickers fetched so far out of those that needed fetching."""
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True)
-class PriceResult:
-    """Bars for the requested tickers, with what could not be had and why."""
-
-    bars: pd.DataFrame
-    requested: tuple[str, ...]
-    unknown: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    fetched: tuple[str, ...] = ()
-    requests: int = 0
-    stale: bool = False
-    offline: bool = False
-
-    def wide(self, column: str = "adj_close") -> pd.DataFrame:
-        """Index dates, one column per ticker (requested order, tickers with bars only)."""
-        if self.bars.empty:
-            return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
-        wide = self.bars.pivot(index="date", columns="ticker", values=column)
-        order = [t for t in self.requested if t in wide.columns]
-        wide = wide[order]
-        wide.columns.name = None
-        return wide
-
-    def series(self, ticker: str) -> pd.DataFrame:
-        """One ticker's bars indexed by date."""
-        rows = self.bars[self.bars["ticker"] == ticker]
-        return rows.drop(columns=["ticker"]).set_index("date")
-
-    @property
-    def as_of(self) -> dt.date | None:
-        """The latest date in the bars."""
-        if self.bars.empty:
-            return None
-        return self.bars["date"].max().date()
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        """The distinct `source` values of the bars, sorted ("import:SPY.csv", "Yahoo
-        Finance"); empty when the column was not read or there are no bars."""
-        if "source" not in self.bars:
-            return ()
-        return tuple(sorted(str(s) for s in self.bars["source"].dropna().unique()))
-
-
-@dataclass
-class FillReport:
-    """What a background fill did.
-
-    needed: tickers that lacked something in the range (the rest were already cached).
-    fetched / unknown / failed: outcome per ticker (failed: ticker -> last reason);
-    filled_meanwhile: tickers a command fetched after the fill planned them (not asked again).
-    requests: HTTP requests sent; backoffs: waits after a rate limit; waited_seconds: their total.
-    stopped: `stop()` ended it early; gave_up: MAX_BACKOFFS rate limits in a row on one batch.
-    """
-
-    requested: int = 0
-    needed: int = 0
-    batches: int = 0
-    fetched: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    requests: int = 0
-    backoffs: int = 0
-    waited_seconds: float = 0.0
-    stopped: bool = False
-    gave_up: bool = False
-    left: int = 0  # needed tickers not reached (after stopped or gave_up)
-    filled_meanwhile: list[str] = field(default_factory=list)  # by a command, since the plan
-
-    @property
-    def complete(self) -> bool:
-        """Every needed ticker was fetched or found unknown."""
-        return not (self.failed or self.stopped or self.gave_up)
-
-
-@dataclass
-class _Gap:
-    start: dt.date | None  # None = from the beginning of the provider's history
-    end: dt.date
-    tickers: list[str] = field(default_factory=list)
 
 
 class MarketData:
@@ -170,6 +90,7 @@ class MarketData:
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
+        self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
 
     @property
     def waiting_commands(self) -> int:
@@ -212,15 +133,15 @@ class MarketData:
         tickers = list(dict.fromkeys(tickers))
         end = min(end or self.today(), self.today())
         unknown: list[str] = []
-        fetched_unknown: list[str] = []
-        failed: dict[str, str] = {}
+        outcome = FetchResult()  # every provider call of this request, combined
         fetched: list[str] = []
-        requests = 0
-        rate_limited = False
         if not self.offline and tickers:
             # Plan without the lock: a warm call (nothing missing) never waits for a fetch.
             known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
-            if batches:
+            if batches and self.cache.read_only:
+                # Nothing fetched could be kept: answer from the file, saying why it may be behind.
+                outcome = _read_only_outcome([t for b in batches for t in b.tickers])
+            elif batches:
                 with self._command_fetch_lock():
                     # Re-plan: another thread may have fetched some of it meanwhile.
                     known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
@@ -230,30 +151,20 @@ class MarketData:
                         progress(0, total)
                     for batch in batches:
                         result = self._fetch_gap(batch)
-                        fetched_unknown += result.unknown
-                        failed.update(result.failed)
+                        _merge(outcome, result)
                         fetched += [t for t in batch.tickers if t in result.bars]
-                        requests += result.requests
-                        rate_limited |= result.rate_limited
                         done += len(batch.tickers)
                         if progress:
                             progress(done, total)
-            unknown = [t for t in tickers if t in known_unknown] + fetched_unknown
+            unknown = [t for t in tickers if t in known_unknown] + outcome.unknown
         frame = self.cache.read_bars(tickers, start, end, columns)
         have = set(frame["ticker"].unique())
         self._remember_recent([t for t in tickers if t in have])
         unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
-        warnings: list[str] = []
-        stale = bool(failed)
-        if failed:
-            latest = frame["date"].max().date().isoformat() if not frame.empty else None
-            why = "rate limited" if rate_limited else "not answering"
-            name = self.provider.name if self.provider else "The provider"
-            if latest:
-                warnings.append(f"{name} is {why}; showing cached data as of {latest}.")
-            else:
-                warnings.append(f"{name} is {why} and nothing is cached for this request.")
+        warnings = [self._failure_warning(outcome, frame, tickers)] if outcome.failed else []
+        stale = bool(outcome.failed)
+        requests = outcome.requests
         return PriceResult(
             bars=frame,
             requested=tuple(tickers),
@@ -265,6 +176,31 @@ class MarketData:
             stale=stale,
             offline=self.offline,
         )
+
+    def _failure_warning(
+        self, outcome: FetchResult, frame: pd.DataFrame, tickers: Sequence[str]
+    ) -> str:
+        """Why some tickers could not be fetched, and what the answer stands on instead: dated
+        by the latest bar those tickers have (a fresh neighbour must not make a stale ticker
+        look current), else by the latest bar of the answer."""
+        failed = [t for t in tickers if t in outcome.failed]
+        theirs = frame.loc[frame["ticker"].isin(failed), "date"]
+        dates = theirs if not theirs.empty else frame["date"]
+        latest = dates.max().date().isoformat() if not dates.empty else None
+        name = self.provider.name if self.provider else "The provider"
+        if outcome.store_error == READ_ONLY:
+            what = f"The cache file {self.cache.path} is read-only, so nothing was fetched"
+        elif outcome.store_error is not None:
+            what = f"Could not save to the cache file {self.cache.path} ({outcome.store_error})"
+        elif outcome.rate_limited:
+            what = f"{name} is rate limited"
+        elif outcome.malformed:
+            what = f"{name} is sending malformed data"
+        else:
+            what = f"{name} is not answering"
+        if latest:
+            return f"{what}; showing cached data as of {latest}."
+        return f"{what} and nothing is cached for this request."
 
     def fill(
         self,
@@ -295,6 +231,9 @@ class MarketData:
         end = min(end or self.today(), self.today())
         known_unknown, batches = self._plan(tickers, start, end, batch_size)
         report.needed = sum(len(b.tickers) for b in batches)
+        if self.cache.read_only:
+            report.failed = _read_only_outcome([t for b in batches for t in b.tickers]).failed
+            return report
         done = 0
         if progress:
             progress(0, report.needed)
@@ -366,12 +305,7 @@ class MarketData:
                 for ticker in gap.tickers:
                     combined.failed[ticker] = "not asked: rate limited"
                 continue
-            result = self._fetch_gap(gap, patient=True)
-            combined.bars.update(result.bars)
-            combined.unknown += result.unknown
-            combined.failed.update(result.failed)
-            combined.requests += result.requests
-            combined.rate_limited |= result.rate_limited
+            _merge(combined, self._fetch_gap(gap, patient=True))
         return combined, meanwhile
 
     def _backoff_seconds(self, strikes: int) -> float:
@@ -382,12 +316,12 @@ class MarketData:
 
     def _plan(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date, batch_size: int
-    ) -> tuple[set[str], list[_Gap]]:
+    ) -> tuple[set[str], list[Gap]]:
         """Symbols known to be unknown, and the batches that would fill the rest."""
         known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
         asked = [t for t in tickers if t not in known_unknown]
         batches = [
-            _Gap(gap.start, gap.end, gap.tickers[i : i + batch_size])
+            Gap(gap.start, gap.end, gap.tickers[i : i + batch_size], hole=gap.hole)
             for gap in self.missing_ranges(asked, start, end)
             for i in range(0, len(gap.tickers), batch_size)
         ]
@@ -419,7 +353,7 @@ class MarketData:
         """Record that these tickers were asked for today (once a day each: it is a write)."""
         today = self.today()
         new = [t for t in tickers if self._recent_marked.get(t) != today]
-        if not new:
+        if not new or self.cache.read_only:
             return
         try:
             self.cache.touch_recent(new, self.now())
@@ -431,76 +365,29 @@ class MarketData:
 
     def missing_ranges(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date
-    ) -> list[_Gap]:
+    ) -> list[Gap]:
         """Per ticker, the ranges the cache has never asked the provider for, grouped."""
-        now = self.now()
         coverage = self.cache.coverage(tickers)
-        groups: dict[tuple[dt.date | None, dt.date], _Gap] = {}
-        for ticker in tickers:
-            for gap_start, gap_end in self._gaps_for(coverage.get(ticker), start, end, now):
-                key = (gap_start, gap_end)
-                groups.setdefault(key, _Gap(gap_start, gap_end)).tickers.append(ticker)
-        return list(groups.values())
+        holes = self.cache.pending_holes(tickers)
+        return missing_ranges(coverage, tickers, start, end, self.now(), holes)
 
-    def _gaps_for(
-        self, cov: Coverage | None, start: dt.date | None, end: dt.date, now: dt.datetime
-    ) -> list[tuple[dt.date | None, dt.date]]:
-        if cov is None:
-            return [(start, end)] if _has_session(start or HISTORY_FLOOR, end, now) else []
-        gaps: list[tuple[dt.date | None, dt.date]] = []
-        wanted_from = start or HISTORY_FLOOR
-        if wanted_from < cov.checked_from:
-            back_end = cov.checked_from - dt.timedelta(days=1)
-            if start is None or _has_session(wanted_from, back_end, now):
-                gaps.append((start, back_end))
-        fresh = _fresh_through(cov, now)
-        if end > fresh:
-            # Start right after what is known, so the covered range stays one contiguous span.
-            forward_start = fresh + dt.timedelta(days=1)
-            if _has_session(forward_start, end, now) and not _recently_refreshed(cov, now):
-                gaps.append((forward_start, end))
-        return gaps
-
-    def _rebase_history(self, ticker: str, bars: pd.DataFrame) -> None:
-        """Re-base cached rows older than `bars` for the splits and dividends inside `bars`.
-
-        The provider sends new days on its current basis; without this, a split inside them
-        would read as a -90% day against the cached history.
-        """
-        if bars.empty or not any(
-            column in bars and (bars[column].fillna(0) > 0).any() for column in EVENT_COLUMNS
-        ):
-            return
-        first = bars.index[0].date()
-        earlier = self.cache.read_bars([ticker], None, first - dt.timedelta(days=1), ["close"])
-        if earlier.empty:
-            return
-        factors = factors_from_events(bars, float(earlier["close"].iloc[-1]))
-        if factors is not None:
-            rows = self.cache.rescale(ticker, first, factors)
-            log.info("re-based %d cached %s rows by %s", rows, ticker, factors)
-
-    def _fetch_gap(self, gap: _Gap, *, patient: bool = False) -> FetchResult:
+    def _fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
         assert self.provider is not None
         result = self.provider.fetch(gap.tickers, gap.start, gap.end)
-        fetched_at = self.now()
-        for ticker in gap.tickers:
-            if ticker in result.failed or ticker in result.unknown:
-                continue
-            bars = result.bars.get(ticker)
-            if bars is None:
-                continue
-            self._rebase_history(ticker, bars)
-            self.cache.store_bars(ticker, bars, self.provider.name)
-            self.cache.mark_checked(
-                ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, self.provider.name
+        try:
+            store_fetch(self.cache, gap, result, self.now(), self.provider.name)
+        except sqlite3.OperationalError as exc:
+            # Locked past the busy timeout, disk full, read-only: the transaction rolled back, so
+            # nothing of this call landed and every ticker is asked again next time.
+            log.warning(
+                "could not store %d tickers in %s: %s", len(gap.tickers), self.cache.path, exc
             )
-        if result.unknown:
-            self.cache.mark_unknown(result.unknown, fetched_at, self.provider.name)
-        found = [t for t in gap.tickers if t in result.bars]
-        if found:
-            self.cache.forget_unknown(found)
-        if result.failed:
+            result = FetchResult(
+                failed={t: f"could not save to the cache file ({exc})" for t in gap.tickers},
+                requests=result.requests,
+                store_error=str(exc),
+            )
+        if result.failed and result.store_error is None:
             # A patient fill waits a rate limit out and says so itself.
             level = logging.INFO if patient and result.rate_limited else logging.WARNING
             log.log(
@@ -513,43 +400,42 @@ class MarketData:
         return result
 
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
-        """Store bars from a file; the file's range counts as checked."""
+        """Store bars as given (tests, benchmarks) in one transaction; their range counts as checked.
+
+        `marketbot import prices` goes through `analytics.data.price_import` instead, which
+        validates the rows and applies the import policy against what is cached.
+        """
         if bars.empty:
             return 0
-        rows = self.cache.store_bars(ticker, bars, source)
-        first = pd.Timestamp(bars.index.min()).date()
-        last = pd.Timestamp(bars.index.max()).date()
+        with self.cache.transaction():
+            rows = self.cache.store_bars(ticker, bars, source)
+            self.mark_imported(
+                ticker,
+                pd.Timestamp(bars.index.min()).date(),
+                pd.Timestamp(bars.index.max()).date(),
+                source,
+            )
+        return rows
+
+    def mark_imported(self, ticker: str, first: dt.date, last: dt.date, source: str) -> None:
+        """Record an imported file's range as checked (joins the caller's transaction)."""
         # An imported file is complete through its last row: mark it fetched after that close.
         closed = calendar.session_close(last) if calendar.is_session(last) else self.now()
         self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
-        return rows
 
 
-def _fresh_through(cov: Coverage, now: dt.datetime) -> dt.date:
-    """The last date whose bar was final when fetched (a bar fetched mid-session is not)."""
-    day = cov.checked_to
-    if calendar.is_session(day) and cov.fetched_at < calendar.session_close(day):
-        return day - dt.timedelta(days=1)
-    return day
+def _read_only_outcome(tickers: Sequence[str]) -> FetchResult:
+    """What a fetch into a read-only cache amounts to: every ticker failed, not asked."""
+    reason = "not fetched: the cache file is read-only"
+    return FetchResult(failed=dict.fromkeys(tickers, reason), store_error=READ_ONLY)
 
 
-def _recently_refreshed(cov: Coverage, now: dt.datetime) -> bool:
-    """A partial bar refetched within INTRADAY_REFRESH, with the session still open."""
-    day = cov.checked_to
-    if not calendar.is_session(day):
-        return False
-    close = calendar.session_close(day)
-    return cov.fetched_at < close and now < close and now - cov.fetched_at < INTRADAY_REFRESH
-
-
-def _has_session(start: dt.date, end: dt.date, now: dt.datetime) -> bool:
-    """True when [start, end] holds a session that has opened by `now`."""
-    if start > end:
-        return False
-    sessions = calendar.sessions_between(max(start, dt.date(1990, 1, 2)), end)
-    if len(sessions) == 0:
-        return start < dt.date(1990, 1, 2)
-    last = sessions[-1].date()
-    if len(sessions) > 1:
-        return True
-    return now >= calendar.session_open(last)
+def _merge(into: FetchResult, result: FetchResult) -> None:
+    """Add one provider call's outcome to a running total."""
+    into.bars.update(result.bars)
+    into.unknown += result.unknown
+    into.failed.update(result.failed)
+    into.requests += result.requests
+    into.rate_limited |= result.rate_limited
+    into.malformed |= result.malformed
+    into.store_error = into.store_error or result.store_error

@@ -21,14 +21,19 @@ class FetchResult:
     unknown:  tickers the provider says do not exist.
     failed:   ticker -> reason, for tickers that could not be fetched (rate limit, outage).
     rate_limited: the provider answered "too many requests" during this call.
+    malformed: some answer was not a well-formed reply (garbage, a broken chart): those tickers
+              are failed, never "no data", so nothing is marked as checked for them.
     requests: HTTP requests sent (for benchmarks and tests).
+    store_error: set by MarketData when the answer could not be saved (the cache's error).
     """
 
     bars: dict[str, pd.DataFrame] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     rate_limited: bool = False
+    malformed: bool = False
     requests: int = 0
+    store_error: str | None = None
 
 
 class PriceProvider(Protocol):

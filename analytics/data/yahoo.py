@@ -10,10 +10,13 @@ final answer of the chart endpoint (`/v8/finance/chart/{SYMBOL}`) is kept. A sym
 - failed      the last chart answer was 5xx / another 4xx, or the request raised
               (connection refused, timeout), or yfinance raised anything else;
 - unknown     the last chart answer was 404 "No data found, symbol may be delisted";
-- empty       the chart answered 200 with no rows (Yahoo's shape for a known symbol with
-              no sessions in the range), or 400/404 whose description is about the date
-              range ("Data doesn't exist for startDate", "No data found for this date
-              range"): the symbol exists, the range is empty.
+- malformed   the last chart answer was a 200 that is not a well-formed chart (garbage,
+              `"result": []`, no timestamps or indicators, arrays of different lengths, an
+              error object): failed, never "no data" (`analytics.data.yahoo_chart`);
+- empty       the chart answered 200 in Yahoo's own "no data" shape (meta, no timestamps,
+              `quote: [{}]`: a known symbol with no sessions in the range), or 400/404
+              whose description is about the date range ("Data doesn't exist for
+              startDate", "No data found for this date range"): the range is empty.
 
 What this relies on: Yahoo's 404 for a bad symbol, and yfinance probing every new symbol
 with a `range=1d` chart request (tz lookup) unless its timezone is in yfinance's disk cache.
@@ -53,6 +56,7 @@ import pandas as pd
 
 from analytics.data.provider import BAR_COLUMNS, FetchResult, empty_bars
 from analytics.data.rebase import EVENT_COLUMNS
+from analytics.data.yahoo_chart import MALFORMED, chart_shape
 
 _CHART_PATH = "/v8/finance/chart/"
 _EMPTY_RANGE_HINTS = ("data doesn't exist", "date range")
@@ -69,10 +73,14 @@ _YFINANCE_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class ChartAnswer:
-    """The outcome of one chart request: an HTTP status, or None when it raised."""
+    """The outcome of one chart request: an HTTP status, or None when it raised.
+
+    malformed: for a 200, what is wrong with the body ("" when it is a well-formed chart).
+    """
 
     status: int | None
     detail: str
+    malformed: str = ""
 
 
 class _RequestLog:
@@ -92,6 +100,9 @@ class _RequestLog:
         if symbol is not None:
             if error is not None:
                 answer = ChartAnswer(None, f"{type(error).__name__}: {error}")
+            elif status is not None and 200 <= status < 300:
+                shape = chart_shape(response.text or "")
+                answer = ChartAnswer(status, "", shape.problem if shape.kind == MALFORMED else "")
             else:
                 answer = ChartAnswer(status, _error_description(response))
         wait = _retry_after_seconds(response) if status == 429 else None
@@ -130,14 +141,9 @@ def _retry_after_seconds(response: Any) -> float | None:
 
 
 def _error_description(response: Any) -> str:
-    """Yahoo's `chart.error.description` of a failed answer, else the start of its body.
-
-    Empty for a successful JSON answer; a 200 that is not JSON (Yahoo's "Will be right back"
-    page) is described too, because yfinance turns it into an empty frame.
-    """
+    """Yahoo's `chart.error.description` of a failed answer, else the start of its body."""
     if response.status_code < 400:
-        text = response.text or ""
-        return "" if text.lstrip().startswith("{") else f"not JSON: {text.strip()[:120]}"
+        return ""
     try:
         return str(response.json()["chart"]["error"]["description"])
     except Exception:  # not JSON, or not the chart envelope: an edge page
@@ -155,6 +161,7 @@ def _default_session() -> Any:
 _RATE_LIMITED = "rate_limited"
 _UNKNOWN = "unknown"
 _FAILED = "failed"
+_MALFORMED = "malformed"
 _BARS = "bars"
 
 
@@ -164,10 +171,13 @@ def classify(
     """Decide what one symbol's fetch means, from yfinance's result and the last chart answer.
 
     Returns (kind, payload): (_BARS, frame in BAR_COLUMNS), (_UNKNOWN, None),
-    (_RATE_LIMITED, None) or (_FAILED, reason).
+    (_RATE_LIMITED, None), (_MALFORMED, reason) or (_FAILED, reason). A malformed body wins
+    over whatever yfinance made of it: its frame may be empty or misaligned.
     """
     if _is_rate_limit_error(error) or (last is not None and last.status == 429):
         return _RATE_LIMITED, None
+    if last is not None and last.malformed:
+        return _MALFORMED, f"Yahoo sent a malformed chart ({last.malformed})"[:200]
     if error is None and frame is not None and not frame.empty:
         return _BARS, to_bars(frame)
     if last is None:
@@ -492,6 +502,7 @@ def _apply(result: FetchResult, symbol: str, kind: str, payload: Any, limited: l
         limited.append(symbol)
     else:
         result.failed[symbol] = payload
+        result.malformed |= kind == _MALFORMED
 
 
 def _observe(session: Any, provider: YahooProvider) -> None:

@@ -22,11 +22,11 @@ import pandas as pd
 
 from analytics.errors import BadInput, MarketbotError, NoData, RateLimited, UpstreamError
 from analytics.macro.series import is_series_id, lookup, normalize_series_id
+from analytics.macro.source import FRED_API_BASE_URL, FRED_BASE_URL
 
 log = logging.getLogger(__name__)
 
-FRED_BASE_URL = "https://fred.stlouisfed.org"
-FRED_API_BASE_URL = "https://api.stlouisfed.org"
+__all__ = ["FRED_API_BASE_URL", "FRED_BASE_URL", "FredClient", "parse_fred_csv", "parse_fred_json"]
 # FRED usually answers in well under a second; a minute-long hang means it is down.
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 USER_AGENT = "marketbot/0.1 (aiohttp)"
@@ -81,6 +81,10 @@ def _parse_date(raw: str, where: str) -> dt.date:
         ) from None
 
 
+class NotASeriesFile(BadInput):
+    """The text's header is not a series' (`import fred` skips such files with a notice)."""
+
+
 def parse_fred_csv(
     text: str, series_id: str | None = None, *, source: str | None = None
 ) -> tuple[str, pd.Series]:
@@ -107,7 +111,7 @@ def parse_fred_csv(
     header = [h.strip() for h in rows[0]] if rows else []
     if len(header) < 2 or header[0].lower() not in _DATE_COLUMNS:
         first = body.splitlines()[0][:60] if body else "nothing"
-        raise BadInput(
+        raise NotASeriesFile(
             f"{where} is not a FRED series file: expected a header like "
             f"'observation_date,UNRATE' or 'date,value', got '{first}'."
         )

@@ -37,7 +37,7 @@ from typing import TypeVar
 
 from analytics import calendar
 from analytics.alerts.evaluation import Fired, alert_series, check_alert, fired
-from analytics.alerts.fred import FredSource, refresh_series
+from analytics.alerts.fred import refresh_series
 from analytics.alerts.kinds import KINDS
 from analytics.alerts.records import Alert, Fire
 from analytics.alerts.store import AlertStore
@@ -113,7 +113,7 @@ class AlertLoop(DailyLoop):
 
     market:    the data facade; evaluation reads `market.cache_only()`.
     refreshed: refreshed(session) -> whether the price refresh for it has finished.
-    fred:      where FRED is asked for the macro alerts' series; None: offline (the store only).
+    The macro alerts' series are refreshed through the facade's own FRED source (`market.fred`).
     """
 
     name = "alert-evaluator"
@@ -127,7 +127,6 @@ class AlertLoop(DailyLoop):
         find: Find,
         now: Callable[[], dt.datetime],
         refreshed: Callable[[dt.date], bool] = lambda session: True,
-        fred: FredSource | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         ready: Callable[[], Awaitable[object]] | None = None,
         gate: Gate | None = None,
@@ -143,7 +142,6 @@ class AlertLoop(DailyLoop):
         )
         self.store = store
         self.market = market
-        self.fred = fred
         self._deliver = deliver
         self._find = find
         self._refreshed = refreshed
@@ -227,7 +225,7 @@ class AlertLoop(DailyLoop):
             return []
         series = alert_series(alerts)
         if series:
-            problems = await asyncio.to_thread(refresh_series, self.market, series, self.fred)
+            problems = await asyncio.to_thread(refresh_series, self.market, series)
             for series_id, why in problems.items():
                 log.warning("alerts: could not refresh %s: %s", series_id, why)
         data = self.market.cache_only()

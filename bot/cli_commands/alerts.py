@@ -33,20 +33,16 @@ def _check(args: argparse.Namespace, ctx) -> None:
     as_of = parse_date(args.as_of, name="--as-of")  # a typo fails before the cache is opened
     services = ctx.services()
     check_as_of(as_of, services.market.today())
-    from analytics.alerts.fred import FredSource  # pandas: not when building --help
-
-    fred = None if ctx.settings.offline else FredSource(api_key=ctx.settings.fred_api_key)
-
     async def run():
         async with services.http_session():
-            return await asyncio.to_thread(dry_run, services, as_of, fred)
+            return await asyncio.to_thread(dry_run, services, as_of)
 
     ctx.emit(asyncio.run(run()))
 
 
-def dry_run(services, as_of: dt.date | None, fred):
-    """The checks of every alert on the session `as_of` stands for, as an Answer (blocking).
-    `fred` (a FredSource) is where the macro alerts' series are refreshed; None: offline."""
+def dry_run(services, as_of: dt.date | None):
+    """The checks of every alert on the session `as_of` stands for, as an Answer (blocking);
+    the macro alerts' series refreshed first through the facade's FRED source."""
     from analytics import calendar
     from analytics.alerts.evaluation import alert_series, check_alert
     from analytics.alerts.fred import refresh_series
@@ -57,7 +53,7 @@ def dry_run(services, as_of: dt.date | None, fred):
     session = calendar.expected_session(as_of, market.now())
     alerts = AlertStore(services.cache).all()
     active = [a for a in alerts if not a.paused]
-    problems = refresh_series(market, alert_series(active), fred)
+    problems = refresh_series(market, alert_series(active))
     checks = [check_alert(market, a, session) for a in active]
     rows = tuple(
         (

@@ -43,7 +43,7 @@ def register(add) -> None:
         help=f"how many contributors and detractors, 1-{MAX_TOP} (default {DEFAULT_TOP})",
     )
     parser.add_argument(
-        "--as-of", help="end the window on this past date, YYYY-MM-DD (default: latest holdings)"
+        "--as-of", help="end the window on this past date, YYYY-MM-DD (default: the latest session)"
     )
 
 

@@ -1,4 +1,4 @@
-"""`marketbot prices` and `marketbot cache status`."""
+"""`marketbot prices`, `marketbot cache status` and `marketbot cache check`."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ def register(add) -> None:
     prices.add_argument("--start", help="first date, YYYY-MM-DD (default: a year before --end)")
     prices.add_argument("--end", help="last date, YYYY-MM-DD (default: today)")
 
-    cache = add("cache", "Inspect the local cache.", _cache_status)
+    cache = add("cache", "Inspect the local cache.", _cache)
     cache.add_argument(
-        "action", choices=["status"], help="status: tickers, date ranges, rows and file size"
+        "action",
+        choices=["status", "check"],
+        help="status: tickers, date ranges, rows, gaps and file size; "
+        "check: SQLite's integrity check, and whether to re-import or delete (exit 2 if damaged)",
     )
 
 
@@ -34,31 +37,90 @@ def _prices(args: argparse.Namespace, ctx) -> None:
     ctx.emit(answer, json_payload=answer.data["bars"])
 
 
-def _cache_status(args: argparse.Namespace, ctx) -> None:
+def _cache(args: argparse.Namespace, ctx) -> int | None:
+    if args.action == "check":
+        return _cache_check(ctx)
+    _cache_status(ctx)
+    return None
+
+
+def _cache_check(ctx) -> int:
+    """Exit 0 when SQLite finds no damage, 2 when it does (the answer says what to do)."""
+    from analytics.data.cache import SCHEMA_VERSION
+    from analytics.data.cache_check import check_cache
+
+    report = check_cache(ctx.settings.db_path, schema_version=SCHEMA_VERSION)
+    verdict = "passes" if report.ok else "is damaged"
+    count = len(report.problems)
+    problems = f"{count} problem{'' if count == 1 else 's'}"
+    fields = [Field("Integrity", "ok" if report.ok else problems)]
+    if report.imported:
+        fields.append(Field("Imported files", ", ".join(report.imported)))
+    answer = Answer(
+        title=f"Cache check: {report.path.name} {verdict}",
+        summary=f"SQLite's integrity check of {report.path}: {report.advice}",
+        fields=tuple(fields),
+        tables=(Table(("problem",), tuple((p,) for p in report.problems)),)
+        if report.problems
+        else (),
+        data={
+            "path": str(report.path),
+            "ok": report.ok,
+            "problems": list(report.problems),
+            "imported": list(report.imported) if report.imported is not None else None,
+            "advice": report.advice,
+        },
+        advice_disclaimer=False,
+    )
+    ctx.emit(answer, json_payload=answer.data)
+    return 0 if report.ok else 2
+
+
+def _cache_status(ctx) -> None:
+    import datetime as dt
+
     cache = ctx.services(network=False).cache
     status = cache.status()
     size = cache.file_size()
+    gaps: dict[str, list] = {}
+    for hole, to_fetch in cache.holes(dt.datetime.now(dt.UTC)):
+        gaps.setdefault(hole.ticker, []).append((hole, to_fetch))
     rows = tuple(
         (
             s.ticker,
-            s.first_date.isoformat(),
-            s.last_date.isoformat(),
+            s.first_date.isoformat() if s.first_date else "",
+            s.last_date.isoformat() if s.last_date else "",
             f"{s.rows:,}",
+            _gap_cell(gaps.get(s.ticker, [])),
             s.fetched_at.strftime("%Y-%m-%d %H:%M") if s.fetched_at else "",
             s.source or "",
         )
         for s in status
     )
     total_rows = sum(s.rows for s in status)
+    summary = (
+        f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}"
+    )
+    missing = sum(h.sessions for found in gaps.values() for h, _ in found)
+    if missing:
+        to_fetch = sum(h.sessions for found in gaps.values() for h, f in found if f)
+        summary += (
+            f". {len(gaps)} tickers have gaps: {missing:,} sessions without bars inside their"
+            f" checked ranges; {to_fetch:,} of them are fetched when next asked for, the rest"
+            " are days their source has no bar for."
+        )
     answer = Answer(
         title="Cache status",
-        summary=f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}",
+        summary=summary,
         fields=(
             Field("Tickers", str(len(status))),
             Field("Rows", f"{total_rows:,}"),
             Field("File size", f"{size:,} bytes"),
+            Field("Sessions missing", f"{missing:,}"),
         ),
-        tables=(Table(("ticker", "first", "last", "rows", "fetched (UTC)", "source"), rows),)
+        tables=(
+            Table(("ticker", "first", "last", "rows", "gaps", "fetched (UTC)", "source"), rows),
+        )
         if rows
         else (),
         data={
@@ -72,6 +134,15 @@ def _cache_status(args: argparse.Namespace, ctx) -> None:
                     "rows": s.rows,
                     "fetched_at": s.fetched_at,
                     "source": s.source,
+                    "gaps": [
+                        {
+                            "start": h.start.isoformat(),
+                            "end": h.end.isoformat(),
+                            "sessions": h.sessions,
+                            "to_fetch": to_fetch,
+                        }
+                        for h, to_fetch in gaps.get(s.ticker, [])
+                    ],
                 }
                 for s in status
             ],
@@ -79,3 +150,13 @@ def _cache_status(args: argparse.Namespace, ctx) -> None:
         advice_disclaimer=False,
     )
     ctx.emit(answer)
+
+
+def _gap_cell(found: list) -> str:
+    """'3 (3 to fetch)': sessions without bars inside the checked range, and how many of
+    them the next fetch of those dates asks for."""
+    if not found:
+        return ""
+    missing = sum(h.sessions for h, _ in found)
+    to_fetch = sum(h.sessions for h, f in found if f)
+    return f"{missing:,} ({to_fetch:,} to fetch)" if to_fetch else f"{missing:,}"

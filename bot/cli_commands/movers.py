@@ -49,15 +49,8 @@ def register(add) -> None:
 
 
 def _movers(args: argparse.Namespace, ctx) -> None:
-    from analytics.commands.movers import movers_answer, movers_request
-    from analytics.errors import NoData
-    from analytics.universes import (
-        lists_dir,
-        missing_holdings_message,
-        stored_fund_universe,
-        universe_spec,
-    )
-    from bot.terminal import TerminalProgress
+    from analytics.commands.movers import movers_request
+    from analytics.universes import lists_dir, universe_spec
 
     services = ctx.services()
     market = services.market
@@ -67,24 +60,28 @@ def _movers(args: argparse.Namespace, ctx) -> None:
     spec = universe_spec(
         args.universe, args.tickers, args.tickers_file, folder=lists_dir(services.settings.db_path)
     )
-    universe = spec.universe
-    if universe is None:
-        universe = stored_fund_universe(services.cache.db, spec.fund)
-    if universe is None:
-        if market.offline:
-            raise NoData(missing_holdings_message(spec.fund))
-        universe = asyncio.run(_download(services.cache, spec.fund))
-    with TerminalProgress(f"Fetching prices for {universe.name}", enabled=not ctx.json) as progress:
-        answer = movers_answer(
-            market, universe, request, progress=progress, chart=ctx.chart_dir is not None
-        )
-    ctx.emit(answer)
+    ctx.emit(asyncio.run(_answer(ctx, market, spec, request)))
 
 
-async def _download(cache, fund):
+async def _answer(ctx, market, spec, request):
+    """Holdings (for a fund) and prices by the one movers path; downloads only when online."""
     import aiohttp
+    from rich.console import Console
 
-    from analytics.universes import fetch_fund_universe
+    from analytics.commands.movers import movers_command
+    from bot.terminal import TerminalProgress
 
-    async with aiohttp.ClientSession() as session:
-        return await fetch_fund_universe(session, cache, fund)
+    name = spec.fund.symbol if spec.fund else spec.universe.name
+
+    def downloading() -> None:
+        if not ctx.json:
+            Console(stderr=True).print(f"[dim]Downloading {name} holdings from iShares…[/dim]")
+
+    options = {"on_download": downloading, "chart": ctx.chart_dir is not None}
+    with TerminalProgress(f"Fetching prices for {name}", enabled=not ctx.json) as progress:
+        if market.offline or spec.fund is None:
+            return await movers_command(market, None, spec, request, progress=progress, **options)
+        async with aiohttp.ClientSession() as session:
+            return await movers_command(
+                market, session, spec, request, progress=progress, **options
+            )

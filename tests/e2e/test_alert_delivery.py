@@ -265,7 +265,6 @@ async def test_two_bots_on_one_database_deliver_once(tmp_path, clock):
                     guild_id=GUILD_ID,
                     channel_id=None,
                     now=clock(),
-                    fred=None,
                 )
                 build_b.services.cache.store_bars("^RUT", base.rut_frame().iloc[-1:], "test")
                 clock.t = eastern("2024-07-01 16:30")

@@ -29,16 +29,25 @@ def use(bot, fake: FakeIShares) -> None:
     bot.get_cog("Contributors").ishares_base_url = fake.base_url
 
 
+TODAY = dt.date(2024, 7, 1)  # the e2e clock's session: the window ends there, not on H
+
+
+def close(ticker: str, day: dt.date) -> float:
+    return float(bars_for(ticker, day, day)["adj_close"].iloc[0])
+
+
 def ret(ticker: str) -> float:
-    """YTD return to the holdings date from the fake provider's adjusted closes."""
-    closes = bars_for(ticker, dt.date(2023, 12, 21), HOLDINGS_DATE)["adj_close"]
-    return closes[pd.Timestamp(HOLDINGS_DATE)] / closes[YEAR_END] - 1
+    """YTD return to the e2e clock's session from the fake provider's adjusted closes."""
+    return close(ticker, TODAY) / close(ticker, YEAR_END.date()) - 1
 
 
 def expected_title() -> str:
-    """The title computed from the fake's bars: contributions by the start-weight formula."""
+    """The title computed from the fake's bars: weights of the 2024-06-28 file carried back to
+    the year end by each name's move, times its YTD return."""
     fund = ret("IWM")
-    bp = {t: w * (1 + fund) / (1 + ret(t)) * ret(t) for t, _, w in UNIVERSE}
+    grown = {t: w * close(t, YEAR_END.date()) / close(t, HOLDINGS_DATE) for t, _, w in UNIVERSE}
+    scale = sum(w for _, _, w in UNIVERSE) / sum(grown.values())
+    bp = {t: grown[t] * scale * ret(t) for t in grown}
     ranked = sorted(bp.values(), reverse=True)
     if fund >= 0:
         lead = sum(ranked[:5])
@@ -57,8 +66,8 @@ async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_prov
     # Progress edits of @original come before the answer (edits may land in any order).
     assert {m.content for m in progress} == {
         "⏳ Downloading IWM holdings…",
-        "⏳ Pricing IWM constituents: 0 of 6 (0%)",
-        "⏳ Pricing IWM constituents: 6 of 6 (100%)",
+        "⏳ Pricing IWM constituents: 0 of 5 (0%)",
+        "⏳ Pricing IWM constituents: 5 of 5 (100%)",
     }
     assert final.content is None
     [embed] = final.embeds
@@ -66,13 +75,16 @@ async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_prov
     assert embed["image"]["url"] == "attachment://chart.png"
     assert final.files["chart.png"].startswith(PNG_SIGNATURE)
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Holdings"] == "as of 2024-06-28, 5 stocks"
+    assert fields["Holdings"] == "as of 2024-06-28, 5 stocks; weights at 2023-12-29"
+    assert fields["Priced"] == "5 of 5 (100.0% of the weight)"
     up = sum(ret(t) > 0 for t, _, _ in UNIVERSE)
     down = sum(ret(t) < 0 for t, _, _ in UNIVERSE)
     assert fields["Breadth"] == f"{up} up, {down} down ({up / 5:.0%} up)"
     assert len(ishares.requests) == 1
+    # The fund's own prices fix the window, then the constituents are priced in one call.
     assert e2e_provider.calls == [
-        (("IWM", "AAA", "BBB", "CCC", "DDD", "EEE"), dt.date(2023, 12, 21), HOLDINGS_DATE)
+        (("IWM",), dt.date(2023, 12, 21), TODAY),
+        (("AAA", "BBB", "CCC", "DDD", "EEE"), dt.date(2023, 12, 21), TODAY),
     ]
 
     # The same question again: no download, no price fetch, no progress, the same answer.
@@ -81,7 +93,7 @@ async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_prov
     assert reply.embeds[0]["title"] == embed["title"]
     assert reply.embeds[0]["description"] == embed["description"]
     assert len(ishares.requests) == 1
-    assert len(e2e_provider.calls) == 1
+    assert len(e2e_provider.calls) == 2
 
 
 async def test_bad_window_is_answered_at_once_and_privately(market_bot, e2e_provider, ishares):

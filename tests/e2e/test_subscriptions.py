@@ -221,10 +221,10 @@ async def test_the_daily_post_arrives_with_embeds_and_charts(
 
     lines = post.content.split("\n")
     assert lines[0].startswith("**📊 Market close, Tuesday 2024-07-02: SPY ")
-    # No holdings are stored and the bot is offline: those two sections become notices.
+    # No holdings are stored and the digest has no download session: two notices.
     assert lines[1:] == [
-        "⚠️ Movers: No IWM holdings are stored and offline mode is on; skipped today.",
-        "⚠️ Contributors: No IWM holdings are cached and they cannot be downloaded here; "
+        "⚠️ Movers: No IWM holdings are stored and they cannot be downloaded here; skipped today.",
+        "⚠️ Contributors: No IWM holdings are stored and they cannot be downloaded here; "
         "skipped today.",
     ]
     images = [e["image"]["url"] for e in post.embeds]

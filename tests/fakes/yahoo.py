@@ -266,6 +266,58 @@ def slice_chart(body: dict[str, Any], query: Mapping[str, str]) -> dict[str, Any
 
 
 # --------------------------------------------------------------------------------------------
+# Malformed 200 answers (what yfinance would silently turn into "no data")
+
+MALFORMED_KINDS: tuple[str, ...] = (
+    "not-json",  # an HTML or binary body
+    "garbage-json",  # JSON, but not a chart
+    "result-empty",  # "result": []
+    "result-null",  # "result": null and no error
+    "no-timestamp",  # prices without their timestamps
+    "no-indicators",  # timestamps without prices
+    "truncated",  # the price arrays cut short: the body still parses
+    "truncated-timestamps",  # the timestamp array cut short
+    "error-object",  # a chart error envelope, sent with 200
+)
+
+
+def malformed_chart(kind: str, good: dict[str, Any]) -> bytes:
+    """The body of a 200 that is not a well-formed chart, derived from the `good` answer."""
+    if kind == "not-json":
+        return b"<html><body>Will be right back\x00\xff</body></html>"
+    if kind == "garbage-json":
+        return json.dumps({"finance": {"result": None}, "oops": [1, 2, 3]}).encode()
+    if kind == "result-empty":
+        return json.dumps({"chart": {"result": [], "error": None}}).encode()
+    if kind == "result-null":
+        return json.dumps({"chart": {"result": None, "error": None}}).encode()
+    if kind == "error-object":
+        error = {"code": "Internal Server Error", "description": "backend timeout"}
+        return json.dumps({"chart": {"result": None, "error": error}}).encode()
+    body = copy.deepcopy(good)
+    result = body["chart"]["result"][0]
+    stamps = result.get("timestamp") or []
+    if kind == "no-timestamp":
+        result.pop("timestamp", None)
+    elif kind == "no-indicators":
+        result.pop("indicators", None)
+    elif kind == "truncated":
+        keep = max(len(stamps) // 2, 1) if len(stamps) > 1 else 0
+        quote = result["indicators"]["quote"][0]
+        result["indicators"]["quote"] = [{k: v[:keep] for k, v in quote.items()}]
+        adj = result["indicators"].get("adjclose", [{}])[0].get("adjclose")
+        if adj is not None:
+            result["indicators"]["adjclose"] = [{"adjclose": adj[:keep]}]
+        if not stamps:  # nothing to cut: an empty range with prices but no dates
+            result["indicators"]["quote"] = [{"close": [1.0]}]
+    elif kind == "truncated-timestamps":
+        result["timestamp"] = stamps[: len(stamps) // 2] if len(stamps) > 1 else [1]
+    else:
+        raise ValueError(f"unknown malformed kind {kind!r}; one of {MALFORMED_KINDS}")
+    return json.dumps(body).encode()
+
+
+# --------------------------------------------------------------------------------------------
 # Synthetic bars
 
 
@@ -400,6 +452,9 @@ class FakeYahoo:
       requests_per_second  answer 429 once more than this many requests came in the last second
       rate_limit_after(n)  serve n more requests, then 429 "Too Many Requests" to everything
       fail_with(status)    answer every request with `status` (an outage); None to stop
+      serve_malformed(kind, symbols)  answer chart requests (of these symbols, default all)
+                           with a 200 that is not a well-formed chart (MALFORMED_KINDS);
+                           heal() ends it
     `requests` logs every request as (path, query dict), throttled ones included.
     """
 
@@ -411,6 +466,7 @@ class FakeYahoo:
         self._lock = threading.Lock()
         self._budget: int | None = None
         self._fail_status: int | None = None
+        self._malformed: dict[str, str] = {}  # symbol (or "*") -> MALFORMED_KINDS entry
         self._recent: collections.deque[float] = collections.deque()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -484,6 +540,19 @@ class FakeYahoo:
         """Answer every request with HTTP `status` (e.g. 500, 503); None ends the outage."""
         with self._lock:
             self._fail_status = status
+
+    def serve_malformed(self, kind: str, symbols: list[str] | None = None) -> None:
+        """Answer chart requests for `symbols` (default: every symbol) with a malformed 200."""
+        if kind not in MALFORMED_KINDS:
+            raise ValueError(f"unknown malformed kind {kind!r}; one of {MALFORMED_KINDS}")
+        with self._lock:
+            for symbol in symbols or ["*"]:
+                self._malformed[symbol.upper()] = kind
+
+    def heal(self) -> None:
+        """Well-formed chart answers again."""
+        with self._lock:
+            self._malformed.clear()
 
     def chart_requests(self, symbol: str | None = None) -> list[dict[str, str]]:
         """Queries of the chart requests logged so far (for one symbol if given)."""
@@ -561,6 +630,12 @@ class FakeYahoo:
     def _send_chart(self, handler: _Handler, symbol: str, query: dict[str, str]) -> None:
         with self._lock:
             body = self._charts.get(symbol)
+            malformed = self._malformed.get(symbol) or self._malformed.get("*")
+        if malformed is not None:
+            # An unregistered symbol has no good answer to spoil: plain garbage JSON.
+            payload = malformed_chart(malformed, slice_chart(body, query)) if body else b"{}"
+            self._send(handler, 200, payload, "application/json;charset=utf-8")
+            return
         if body is None:
             self._send_json(handler, 404, chart_error("Not Found", NOT_FOUND_DESCRIPTION))
             return

@@ -10,6 +10,7 @@ session evaluated:
   least as high (up) or as low (down), and that history reaches Y years back.
 It becomes true when the latest reading holds and the reading before it did not, and is keyed
 by the reading's date: a new print fires once, however many sessions it stays the latest.
+The embed is the /macro answer on that reading (in the alert's direction for `years`).
 The observations are read from the store; the evaluation loop refreshes them first
 (analytics/alerts/fred.py).
 """
@@ -23,11 +24,11 @@ from typing import Any
 import pandas as pd
 
 from analytics.alerts.kinds.base import Evaluation, Kind, Params, Reproduce, given, need
-from analytics.answer import Answer, Chart, Field, jsonable
+from analytics.alerts.kinds.commands import command_answer
+from analytics.answer import Answer
 from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
 from analytics.macro.context import HIGH, LOW, history_context, infer_frequency, period_label
-from analytics.macro.loading import source_label
 from analytics.macro.options import check_value
 from analytics.macro.presentation import formatter, short_name
 from analytics.macro.series import MacroSeries, lookup
@@ -48,7 +49,7 @@ def _frequency(spec: MacroSeries, series: pd.Series) -> str:
 
 def readings(data: MarketData, spec: MacroSeries, as_of: dt.date | None) -> pd.Series:
     """The series as /macro shows it (transformed), observations dated on or before `as_of`."""
-    raw = FredStore(data.cache.db).observations(spec.id)
+    raw = FredStore(data.cache.db, cache=data.cache).observations(spec.id)
     if raw.empty:
         raise NoData(
             f"Nothing is stored for {spec.id}: the alert is checked once FRED has answered "
@@ -132,7 +133,7 @@ class MacroKind(Kind):
     def _history(self, data: MarketData, spec: MacroSeries, shown: pd.Series) -> pd.Series:
         if spec.context_id == spec.id:
             return shown
-        history = FredStore(data.cache.db).observations(spec.context_id)
+        history = FredStore(data.cache.db, cache=data.cache).observations(spec.context_id)
         if history.empty:
             raise NoData(f"Nothing is stored for {spec.context_id}, the history of {spec.id}.")
         return apply_transform(history, "none", "unknown")
@@ -179,66 +180,23 @@ class MacroKind(Kind):
             values={"value": value, "date": day, "since": since},
         )
 
+    def _command(self, params: Params, on: dt.date) -> dict[str, str]:
+        """The /macro options that show the reading the alert fired on: the reading and its
+        context, asked in the alert's direction for a years alert."""
+        values = {"series": params["series"], "as_of": on.isoformat()}
+        if params.get("years") is not None:
+            values["direction"] = "high" if params["direction"] == "up" else "low"
+        return values
+
     def answer(self, data: MarketData, params: Params, evaluation: Evaluation) -> Answer:
-        spec = _spec(params)
-        shown = readings(data, spec, evaluation.on)
-        fmt, name = formatter(spec), short_name(spec)
-        frequency = _frequency(spec, shown)
-        day, value = shown.index[-1].date(), float(shown.iloc[-1])
-        since = evaluation.values.get("since")
-        if params.get("value") is not None:
-            side = "above" if params["direction"] == "up" else "below"
-            headline = f"{side} {fmt(float(params['value']))}"
-            threshold: float | None = float(params["value"])
-        else:
-            word = spec.wording.superlative(HIGH if params["direction"] == "up" else LOW)
-            headline = f"{word} in {params['years']}+ years"
-            if since:
-                headline += f" (since {period_label(since, frequency)})"
-            threshold = None
-        title = f"{name} {fmt(value)}: {headline}"
-        record = FredStore(data.cache.db).fetch_record(spec.id)
-        source = source_label(record)
-        fields = [Field("Latest", f"{fmt(value)} ({period_label(day, frequency)})")]
-        if len(shown) >= 2:
-            prev_day, prev = shown.index[-2].date(), float(shown.iloc[-2])
-            fields.append(Field("Previous", f"{fmt(prev)} ({period_label(prev_day, frequency)})"))
-        if spec.units:
-            fields.append(Field("Units", spec.units, inline=False))
-        shown_from = pd.Timestamp(day) - pd.DateOffset(years=max(int(params.get("years") or 0), 10))
-        line = shown.loc[shown_from:]
-
-        def build():
-            from analytics.alerts.charts import macro_figure
-
-            return macro_figure(
-                line, threshold, title=title, subtitle=spec.units, source=source, as_of=day
-            )
-
-        return Answer(
-            title=title,
-            summary=f"{spec.name}: {fmt(value)} for {period_label(day, frequency)}.",
-            fields=tuple(fields),
-            chart=Chart(build),
-            source=source,
-            as_of=day,
-            tone=0,
-            data=jsonable({"series": spec.id, "value": value, "date": day, "since": since}),
-            advice_disclaimer=False,
-        )
+        return command_answer("macro", self._command(params, evaluation.on), data)
 
     def reproduce(self, params: Params, on: dt.date) -> Reproduce:
-        series = params["series"]
-        if params.get("value") is not None:
-            value = f"{float(params['value']):g}"
-            return Reproduce(
-                cli=f"marketbot macro {series} --value {value} --as-of {on}",
-                slash=f"/macro series:{series} value:{value} as_of:{on}",
-            )
-        direction = "high" if params["direction"] == "up" else "low"
+        values = self._command(params, on)
+        flags = "".join(f" --{k.replace('_', '-')} {v}" for k, v in values.items() if k != "series")
+        options = " ".join(f"{k}:{v}" for k, v in values.items())
         return Reproduce(
-            cli=f"marketbot macro {series} --direction {direction} --as-of {on}",
-            slash=f"/macro series:{series} direction:{direction} as_of:{on}",
+            cli=f"marketbot macro {values['series']}{flags}", slash=f"/macro {options}"
         )
 
 

@@ -1,0 +1,71 @@
+"""Saving what one provider call brought: the re-base of older rows, the bars, the coverage.
+
+All of it in one transaction (`PriceCache.transaction`): a crash or a failed write between
+the re-base and the coverage would leave history re-based without the record of the fetch
+that re-based it, and the next fetch would see the same split and re-base it again (a 10:1
+split applied twice reads prices at a hundredth).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pandas as pd
+
+from analytics.data.cache import HISTORY_FLOOR, PriceCache
+from analytics.data.gaps import Gap
+from analytics.data.provider import FetchResult
+from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
+from analytics.data.validate import clean_bars
+
+log = logging.getLogger("analytics.data.market")
+
+
+def store_fetch(
+    cache: PriceCache, gap: Gap, result: FetchResult, fetched_at: dt.datetime, source: str
+) -> None:
+    """Everything `result` holds for `gap`, in one transaction (sqlite3 errors propagate and
+    leave nothing). A recorded hole is cleared instead of widening the checked range."""
+    with cache.transaction():
+        for ticker in gap.tickers:
+            if ticker in result.failed or ticker in result.unknown:
+                continue
+            bars = result.bars.get(ticker)
+            if bars is None:
+                continue
+            bars, skipped = clean_bars(bars)  # a provider's bad rows are never stored either
+            if skipped.total:
+                log.info("%s: %s from %s", ticker, skipped.text(), source)
+            rebase_history(cache, ticker, bars)
+            cache.store_bars(ticker, bars, source)
+            if gap.hole:
+                assert gap.start is not None
+                cache.clear_hole(ticker, gap.start)  # inside the checked range already
+            else:
+                cache.mark_checked(ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, source)
+        if result.unknown:
+            cache.mark_unknown(result.unknown, fetched_at, source)
+        found = [t for t in gap.tickers if t in result.bars]
+        if found:
+            cache.forget_unknown(found)
+
+
+def rebase_history(cache: PriceCache, ticker: str, bars: pd.DataFrame) -> None:
+    """Re-base cached rows older than `bars` for the splits and dividends inside `bars`.
+
+    The provider sends new days on its current basis; without this, a split inside them
+    would read as a -90% day against the cached history.
+    """
+    if bars.empty or not any(
+        column in bars and (bars[column].fillna(0) > 0).any() for column in EVENT_COLUMNS
+    ):
+        return
+    first = bars.index[0].date()
+    earlier = cache.read_bars([ticker], None, first - dt.timedelta(days=1), ["close"])
+    if earlier.empty:
+        return
+    factors = factors_from_events(bars, float(earlier["close"].iloc[-1]))
+    if factors is not None:
+        rows = cache.rescale(ticker, first, factors)
+        log.info("re-based %d cached %s rows by %s", rows, ticker, factors)
