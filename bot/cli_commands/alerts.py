@@ -33,6 +33,7 @@ def _check(args: argparse.Namespace, ctx) -> None:
     as_of = parse_date(args.as_of, name="--as-of")  # a typo fails before the cache is opened
     services = ctx.services()
     check_as_of(as_of, services.market.today())
+
     async def run():
         async with services.http_session():
             return await asyncio.to_thread(dry_run, services, as_of)
