@@ -55,13 +55,21 @@ def _parameters(spec: CommandSpec) -> list[inspect.Parameter]:
 
 
 def spec_command(
-    spec: CommandSpec, cog_name: str, autocompletes: Mapping[str, Autocomplete]
+    spec: CommandSpec,
+    cog_name: str,
+    autocompletes: Mapping[str, Autocomplete],
+    handler: str | None = None,
 ) -> app_commands.Command:
-    """One slash command for `spec` (the leaf name for a grouped spec)."""
+    """One slash command for `spec` (the leaf name for a grouped spec). With `handler`, the
+    command awaits the cog's method of that name with (interaction, spec, values) instead of
+    the generic parse/answer/reply."""
     leaf = spec.path[-1]
 
     async def callback(self, interaction: discord.Interaction, **values: Any) -> None:
-        await answer_interaction(interaction, spec, values)
+        if handler is None:
+            await answer_interaction(interaction, spec, values)
+        else:
+            await getattr(self, handler)(interaction, spec, values)
 
     callback.__name__ = leaf
     callback.__qualname__ = f"{cog_name}.{leaf}"
@@ -97,12 +105,16 @@ def cog_from_specs(
     groups: Mapping[str, str] | None = None,
     autocompletes: Mapping[str, Autocomplete] | None = None,
     base: type[commands.Cog] = commands.Cog,
+    handler: str | None = None,
 ) -> type[commands.Cog]:
     """A Cog class holding one slash command per spec.
 
     `groups` describes the Discord groups of grouped specs ({"alert": "Alerts on ..."}).
     `autocompletes` maps suggestion-source names to callbacks (default: bot.autocomplete).
     `base` lets a feature add hand-written Discord-only commands next to the generated ones.
+    `handler` names a method of `base` that runs every command instead of the generic path
+    (a feature whose commands need who is asking: identity, permissions, DMs), keeping the
+    options exactly the spec's on both front ends.
     """
     if autocompletes is None:
         from bot.autocomplete import SOURCES
@@ -111,7 +123,7 @@ def cog_from_specs(
     attrs: dict[str, Any] = {"__module__": base.__module__}
     made: dict[str, app_commands.Group] = {}
     for spec in specs:
-        command = spec_command(spec, cog_name, autocompletes)
+        command = spec_command(spec, cog_name, autocompletes, handler)
         if len(spec.path) == 1:
             attrs[spec.name.replace("-", "_")] = command
             continue
