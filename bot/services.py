@@ -40,6 +40,12 @@ class Services:
                 self.market.attach_http(None)
 
 
+def attach_sources(market: MarketData, settings: Settings) -> None:
+    """The facade's non-price sources take their endpoints from the settings: fund holdings
+    (`market.holdings`) are downloaded from `settings.ishares_url`."""
+    market.ishares_url = settings.ishares_url
+
+
 def make_provider(settings: Settings):
     """The Yahoo provider, or None in offline mode (imported lazily: yfinance is heavy)."""
     if settings.offline:
@@ -59,6 +65,7 @@ def open_services(settings: Settings, provider=None) -> Iterator[Services]:
             provider if provider is not None else make_provider(settings),
             offline=settings.offline,
         )
+        attach_sources(market, settings)
         yield Services(settings=settings, cache=cache, market=market)
     finally:
         cache.close()

@@ -7,8 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from analytics.data.paths import default_db_path
+from analytics.endpoints import ISHARES_BASE_URL
 
 
 class SettingsError(ValueError):
@@ -30,13 +32,15 @@ class Settings:
     log_level: str = "INFO"
     guild_id: int | None = None
     fred_api_key: str | None = None
+    ishares_url: str = ISHARES_BASE_URL
 
     def __repr__(self) -> str:  # never print secrets
         token = "set" if self.discord_token else "unset"
         fred = "set" if self.fred_api_key else "unset"
         return (
             f"Settings(discord_token={token}, db_path={self.db_path}, offline={self.offline}, "
-            f"log_level={self.log_level}, guild_id={self.guild_id}, fred_api_key={fred})"
+            f"log_level={self.log_level}, guild_id={self.guild_id}, fred_api_key={fred}, "
+            f"ishares_url={self.ishares_url})"
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -62,6 +66,7 @@ def load_settings(
         log_level=_level(env),
         guild_id=_int(env, "MARKETBOT_GUILD_ID"),
         fred_api_key=(env.get("FRED_API_KEY") or "").strip() or None,
+        ishares_url=_url(env, "MARKETBOT_ISHARES_URL", ISHARES_BASE_URL),
     )
 
 
@@ -83,6 +88,19 @@ def _int(env: Mapping[str, str], name: str) -> int | None:
             f"{name}={raw!r} is not a Discord id; copy the server id (digits only)."
         )
     return int(raw)
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    """A service's base URL (http or https, no trailing slash); empty means the default."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    parsed = urlsplit(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            f"{name}={raw!r} is not a web address; write it like {default} (or leave it empty)."
+        )
+    return raw.rstrip("/")
 
 
 def _level(env: Mapping[str, str]) -> str:

@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -37,6 +38,12 @@ from analytics.data.http import HttpBridge
 from analytics.data.provider import FetchResult, PriceProvider
 from analytics.data.results import FillReport, PriceResult
 from analytics.data.store import store_fetch
+from analytics.endpoints import ISHARES_BASE_URL
+
+if TYPE_CHECKING:
+    from analytics.holdings.source import FundHoldings
+    from analytics.spec import Progress as PhasedProgress
+    from analytics.universes import Universe, UniverseSpec
 
 __all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
 
@@ -90,6 +97,8 @@ class MarketData:
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
+        # Where fund holdings are downloaded from (bot.services sets it from the settings).
+        self.ishares_url = ISHARES_BASE_URL
 
     @property
     def waiting_commands(self) -> int:
@@ -111,6 +120,23 @@ class MarketData:
         view.offline = True
         view.http = None
         return view
+
+    @property
+    def holdings(self) -> FundHoldings:
+        """Fund holdings, cache first, by one refresh policy (analytics.holdings.source).
+        Bound to this view: a `cache_only()` view never downloads."""
+        from analytics.holdings.source import FundHoldings
+
+        return FundHoldings(self, self.ishares_url)
+
+    def universe(
+        self, spec: UniverseSpec, start: dt.date, *, progress: PhasedProgress | None = None
+    ) -> Universe:
+        """The tickers of a validated universe (analytics.universes): a fund's from its
+        holdings nearest `start`, the window's first session. Blocking."""
+        from analytics.universes import resolve_universe
+
+        return resolve_universe(self, spec, start, progress=progress)
 
     def attach_http(self, bridge: HttpBridge | None) -> None:
         """Downloads (holdings, FRED) go through `bridge`; None: none (offline or no session)."""

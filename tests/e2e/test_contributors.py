@@ -10,7 +10,8 @@ import pytest
 
 from tests.fakes.ishares import FakeIShares, Reply, html_reply
 from tests.fakes.prices import bars_for
-from tests.test_contributors_command import UNIVERSE, ishares_csv
+from tests.fakes.ishares import PLANTED_FUND as UNIVERSE
+from tests.fakes.ishares import ishares_csv
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HOLDINGS_DATE = dt.date(2024, 6, 28)  # the Friday before the e2e clock (Monday 2024-07-01)

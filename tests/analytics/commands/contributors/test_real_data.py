@@ -16,7 +16,7 @@ from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.holdings import import_holdings_file
 from tests.cli import run
-from tests.test_contributors_command import equity_weights
+from tests.fakes.ishares import equity_weights
 
 MEMBERS = "universe/r2000_members_close_2025-06-02_to_2025-12-31.csv"
 IWM_CLOSES = "prices/klevera_yfinance_close_to-2026-08/IWM.csv"
