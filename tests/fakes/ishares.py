@@ -74,7 +74,12 @@ class FakeIShares:
             reply = self.latest
         else:
             reply = error_reply(404)
-        return web.Response(status=reply.status, body=reply.body, content_type=reply.content_type)
+        response = web.Response(
+            status=reply.status, body=reply.body, content_type=reply.content_type
+        )
+        # No keep-alive: a server that outlives a test's bot leaves no connection task behind.
+        response.force_close()
+        return response
 
     async def __aenter__(self) -> FakeIShares:
         app = web.Application()

@@ -85,8 +85,8 @@ def payload(found: UniverseBreadth) -> dict[str, Any]:
 def _summary(found: UniverseBreadth, window: Window) -> str:
     measured, ud = found.breadth, found.breadth.up_down
     parts = [
-        f"{ud.up:,} of {ud.priced:,} {_noun(found)} rose from {measured.base} to {measured.end} "
-        f"({window.label}), {ud.down:,} fell, {ud.unchanged:,} unchanged."
+        f"{ud.up:,} of the {ud.priced:,} priced names rose from {measured.base} to "
+        f"{measured.end} ({window.label}), {ud.down:,} fell, {ud.unchanged:,} unchanged."
     ]
     averages = [f"{_share(a.share)} above their {n}-day average" for n, a in measured.above.items()]
     parts.append("On " + measured.end.isoformat() + ": " + ", ".join(averages) + ".")
@@ -253,8 +253,10 @@ def _highs_lows_text(found: UniverseBreadth) -> str:
     hl = found.breadth.highs_lows
     if hl.highs is None:
         return f"No 52-week highs or lows: {hl.note}"
+    highs = "high" if hl.highs == 1 else "highs"
+    lows = "low" if hl.lows == 1 else "lows"
     return (
-        f"{hl.highs:,} new 52-week closing highs and {hl.lows:,} lows on {hl.date} "
+        f"{hl.highs:,} new 52-week closing {highs} and {hl.lows:,} {lows} on {hl.date} "
         f"(of {hl.counted:,} names with a year of closes)"
     )
 
@@ -310,14 +312,13 @@ def _figure(found: UniverseBreadth, title: str):
     from analytics.charts.breadth_chart import breadth_chart
 
     measured = found.breadth
-    subtitle = (
-        f"{measured.up_down.priced:,} names, {measured.base} to {measured.end} · top: share above "
-        "the 50-day average · bottom: advancers minus decliners, summed"
-    )
+    headline, _, rest = _chart_title(title).partition("; ")
+    subtitle = f"{measured.up_down.priced:,} names, {measured.base} to {measured.end}"
+    subtitle = f"{rest[0].upper()}{rest[1:]} · {subtitle}" if rest else subtitle
     return breadth_chart(
         found.above_50,
         measured.ad_line,
-        title=_chart_title(title),
+        title=headline,
         subtitle=subtitle,
         source=found.source,
         as_of=measured.end,

@@ -36,9 +36,11 @@ def parse(values: dict[str, Any], ctx: ParseContext) -> BreadthRequest:
     first = parse_universe(values, ctx)
     second = None
     if values.get("compare"):
-        folder = ctx.lists_folder
-        second = universe_spec(str(values["compare"]), folder=folder)
-        if _name(second) == _name(first):
+        try:
+            second = universe_spec(str(values["compare"]), folder=ctx.lists_folder)
+        except BadInput as exc:
+            raise BadInput(f"compare: {exc.message}") from None
+        if _name(second).lower() == _name(first).lower():
             raise BadInput(
                 f"compare names the same universe as universe ({_name(first)}); give another, "
                 "e.g. universe IWM, compare IVV."
