@@ -8,7 +8,6 @@ from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.holdings import import_holdings_file
-
 from tests.analytics.commands.real_files import HOLDINGS, IWM_CLOSES, MEMBERS, SP500_CLOSES
 
 

@@ -49,7 +49,9 @@ def by_pandas(closes: pd.DataFrame, base: str, end: str) -> dict:
         last = rows.tail(n)
         full = last.columns[last.notna().all()] if len(last) == n else []
         counted = len(full)
-        share = float((last[full].iloc[-1] > last[full].mean()).sum() / counted) if counted else None
+        share = (
+            float((last[full].iloc[-1] > last[full].mean()).sum() / counted) if counted else None
+        )
         above[str(n)] = share
     end_ts = pd.Timestamp(end)
     dates = pd.to_datetime(rows.index)
@@ -155,7 +157,9 @@ def test_iwm_breadth_over_the_member_file(capsys, shared_data, r2000_db):
     assert data["above_ma"]["200"] is None and data["new_highs"] is None
     assert data["above_ma_counted"]["50"] > 1500
     assert (data["holdings_as_of"], data["weights_at"]) == ("2025-11-05", base)
-    assert data["title"].endswith(f"· partial: {data['coverage']['weight_share']:.1%} of the weight")
+    assert data["title"].endswith(
+        f"· partial: {data['coverage']['weight_share']:.1%} of the weight"
+    )
 
 
 @pytest.fixture(scope="module")
