@@ -18,8 +18,6 @@ from analytics.windows import Window
 _TO_DATE = {"ytd": "year to date", "qtd": "quarter to date", "mtd": "month to date"}
 _LISTED = 12
 """Names listed in warnings before "and N more"."""
-_CHART_TITLE_MAX = 56
-"""Characters that fit the chart's title line."""
 
 
 def period_text(window: Window, end: dt.date) -> str:
