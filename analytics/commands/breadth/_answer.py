@@ -84,11 +84,19 @@ def payload(found: UniverseBreadth) -> dict[str, Any]:
 
 def _summary(found: UniverseBreadth, window: Window) -> str:
     measured, ud = found.breadth, found.breadth.up_down
+    label = "" if window.kind == "range" else f" ({window.label})"
     parts = [
         f"{ud.up:,} of the {ud.priced:,} priced names rose from {measured.base} to "
-        f"{measured.end} ({window.label}), {ud.down:,} fell, {ud.unchanged:,} unchanged."
+        f"{measured.end}{label}, {ud.down:,} fell, {ud.unchanged:,} unchanged."
     ]
-    averages = [f"{_share(a.share)} above their {n}-day average" for n, a in measured.above.items()]
+    averages = [
+        f"{_share(a.share)} above their {n}-day average"
+        for n, a in measured.above.items()
+        if a.share is not None
+    ]
+    missing = [f"{n}-day" for n, a in measured.above.items() if a.share is None]
+    if missing:
+        averages.append(f"no {' or '.join(missing)} average (too little history)")
     parts.append("On " + measured.end.isoformat() + ": " + ", ".join(averages) + ".")
     parts.append(_highs_lows_text(found) + ".")
     if len(measured.ad_line):
@@ -148,7 +156,7 @@ def compare_answer(first: UniverseBreadth, second: UniverseBreadth, window: Wind
         warnings += [f"{found.name}: {w}" for w in _warnings(found)]
     summary = " ".join(
         f"{b.name}: {_share(b.breadth.up_down.share_up)} of {b.breadth.up_down.priced:,} names "
-        f"rose from {b.start} to {b.end}; {_returns_text(b)}; "
+        f"rose from {b.start} to {b.end}. {_returns_text(b)}. "
         f"{b.coverage.sentence(_coverage_noun(b))}"
         for b in both
     )
