@@ -17,7 +17,7 @@ from analytics.data.market import MarketData
 from analytics.holdings import HoldingsStore
 from bench.common import Results, Row, Sample, ms
 from bench.data import HISTORY_TICKERS, NOW, World, load_holdings
-from bot.services import Services, attach_sources
+from bot.services import Services, attach_holdings
 from bot.settings import Settings
 from tests.e2e.fake_discord import GUILD_ID, InteractionHandle
 from tests.e2e.harness import BotHarness, running_bot
@@ -56,7 +56,7 @@ def services_for(path: Path, provider: RecordingProvider) -> Services:
 def bench_services(path: Path, cache: PriceCache, market: MarketData) -> Services:
     """Services whose holdings downloads go nowhere (Settings' iShares URL: a closed port)."""
     settings = Settings(db_path=path, guild_id=GUILD_ID, ishares_url=DEAD_URL)
-    attach_sources(market, settings)
+    attach_holdings(market, settings)
     return Services(settings=settings, cache=cache, market=market)
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analytics.answer import Answer
-from analytics.commands.compare import compare_answer
 from analytics.commands.contributors import CONTRIBUTORS
 from analytics.commands.movers import MOVERS
-from analytics.commands.streak import streak_answer
+from analytics.commands.streaks._compare import compare_answer
+from analytics.commands.streaks._parse import CompareRequest, StreakRequest
+from analytics.commands.streaks._streak import streak_answer
 from analytics.spec import NoProgress, ParseContext
+from analytics.windows import parse_window
 from bench.common import Results, Sample, measure
 from bench.data import HISTORY_TICKERS, World
 from bot.render import render_answer
@@ -26,11 +28,14 @@ def commands(world: World) -> dict[str, tuple[str, Callable[[], Answer]]]:
     movers = MOVERS.parse_values({"window": "2w", "universe": "IWM"}, ctx)
     contributors = CONTRIBUTORS.parse_values({"fund": "IWM", "window": "ytd"}, ctx)
 
+    streak_request = StreakRequest("IWM", "SPY", "beat")
+    compare_request = CompareRequest(tuple(HISTORY_TICKERS), parse_window("ytd"))
+
     def streak() -> Answer:
-        return streak_answer(market, "IWM", "SPY", "beat")
+        return streak_answer(market, streak_request, NoProgress())
 
     def compare() -> Answer:
-        return compare_answer(market, HISTORY_TICKERS, "ytd")
+        return compare_answer(market, compare_request, NoProgress())
 
     def movers_() -> Answer:
         return MOVERS.answer_function()(market, movers, NoProgress())

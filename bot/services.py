@@ -1,4 +1,5 @@
-"""Building the shared services (cache, provider, MarketData) from Settings, for CLI and bot."""
+"""Building the shared services (cache, provider, MarketData and its sources) from Settings,
+for the CLI and the bot."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class Services:
                 self.market.attach_http(None)
 
 
-def attach_sources(market: MarketData, settings: Settings) -> None:
+def attach_holdings(market: MarketData, settings: Settings) -> None:
     """The facade's non-price sources take their endpoints from the settings: fund holdings
     (`market.holdings`) are downloaded from `settings.ishares_url`."""
     market.ishares_url = settings.ishares_url
@@ -55,9 +56,23 @@ def make_provider(settings: Settings):
     return YahooProvider(cache_dir=Path(settings.db_path).parent / "yfinance")
 
 
+def attach_fred(market: MarketData, settings: Settings) -> MarketData:
+    """Give the facade its FRED source (`market.fred`), asking FRED where Settings say with
+    Settings' key. It downloads only while the facade is online and has an HttpBridge."""
+    from analytics.macro.source import FredConfig, FredSource
+
+    config = FredConfig(
+        base_url=settings.fred_url,
+        api_base_url=settings.fred_api_url,
+        api_key=settings.fred_api_key,
+    )
+    market.fred = FredSource(market, config)
+    return market
+
+
 @contextmanager
 def open_services(settings: Settings, provider=None) -> Iterator[Services]:
-    """Open the cache and the data facade; close the cache on exit."""
+    """Open the cache and the data facade with its sources; close the cache on exit."""
     cache = PriceCache(settings.db_path)
     try:
         market = MarketData(
@@ -65,7 +80,8 @@ def open_services(settings: Settings, provider=None) -> Iterator[Services]:
             provider if provider is not None else make_provider(settings),
             offline=settings.offline,
         )
-        attach_sources(market, settings)
+        attach_fred(market, settings)
+        attach_holdings(market, settings)
         yield Services(settings=settings, cache=cache, market=market)
     finally:
         cache.close()

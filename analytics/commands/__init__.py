@@ -14,12 +14,17 @@ from analytics.spec import CommandSpec, FrontEndOnly
 
 SPEC_MODULES: tuple[str, ...] = (
     "analytics.commands.records",
+    "analytics.commands.macro",
+    "analytics.commands.history",
+    "analytics.commands.streaks",
     "analytics.commands.movers",
     "analytics.commands.contributors",
     "analytics.commands.breadth",
 )
 
-GROUPS: tuple[tuple[str, str], ...] = ()
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("history", "What happened next: past episodes of a signal and the returns that followed"),
+)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(
@@ -34,6 +39,7 @@ FRONT_END_ONLY = FrontEndOnly(
         "cache": "inspects the local cache file",
         "run": "starts the bot",
         "invite": "prints the bot's invite URL",
+        "prices": "the former name of price, kept as an alias with the same options",
     },
 )
 

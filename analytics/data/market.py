@@ -97,6 +97,7 @@ class MarketData:
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
+        self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
         # Where fund holdings are downloaded from (bot.services sets it from the settings).
         self.ishares_url = ISHARES_BASE_URL
 

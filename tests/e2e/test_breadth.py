@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from analytics import calendar
 from analytics.data.provider import BAR_COLUMNS
-from bot.services import attach_sources
+from bot.services import attach_holdings
 from tests.e2e.fake_discord import GUILD_ID
 from tests.e2e.harness import running_bot
 from tests.fakes.ishares import FakeIShares, Reply, ishares_csv
@@ -42,7 +42,7 @@ async def ishares():
 @pytest.fixture
 def e2e_services(e2e_services, ishares):
     settings = dataclasses.replace(e2e_services.settings, ishares_url=ishares.base_url)
-    attach_sources(e2e_services.market, settings)
+    attach_holdings(e2e_services.market, settings)
     e2e_services.settings = settings
     return e2e_services
 

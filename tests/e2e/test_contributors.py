@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from bot.services import attach_sources
+from bot.services import attach_holdings
 from tests.fakes.ishares import PLANTED_FUND as UNIVERSE
 from tests.fakes.ishares import FakeIShares, Reply, html_reply, ishares_csv
 from tests.fakes.prices import bars_for
@@ -32,7 +32,7 @@ async def ishares():
 def e2e_services(e2e_services, ishares):
     """The e2e services with holdings downloaded from the fake: set in the Settings."""
     settings = dataclasses.replace(e2e_services.settings, ishares_url=ishares.base_url)
-    attach_sources(e2e_services.market, settings)
+    attach_holdings(e2e_services.market, settings)
     e2e_services.settings = settings
     return e2e_services
 

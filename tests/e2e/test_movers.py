@@ -15,7 +15,7 @@ import pytest
 
 from analytics import calendar
 from analytics.data.provider import BAR_COLUMNS
-from bot.services import attach_sources
+from bot.services import attach_holdings
 from tests.e2e.fake_discord import GUILD_ID
 from tests.fakes.ishares import FakeIShares, Reply
 from tests.fakes.prices import bars_for
@@ -48,7 +48,7 @@ async def ishares():
 def e2e_services(e2e_services, ishares):
     """The e2e services with holdings downloaded from the fake: set in the Settings."""
     settings = dataclasses.replace(e2e_services.settings, ishares_url=ishares.base_url)
-    attach_sources(e2e_services.market, settings)
+    attach_holdings(e2e_services.market, settings)
     e2e_services.settings = settings
     return e2e_services
 

@@ -108,19 +108,19 @@ def closed_port_url() -> str:
 @contextlib.asynccontextmanager
 async def downloads_from(market, fake: FakeIShares | str):
     """Let `market` (a MarketData) download holdings from `fake` for the block: its iShares URL
-    comes from Settings (bot.services.attach_sources) and its HTTP bridge runs on this loop, so
+    comes from Settings (bot.services.attach_holdings) and its HTTP bridge runs on this loop, so
     answers computed in a worker thread (`asyncio.to_thread`) download as in the bot."""
     import asyncio
 
     import aiohttp
 
     from analytics.data.http import HttpBridge
-    from bot.services import attach_sources
+    from bot.services import attach_holdings
     from bot.settings import Settings
 
     url = fake if isinstance(fake, str) else fake.base_url
     before = market.ishares_url
-    attach_sources(market, Settings(db_path=market.cache.path, ishares_url=url))
+    attach_holdings(market, Settings(db_path=market.cache.path, ishares_url=url))
     async with aiohttp.ClientSession() as session:
         market.attach_http(HttpBridge(session, asyncio.get_running_loop()))
         try:

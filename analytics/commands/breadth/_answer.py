@@ -56,6 +56,7 @@ def single_answer(found: UniverseBreadth, window: Window) -> Answer:
         warnings=_warnings(found),
         tone=_tone(ud.share_up, ud.share_down),
         data=jsonable({"mode": "single", "window": window.text, **payload(found)}),
+        result=found,
     )
 
 
@@ -178,6 +179,7 @@ def compare_answer(first: UniverseBreadth, second: UniverseBreadth, window: Wind
                 "universes": [payload(b) for b in both],
             }
         ),
+        result=both,
     )
 
 

@@ -171,6 +171,7 @@ class MoversReport:
             warnings=self.warnings(),
             tone=text.tone(request.direction, self.median),
             data=self.to_json(),
+            result=self,
         )
 
     def figure(self):
