@@ -1,7 +1,8 @@
 """Slash commands generated from command specs (analytics/spec.py).
 
 `cog_from_specs("Streaks", [STREAK, COMPARE])` returns a Cog class whose app commands are the
-specs, with their descriptions, choices, ranges, autocomplete and cooldowns. Every generated
+specs, with their descriptions, choices, ranges, autocomplete and cooldowns (CLI-only options,
+such as a local file path, are left out: `parse` gets their default). Every generated
 command does the same thing: parse the options (bad input -> the tree's error handler answers
 ephemerally, before anything is deferred or read), defer, compute the answer off the event loop
 with progress edits and the interaction's time budget, send the embed and chart.
@@ -46,7 +47,7 @@ def _parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             annotation=discord.Interaction,
         ),
     ]
-    for option in spec.options:
+    for option in spec.discord_options:
         default = inspect.Parameter.empty if option.required else option.default
         params.append(
             inspect.Parameter(option.name, kw, default=default, annotation=_annotation(option))
@@ -74,17 +75,17 @@ def spec_command(
     callback.__name__ = leaf
     callback.__qualname__ = f"{cog_name}.{leaf}"
     callback.__signature__ = inspect.Signature(_parameters(spec))  # type: ignore[attr-defined]
-    described = app_commands.describe(**{o.name: o.help for o in spec.options})
+    described = app_commands.describe(**{o.name: o.help for o in spec.discord_options})
     callback = described(callback)
     choices = {
         o.name: [app_commands.Choice(name=c.shown[:100], value=c.value) for c in o.choices]
-        for o in spec.options
+        for o in spec.discord_options
         if o.choices
     }
     if choices:
         callback = app_commands.choices(**choices)(callback)
     completing = {}
-    for option in spec.options:
+    for option in spec.discord_options:
         if option.autocomplete:
             if option.autocomplete not in autocompletes:
                 raise ValueError(f"no autocomplete source {option.autocomplete!r} for {spec.name}")

@@ -19,6 +19,9 @@ SPEC_MODULES: tuple[str, ...] = (
     "analytics.commands.history",
     "analytics.commands.streaks",
     "analytics.alerts.specs",
+    "analytics.commands.movers",
+    "analytics.commands.contributors",
+    "analytics.commands.breadth",
 )
 
 GROUPS: tuple[tuple[str, str], ...] = (

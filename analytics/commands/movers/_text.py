@@ -1,4 +1,4 @@
-"""Wording of the `movers` answer: title, summary, fields, tables, JSON rows and the chart."""
+"""Wording of the `movers` answer: title, summary, fields, tables and JSON rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.answer import Field, Table
+from analytics.answer import Column, Field, Table
 from analytics.commands.common import pct
 from analytics.coverage import Coverage
 from analytics.movers import MinMove, MoverSide
@@ -18,8 +18,6 @@ from analytics.windows import Window
 _TO_DATE = {"ytd": "year to date", "qtd": "quarter to date", "mtd": "month to date"}
 _LISTED = 12
 """Names listed in warnings before "and N more"."""
-_CHART_TITLE_MAX = 56
-"""Characters that fit the chart's title line."""
 
 
 def period_text(window: Window, end: dt.date) -> str:
@@ -155,12 +153,18 @@ def answer_fields(
     return tuple(fields)
 
 
+def shown(side: MoverSide, min_move: MinMove | None) -> pd.DataFrame:
+    """The rows a side shows: its ranked names, or the closest when none meets min_move."""
+    return side.closest if min_move is not None and side.count == 0 else side.ranked
+
+
 def side_table(
     side: MoverSide, min_move: MinMove | None, start: pd.Timestamp, end: pd.Timestamp
 ) -> Table:
-    frame = side.ranked
+    """The side's names with their raw return (fraction) and closes; a `dates` column when a
+    name's own B or E differs from the window's (a late listing, a halt)."""
+    frame = shown(side, min_move)
     if min_move is not None and side.count == 0:
-        frame = side.closest
         sign = "+" if side.side == "gainers" else "-"
         title = f"None {'rose' if sign == '+' else 'fell'} {min_move.text.lstrip('+-')}: closest"
     elif min_move is not None:
@@ -172,14 +176,20 @@ def side_table(
     own_dates = bool(len(frame)) and bool(
         ((frame["start_date"] != start) | (frame["end_date"] != end)).any()
     )
-    columns = ("ticker", "return", "start", "end", *(("dates",) if own_dates else ()))
+    columns: tuple[Column, ...] = (
+        Column("ticker"),
+        Column("return", "pct"),
+        Column("start", "price"),
+        Column("end", "price"),
+        *((Column("dates"),) if own_dates else ()),
+    )
     rows = []
     for ticker, row in frame.iterrows():
-        cells = [
+        cells: list[Any] = [
             str(ticker),
-            pct(float(row["return"])),
-            f"{row['start_close']:,.2f}",
-            f"{row['end_close']:,.2f}",
+            float(row["return"]),
+            float(row["start_close"]),
+            float(row["end_close"]),
         ]
         if own_dates:
             differs = row["start_date"] != start or row["end_date"] != end
@@ -254,45 +264,3 @@ def tone(direction: str, median: float) -> int:
     if not math.isfinite(median) or median == 0:
         return 0
     return 1 if median > 0 else -1
-
-
-def movers_png(
-    sides, title, universe, window, start, end, median, coverage, request, source
-) -> bytes | None:
-    def series(side: MoverSide | None) -> pd.Series:
-        if side is None:
-            return pd.Series(dtype="float64")
-        frame = side.closest if request.min_move is not None and side.count == 0 else side.ranked
-        return frame["return"].astype("float64")
-
-    by = {s.side: s for s in sides}
-    gainers, losers = series(by.get("gainers")), series(by.get("losers"))
-    if gainers.empty and losers.empty:
-        return None
-    _, adj = universe_words(universe)
-    median_text = (
-        f"median of {coverage.priced:,} {adj} names {pct(median, 1)}"
-        if math.isfinite(median)
-        else ""
-    )
-    subtitle = f"Return {period_text(window, end)}, {start} to {end}" + (
-        f" · {median_text}" if median_text else ""
-    )
-    if len(title) > _CHART_TITLE_MAX and "; " in title:
-        # Too long for one line at the chart's title size: the clause after ';' moves down.
-        title, rest = title.split("; ", 1)
-        subtitle = f"{rest[0].upper()}{rest[1:]} · {subtitle}"
-    # matplotlib is imported on the first chart, not at bot startup
-    from analytics.charts.movers_chart import movers_chart
-
-    return movers_chart(
-        gainers,
-        losers,
-        title=title,
-        subtitle=subtitle,
-        median=median if math.isfinite(median) else None,
-        threshold=request.min_move.fraction if request.min_move else None,
-        source=source,
-        as_of=end,
-        partial=f"Partial: {coverage.describe()} priced" if coverage.partial else None,
-    )

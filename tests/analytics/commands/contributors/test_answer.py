@@ -1,132 +1,43 @@
-"""`contributors`: planted holdings and prices with hand-computed contributions; holdings download,
-fallback and caching; partial answers; bad input; the CLI over the real IWM holdings file."""
+"""`contributors`: planted holdings and prices with hand-computed contributions; holdings download
+(through the data facade's HTTP bridge from the answer's worker thread), fallback and caching;
+partial answers; bad input."""
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import datetime as dt
-import json
 from pathlib import Path
 
-import aiohttp
-import numpy as np
-import pandas as pd
 import pytest
 
-from analytics import calendar
-from analytics.commands.contributors import contributors_answer, contributors_request
+from analytics.commands.contributors import CONTRIBUTORS
+from analytics.commands.contributors._answer import contributors_report
 from analytics.coverage import InsufficientCoverage
-from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
-from analytics.data.provider import BAR_COLUMNS, FetchResult
+from analytics.data.provider import FetchResult
 from analytics.errors import BadInput, NoData, UpstreamError
-from analytics.holdings import HoldingsStore, parse_ishares_holdings, yahoo_symbol
-from tests.cli import run
-from tests.fakes.ishares import FakeIShares, Reply, error_reply, html_reply
+from analytics.spec import ParseContext
+from tests.analytics.commands.contributors.planted import (
+    HOLDINGS_DATE,
+    NOW,
+    PLANTED,
+    START,
+    TODAY,
+    UNIVERSE,
+    YEAR_END,
+    planted_bars,
+    save_holdings,
+)
+from tests.fakes.ishares import (
+    FakeIShares,
+    Reply,
+    downloads_from,
+    error_reply,
+    html_reply,
+    ishares_csv,
+)
 from tests.fakes.prices import RecordingProvider, bars_for
-
-NOW = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()
-TODAY = dt.date(2024, 7, 1)  # NOW in New York
-HOLDINGS_DATE = dt.date(2024, 6, 28)  # the Friday before
-YEAR_END = dt.date(2023, 12, 29)  # the last session of 2023: B of ytd
-START = dt.date(2023, 12, 21)  # first date fetched for ytd: Dec 31 less 10 days
-
-# (ticker, name, end weight): the fund's stocks; EEE is a ticker the price source does not know.
-UNIVERSE = [
-    ("AAA", "ALPHA CORP", 0.40),
-    ("BBB", "BRAVO INC", 0.30),
-    ("CCC", "CHARLIE LTD", 0.15),
-    ("DDD", "DELTA CO", 0.10),
-    ("EEE", "ECHO HOLDINGS", 0.05),
-]
-# Planted closes: (on and before YEAR_END, after it). Returns +30%, -10%, +25%, 0%; IWM +10%.
-PLANTED = {
-    "IWM": (100.0, 110.0),
-    "AAA": (100.0, 130.0),
-    "BBB": (50.0, 45.0),
-    "CCC": (20.0, 25.0),
-    "DDD": (10.0, 10.0),
-}
-
-
-def ishares_csv(
-    as_of: dt.date, universe=UNIVERSE, fund_name: str = "iShares Russell 2000 ETF"
-) -> str:
-    """An iShares holdings file in the real layout (preamble, header, rows, cash, disclaimer)."""
-    lines = [
-        f"\ufeff{fund_name}",
-        f'Fund Holdings as of,"{as_of.strftime("%b %d, %Y")}"',
-        'Inception Date,"May 22, 2000"',
-        "\xa0",
-        "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Notional Value,Quantity,Price,"
-        "Location,Exchange,Currency,FX Rate,Market Currency,Accrual Date",
-    ]
-    for ticker, name, weight in universe:
-        lines.append(
-            f'"{ticker}","{name}","Industrials","Equity","1,000.00","{weight * 100:.4f}","1,000.00",'
-            '"10.00","100.00","United States","NASDAQ","USD","1.00","USD","-"'
-        )
-    lines.append(
-        '"XTSLA","BLK CSH FND","Cash and/or Derivatives","Money Market","1.00","0.00",'
-        '"1.00","1.00","1.00","United States","-","USD","1.00","USD","-"'
-    )
-    lines += ["\xa0", '"The content is owned by BlackRock.\nHoldings subject to change."']
-    return "\n".join(lines) + "\n"
-
-
-def planted_bars(
-    before: float, after: float, start: dt.date, end: dt.date, step: dt.date
-) -> pd.DataFrame:
-    """Daily bars: close `before` on sessions up to `step`, `after` on the sessions after it."""
-    sessions = calendar.sessions_between(start, end)
-    close = np.where(sessions.date <= step, before, after).astype("float64")
-    frame = pd.DataFrame(
-        {c: close for c in BAR_COLUMNS}, index=pd.DatetimeIndex(sessions, name="date")
-    )
-    frame["volume"] = 1000.0
-    return frame
-
-
-@pytest.fixture
-def provider() -> RecordingProvider:
-    return RecordingProvider(unknown={"EEE"})
-
-
-@pytest.fixture
-def make_market(tmp_path):
-    """MarketData over a fresh cache at the fixed clock, for a given provider (None = offline)."""
-    caches: list[PriceCache] = []
-
-    def make(provider: RecordingProvider | None) -> MarketData:
-        caches.append(PriceCache(tmp_path / f"c{len(caches)}.db"))
-        return MarketData(caches[-1], provider, now=lambda: NOW)
-
-    yield make
-    for cache in caches:
-        cache.close()
-
-
-@pytest.fixture
-def market(make_market, provider) -> MarketData:
-    return make_market(provider)
-
-
-def save_holdings(
-    market: MarketData, as_of: dt.date = HOLDINGS_DATE, fetched_at: dt.datetime = NOW
-):
-    holdings = parse_ishares_holdings(ishares_csv(as_of), fund="IWM")
-    HoldingsStore(market.cache.db).save(holdings, fetched_at=fetched_at)
-
-
-@pytest.fixture
-def planted(market: MarketData) -> MarketData:
-    """Holdings as of 2024-06-28 fetched 'today', and planted bars to today for all but EEE."""
-    save_holdings(market)
-    for ticker, (before, after) in PLANTED.items():
-        market.import_bars(
-            ticker, planted_bars(before, after, dt.date(2023, 12, 1), TODAY, YEAR_END), "test"
-        )
-    return market
+from tests.fakes.progress import RecordingProgress
 
 
 def carried(weights: dict[str, float], at_h: dict[str, float], at_s: dict[str, float]):
@@ -145,14 +56,21 @@ FAR = (
 
 
 def request(**options):
-    return contributors_request(today=TODAY, **options)
+    """The spec's parse, as both front ends run it (defaults filled in)."""
+    return CONTRIBUTORS.parse_values(options, ParseContext(today=TODAY))
+
+
+async def ask(market: MarketData, req, *, progress=None):
+    """The answer computed in a worker thread, as the front ends do (downloads go through the
+    facade's HTTP bridge on this loop)."""
+    return await asyncio.to_thread(lambda: contributors_report(market, req, progress).answer())
 
 
 # ---------------------------------------------------------------- planted: hand-computed answers
 
 
 async def test_planted_contributions_match_the_hand_computation(planted, provider):
-    result = await contributors_answer(planted, None, request(top=2))
+    result = await ask(planted, request(top=2))
     data = result.data
     # Weights at S (2023-12-29) from the file of 2024-06-28, carried back by each name's move:
     # w(H) x P(S) / P(H), rescaled so the four priced names keep the 95% they held at H.
@@ -208,24 +126,28 @@ async def test_planted_contributions_match_the_hand_computation(planted, provide
         result.summary
     )
     assert [r[0] for r in result.tables[0].rows] == ["AAA", "CCC"]
-    assert result.tables[0].rows[0][2:] == (f"{w['AAA']:.2%}", "+30.0%", f"{aaa * 1e4:+,.1f}")
+    # The table holds raw values (weight and return as fractions, bp), formatted by their units.
+    assert result.tables[0].rows[0][2:] == pytest.approx((w["AAA"], 0.30, aaa * 1e4))
+    assert result.tables[0].text_rows()[0][2:] == (
+        f"{w['AAA']:.2%}",
+        "+30.0%",
+        f"{aaa * 1e4:+,.1f}",
+    )
     # Everything but EEE was imported: only the unknown name was asked for.
     assert provider.calls == [(("EEE",), START, TODAY)]
 
 
 async def test_a_second_call_does_not_touch_the_network(planted, provider):
-    first = await contributors_answer(planted, None, request())
+    first = await ask(planted, request())
     calls = list(provider.calls)
-    second = await contributors_answer(planted, None, request())
+    second = await ask(planted, request())
     assert provider.calls == calls  # the unknown constituent is not asked about again
     assert second.data == first.data
     assert second.warnings == first.warnings
 
 
 async def test_window_ends_on_the_requested_date_and_a_far_snapshot_is_named(planted):
-    result = await contributors_answer(
-        planted, None, request(window="3m", as_of=dt.date(2024, 3, 28))
-    )
+    result = await ask(planted, request(window="3m", as_of=dt.date(2024, 3, 28)))
     assert (result.data["start"], result.data["end"]) == ("2023-12-28", "2024-03-28")
     assert result.data["holdings_as_of"] == "2024-06-28"
     assert result.data["holdings_distance_days"] == (HOLDINGS_DATE - dt.date(2023, 12, 28)).days
@@ -237,7 +159,7 @@ async def test_window_ends_on_the_requested_date_and_a_far_snapshot_is_named(pla
 
 async def test_a_window_starting_on_the_holdings_date_uses_the_files_weights(planted):
     # QTD on Monday 2024-07-01 starts on Friday 2024-06-28, the holdings date: weights as filed.
-    result = await contributors_answer(planted, None, request(window="qtd", as_of=TODAY, top=5))
+    result = await ask(planted, request(window="qtd", as_of=TODAY, top=5))
     data = result.data
     assert (data["start"], data["end"], data["weights_at"]) == (
         "2024-06-28",
@@ -254,7 +176,7 @@ async def test_a_window_starting_on_the_holdings_date_uses_the_files_weights(pla
         )
     assert "Weights at 2024-06-28 are the 2024-06-28 holdings' own." in result.summary
     assert not any("approximate" in w for w in result.warnings)
-    mtd = await contributors_answer(planted, None, request(window="mtd", as_of=TODAY))
+    mtd = await ask(planted, request(window="mtd", as_of=TODAY))
     assert (mtd.data["start"], mtd.data["end"]) == ("2024-06-28", "2024-07-01")
 
 
@@ -265,7 +187,7 @@ async def test_a_fall_is_told_as_the_bottom_names_share_of_the_drop(market):
         market.import_bars(
             ticker, planted_bars(after, before, dt.date(2023, 12, 1), TODAY, YEAR_END), "test"
         )
-    result = await contributors_answer(market, None, request(top=1))
+    result = await ask(market, request(top=1))
     fund = 100 / 110 - 1
     w = carried(
         {"AAA": 0.40, "BBB": 0.30, "CCC": 0.15, "DDD": 0.10},
@@ -313,31 +235,22 @@ def expected_bp(
 async def test_cold_call_downloads_holdings_then_prices_the_fund_and_its_constituents(
     market, provider
 ):
-    progress: list[tuple[int, int]] = []
-    downloads: list[str] = []
+    progress = RecordingProgress()
     async with (
         FakeIShares(ajax=csv_reply(ishares_csv(HOLDINGS_DATE))) as fake,
-        aiohttp.ClientSession() as session,
+        downloads_from(market, fake),
     ):
-        first = await contributors_answer(
-            market,
-            session,
-            request(),
-            base_url=fake.base_url,
-            progress=lambda d, t: progress.append((d, t)),
-            on_download=lambda: downloads.append("now"),
-            chart=False,
-        )
-        assert len(fake.requests) == 1 and downloads == ["now"]
+        first = await ask(market, request(), progress=progress)
+        assert len(fake.requests) == 1
+        # The download is announced as its own phase, then the pricing of the constituents.
+        assert progress.phases == ["Downloading IWM holdings", "Pricing IWM constituents"]
         # The fund's own prices fix the window; then all constituents in one call, with progress.
         assert provider.calls == [
             (("IWM",), START, TODAY),
             (("AAA", "BBB", "CCC", "DDD", "EEE"), START, TODAY),
         ]
-        assert progress == [(0, 5), (5, 5)]
-        second = await contributors_answer(
-            market, session, request(), base_url=fake.base_url, chart=False
-        )
+        assert progress.counts == [(0, 5), (5, 5)]
+        second = await ask(market, request())
         assert len(fake.requests) == 1  # holdings are refreshed at most daily
         assert len(provider.calls) == 2
     assert second.data == first.data
@@ -361,11 +274,9 @@ async def test_a_current_file_nearer_the_start_is_downloaded_and_a_failure_says_
     save_holdings(market, as_of=dt.date(2024, 6, 20), fetched_at=yesterday)
     async with (
         FakeIShares(ajax=html_reply(), latest=html_reply()) as fake,
-        aiohttp.ClientSession() as session,
+        downloads_from(market, fake),
     ):
-        result = await contributors_answer(
-            market, session, request(window="1d"), base_url=fake.base_url, chart=False
-        )
+        result = await ask(market, request(window="1d"))
     assert len(fake.requests) == 2
     assert result.warnings[0] == (
         "Could not download IWM holdings from iShares (a web page instead of the file); "
@@ -381,10 +292,8 @@ async def test_a_current_file_nearer_the_start_is_downloaded_and_a_failure_says_
 async def test_a_stored_file_nearer_the_start_than_a_current_one_is_not_refreshed(market):
     # YTD starts 2023-12-29: the stored 2024-06-27 (181 days) beats a current file (185 days).
     save_holdings(market, as_of=dt.date(2024, 6, 27), fetched_at=NOW - dt.timedelta(days=3))
-    async with FakeIShares(ajax=html_reply()) as fake, aiohttp.ClientSession() as session:
-        result = await contributors_answer(
-            market, session, request(), base_url=fake.base_url, chart=False
-        )
+    async with FakeIShares(ajax=html_reply()) as fake, downloads_from(market, fake):
+        result = await ask(market, request())
     assert fake.requests == []
     assert result.data["holdings_as_of"] == "2024-06-27"
 
@@ -392,10 +301,10 @@ async def test_a_stored_file_nearer_the_start_than_a_current_one_is_not_refreshe
 async def test_failed_download_with_nothing_cached_says_how_to_import(market, provider):
     async with (
         FakeIShares(ajax=error_reply(500), latest=error_reply(503)) as fake,
-        aiohttp.ClientSession() as session,
+        downloads_from(market, fake),
     ):
         with pytest.raises(UpstreamError) as caught:
-            await contributors_answer(market, session, request(), base_url=fake.base_url)
+            await ask(market, request())
     assert caught.value.message.startswith(
         "Could not download IWM holdings from iShares (HTTP 500, HTTP 503)."
     )
@@ -406,7 +315,7 @@ async def test_failed_download_with_nothing_cached_says_how_to_import(market, pr
 async def test_offline_with_no_holdings_says_to_import(make_market):
     market = make_market(None)
     with pytest.raises(NoData) as caught:
-        await contributors_answer(market, None, request(fund="ijr"))
+        await ask(market, request(fund="ijr"))
     assert caught.value.message == (
         "No IJR holdings are stored and offline mode is on. Download the holdings CSV from "
         "https://www.ishares.com/us/products/239774/ishares-core-sp-smallcap-etf and run "
@@ -422,9 +331,7 @@ async def test_holdings_more_than_a_year_from_the_start_are_refused_offline(make
             ticker, planted_bars(before, after, dt.date(2023, 1, 1), TODAY, YEAR_END), "test"
         )
     with pytest.raises(NoData) as caught:
-        await contributors_answer(
-            market, None, request(window="2023-02-01:2023-03-31"), chart=False
-        )
+        await ask(market, request(window="2023-02-01:2023-03-31"))
     # The window starts on the last session on or before 2023-02-01.
     assert caught.value.message.startswith(
         f"The nearest IWM holdings are of 2024-06-28, {(HOLDINGS_DATE - dt.date(2023, 2, 1)).days} "
@@ -456,7 +363,7 @@ async def test_rate_limit_halfway_gives_a_partial_answer_then_the_full_one(make_
     provider = HalfwayRateLimited(answered=2)  # IWM alone; then AAA and BBB of the five
     market = make_market(provider)
     save_holdings(market)
-    result = await contributors_answer(market, None, request(), chart=False)
+    result = await ask(market, request())
 
     bp = expected_bp({"AAA": 0.40, "BBB": 0.30}, YEAR_END, TODAY)
     assert result.data["partial"] is True
@@ -477,7 +384,7 @@ async def test_rate_limit_halfway_gives_a_partial_answer_then_the_full_one(make_
     assert result.title.endswith(" · partial: 70.0% of the weight")
 
     provider.answered = 99
-    full = await contributors_answer(market, None, request(), chart=False)
+    full = await ask(market, request())
     assert provider.calls[-1] == (("CCC", "DDD", "EEE"), START, TODAY)  # only what was missing
     assert full.data["partial"] is False
     assert full.data["coverage"]["weight_share"] == pytest.approx(1.0)
@@ -495,7 +402,7 @@ async def test_a_fund_whose_prices_stop_early_answers_as_of_that_day_and_says_wh
         market.import_bars(ticker, bars_for(ticker, dt.date(2023, 12, 1), HOLDINGS_DATE), "test")
     market.import_bars("AAA", bars_for("AAA", dt.date(2023, 12, 1), dt.date(2024, 6, 26)), "test")
     provider.fail_reason, provider.rate_limited = "rate limited", True
-    result = await contributors_answer(market, None, request(), chart=False)
+    result = await ask(market, request())
     assert (result.data["end"], result.as_of) == ("2024-06-28", HOLDINGS_DATE)
     assert result.title.endswith(" · partial: 55.0% of the weight (as of 2024-06-28)")
     # The reason comes first and stands in for the data layer's own outage warning.
@@ -533,7 +440,7 @@ async def test_a_one_year_window_on_a_cache_that_ends_months_ago_reaches_back_fr
             planted_bars(before, after, dt.date(2023, 1, 3), dt.date(2024, 3, 28), YEAR_END),
             "test",
         )
-    result = await contributors_answer(market, None, request(window="1y"), chart=False)
+    result = await ask(market, request(window="1y"))
     assert (result.data["start"], result.data["end"]) == ("2023-03-28", "2024-03-28")
     assert result.title.endswith("(as of 2024-03-28)")
     assert (
@@ -551,7 +458,7 @@ async def test_offline_cache_that_stops_early_is_partial_not_stale(make_market):
         market.import_bars(
             ticker, planted_bars(before, after, dt.date(2023, 12, 1), last, YEAR_END), "test"
         )
-    result = await contributors_answer(market, None, request(), chart=False)
+    result = await ask(market, request())
     # DDD's last cached close is three sessions old: left out, and EEE is not cached at all.
     assert result.data["unpriced_tickers"] == ["DDD", "EEE"]
     assert result.data["partial"] is True
@@ -568,7 +475,7 @@ async def test_less_than_half_the_weight_priced_is_refused_with_what_to_do(make_
     market = make_market(provider)
     save_holdings(market)
     with pytest.raises(InsufficientCoverage) as caught:
-        await contributors_answer(market, None, request(), chart=False)
+        await ask(market, request())
     assert caught.value.message == (
         "Only 1 of 5 IWM names (40.0% of its weight) have prices from 2023-12-29 to "
         "2024-07-01, too few to answer for the whole (at least 50% needed). Fake is rate "
@@ -596,142 +503,3 @@ def test_bad_input_says_what_to_type(options, message):
     with pytest.raises(BadInput) as caught:
         request(**options)
     assert caught.value.message.startswith(message)
-
-
-# ---------------------------------------------------------------- the CLI, over the real IWM file
-
-IWM_2026 = "IWM_holdings_2026-05-05_ishares_raw.csv"
-
-
-def equity_weights(path: Path) -> dict[str, float]:
-    """The file's equity rows read with the csv module: ticker -> summed weight (fraction)."""
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("Ticker,"))
-    weights: dict[str, float] = {}
-    for row in csv.DictReader(lines[header:]):
-        if row["Name"] is None:
-            break
-        if row["Asset Class"] == "Equity" and row["Ticker"] != "-":
-            weights[row["Ticker"]] = (
-                weights.get(row["Ticker"], 0.0) + float(row["Weight (%)"]) / 100
-            )
-    return weights
-
-
-def planted_return(i: int) -> float:
-    """The i-th constituent's planted 5-session return: -10% ... +10% in 1-point steps."""
-    return (i % 21 - 10) / 100
-
-
-def test_cli_real_iwm_holdings_with_generated_prices(shared_data, cli_env, capsys):
-    path = shared_data / "holdings" / IWM_2026
-    weights = equity_weights(path)
-    code, out, err = run(capsys, "import", "holdings", "IWM", str(path), "--json")
-    assert code == 0, err
-    imported = json.loads(out)
-    assert (imported["constituents"], imported["as_of"], imported["unmapped"]) == (
-        len(weights),
-        "2026-05-05",
-        [],
-    )
-
-    # Prices: every constituent moves by its planted return over the 5 sessions to 2026-05-05.
-    tickers = sorted(weights)
-    begin, end = dt.date(2026, 4, 28), dt.date(2026, 5, 5)
-    sessions = [d.date() for d in calendar.sessions_between(dt.date(2026, 4, 21), end)]
-    returns = {t: planted_return(i) for i, t in enumerate(tickers)}
-    returns["IWM"] = 0.02
-    with open(cli_env / "prices.csv", "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["Symbol", "Date", "Close"])
-        for ticker, r in returns.items():
-            symbol = ticker if ticker == "IWM" else yahoo_symbol(ticker)
-            for day in sessions:
-                writer.writerow([symbol, day.isoformat(), 50.0 if day <= begin else 50.0 * (1 + r)])
-    assert run(capsys, "import", "prices", str(cli_env / "prices.csv"))[0] == 0
-
-    code, out, err = run(
-        capsys,
-        "--offline",
-        "contributors",
-        "iwm",
-        "--window",
-        "5d",
-        "--as-of",
-        "2026-05-05",
-        "--top",
-        "3",
-        "--json",
-    )
-    assert code == 0, err
-    data = json.loads(out)
-    # H (2026-05-05) is the window's end: weights carried back to S by 1 / (1 + r), the names
-    # keeping the weight they hold together in the file.
-    grown = {t: weights[t] / (1 + returns[t]) for t in tickers}
-    scale = sum(weights.values()) / sum(grown.values())
-    bp = {yahoo_symbol(t): grown[t] * scale * returns[t] * 1e4 for t in tickers}
-    best = sorted(bp, key=lambda t: (-bp[t], t))[:3]
-    assert data["constituents"] == len(weights)
-    assert (data["start"], data["end"], data["holdings_as_of"]) == (
-        "2026-04-28",
-        "2026-05-05",
-        "2026-05-05",
-    )
-    assert data["fund_return"] == pytest.approx(0.02)
-    assert [e["ticker"] for e in data["top"]] == best
-    assert [e["contribution_bp"] for e in data["top"]] == pytest.approx([bp[t] for t in best])
-    assert data["sum_contributions_bp"] == pytest.approx(sum(bp.values()))
-    up = sum(1 for t in tickers if returns[t] > 0)
-    down = sum(1 for t in tickers if returns[t] < 0)
-    assert data["breadth"] == {
-        "up": up,
-        "down": down,
-        "unchanged": len(tickers) - up - down,
-        "priced": len(tickers),
-        "share_up": pytest.approx(up / len(tickers)),
-    }
-    assert (data["unpriced"], data["partial"]) == (0, False)
-    assert data["coverage"] == {
-        "priced": len(weights),
-        "universe": len(weights),
-        "weight_share": pytest.approx(1.0),
-    }
-    assert (data["weights_at"], data["holdings_distance_days"]) == ("2026-04-28", 7)
-    assert set(data) >= {
-        "fund",
-        "window",
-        "start",
-        "end",
-        "holdings_as_of",
-        "fund_return",
-        "sum_contributions_bp",
-        "explained_share",
-        "unpriced",
-        "constituents",
-        "top",
-        "bottom",
-        "breadth",
-        "partial",
-    }
-
-    code, out, err = run(
-        capsys, "--offline", "contributors", "--window", "5d", "--as-of", "2026-05-05"
-    )
-    assert code == 0, err
-    assert "Top contributors" in out and "IWM +2.00% over 5 sessions" in out
-
-
-def test_cli_import_holdings_rejects_another_funds_file(shared_data, cli_env, capsys):
-    code, out, err = run(
-        capsys, "import", "holdings", "IVV", str(shared_data / "holdings" / IWM_2026)
-    )
-    assert code == 2
-    assert err.startswith("marketbot: This file holds IWM (iShares Russell 2000 ETF), not IVV.")
-
-
-def test_cli_unknown_fund_and_offline_without_holdings(cli_env, capsys):
-    code, _, err = run(capsys, "contributors", "SPY")
-    assert (code, err.split(".")[0]) == (2, "marketbot: No holdings source for fund 'SPY'")
-    code, _, err = run(capsys, "--offline", "contributors", "IWM")
-    assert code == 2
-    assert "run `marketbot import holdings IWM FILE`" in err

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics.answer import Field, Table
+from analytics.answer import Column, Field, Table
 from analytics.breadth import Breadth
 from analytics.commands.common import pct
 from analytics.contribution import BP, ContributionSummary
@@ -17,12 +17,21 @@ from analytics.holdings.choice import SnapshotChoice
 from analytics.holdings.ishares import Holdings
 from analytics.windows import Window
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 CHART_MAX = 10
 """At most this many bars each side on the chart (15 + 15 do not fit a phone screen)."""
 NAME_WIDTH = 16
 """Names are cut to this many characters in the tables (Discord code blocks wrap on phones)."""
-COLUMNS = ("ticker", "name", "weight", "return", "bp")
-"""Table columns; weight is the weight at the window's start."""
+COLUMNS = (
+    Column("ticker"),
+    Column("name"),
+    Column("weight", "weight"),
+    Column("return", "pct", digits=1),
+    Column("bp", "bp"),
+)
+"""Table columns; weight is the weight at the window's start (a fraction), bp the contribution."""
 
 
 def top(summary: ContributionSummary) -> pd.DataFrame:
@@ -34,15 +43,16 @@ def bottom(summary: ContributionSummary) -> pd.DataFrame:
     return summary.frame.tail(summary.top_n).iloc[::-1]
 
 
-def table_rows(frame: pd.DataFrame, holdings: Holdings) -> tuple[tuple[str, ...], ...]:
+def table_rows(frame: pd.DataFrame, holdings: Holdings) -> tuple[tuple[Any, ...], ...]:
+    """(ticker, name cut to NAME_WIDTH, weight at S, return, contribution in bp): raw values."""
     names = holdings.frame["name"]
     return tuple(
         (
             str(ticker),
             _short(str(names.get(ticker, ""))),
-            _weight_text(row["start_weight"]),
-            pct(row["return"], 1),
-            f"{row['contribution_bp']:+,.1f}",
+            float(row["start_weight"]),
+            float(row["return"]),
+            float(row["contribution_bp"]),
         )
         for ticker, row in frame.iterrows()
     )
@@ -53,11 +63,6 @@ def tables(summary: ContributionSummary, holdings: Holdings) -> tuple[Table, ...
         Table(COLUMNS, table_rows(top(summary), holdings), "Top contributors"),
         Table(COLUMNS, table_rows(bottom(summary), holdings), "Top detractors"),
     )
-
-
-def _weight_text(weight: float) -> str:
-    """0.0094 -> '0.94%'; small-cap weights get a third decimal (0.00042 -> '0.042%')."""
-    return f"{weight:.2%}" if weight >= 0.001 else f"{weight:.3%}"
 
 
 def _short(name: str) -> str:
@@ -190,7 +195,7 @@ def payload(
     }
 
 
-def chart(
+def figure(
     s: ContributionSummary,
     fund: str,
     window: Window,
@@ -199,7 +204,8 @@ def chart(
     choice: SnapshotChoice,
     coverage: Coverage,
     source: str,
-) -> bytes:
+) -> Figure:
+    """The top and bottom contributors as ranked bars (matplotlib imported on the first chart)."""
     shown = min(top_n, CHART_MAX)
     made = share(s).strip(" ()")
     parts = [

@@ -1,79 +1,36 @@
-"""The movers command: planted prices with known answers, bad input, the cold path, the CLI, real data."""
+"""The movers answer: planted prices with known answers, bad input, the cold path, funds,
+coverage and the as-of session."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import statistics
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import calendar
-from analytics.commands.movers import movers_answer, movers_command, movers_request
+from analytics.commands.movers import MOVERS
+from analytics.commands.movers._answer import movers_report
 from analytics.coverage import InsufficientCoverage
 from analytics.data.cache import PriceCache
-from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
-from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData
 from analytics.holdings import Holdings, HoldingsStore
-from analytics.universes import universe_spec
-from tests.cli import run
+from analytics.spec import ParseContext
+from tests.analytics.commands.movers.planted import (
+    ABSENT,
+    B_2W,
+    LATE,
+    PARTIAL,
+    PLANTED,
+    SATURDAY,
+    TODAY,
+    UNIVERSE,
+    E,
+    plant,
+)
 from tests.fakes.prices import RecordingProvider, bars_for
-from tests.test_contributors_command import equity_weights
-
-SATURDAY = dt.datetime(2026, 8, 22, 16, 0, tzinfo=dt.UTC)  # the last session is Fri 2026-08-21
-TODAY = SATURDAY.date()
-B_2W = "2026-08-07"  # 2w back from Fri 2026-08-21 is Fri 2026-08-07, a session
-E = "2026-08-21"
-
-# The planted 2w returns (adjusted closes): flat at 100 through B, then a step to 100 * (1 + r).
-PLANTED = {
-    "AAA": 1.5,
-    "BBB": 0.8,
-    "CCC": 0.25,
-    "DDD": 0.1,
-    "EEE": 0.0,
-    "FFF": -0.05,
-    "GGG": -0.3,
-    "HHH": -0.55,
-    "III": 0.02,
-    "JJJ": -0.01,
-}
-LATE = "NEW"  # listed on 2026-08-14: too little history for 2w
-ABSENT = "NOPE"  # never priced
-UNIVERSE = [*PLANTED, LATE, ABSENT]
-# 10 of the 12 names can be ranked over 2w: below 98% of the names, so every answer says so.
-PARTIAL = " · partial: 10 of 12 names"
-
-
-def planted_bars(r: float, first: str = "2026-06-01") -> pd.DataFrame:
-    """close stays 200 (unadjusted) while adj_close steps from 100 to 100 * (1 + r) after B."""
-    days = pd.DatetimeIndex(
-        calendar.sessions_between(dt.date.fromisoformat(first), dt.date(2026, 8, 21)), name="date"
-    )
-    adj = np.where(days <= pd.Timestamp(B_2W), 100.0, 100.0 * (1 + r))
-    frame = pd.DataFrame(
-        {
-            "open": 200.0,
-            "high": 200.0,
-            "low": 200.0,
-            "close": 200.0,
-            "adj_close": adj,
-            "volume": 1.0,
-        },
-        index=days,
-    )
-    return frame[list(BAR_COLUMNS)]
-
-
-def plant(market: MarketData) -> None:
-    for ticker, r in PLANTED.items():
-        market.import_bars(ticker, planted_bars(r), "test")
-    market.import_bars(LATE, planted_bars(0.9, first="2026-08-14"), "test")
+from tests.fakes.progress import RecordingProgress
 
 
 @pytest.fixture
@@ -85,10 +42,15 @@ def market(tmp_path):
     cache.close()
 
 
-def ask(market, *, tickers=UNIVERSE, **options):
-    universe = universe_spec(tickers=",".join(tickers)).universe
-    request = movers_request(**{"window": "2w", **options}, today=TODAY)
-    return movers_answer(market, universe, request, chart=False)
+def request(**values):
+    """The spec's parse, as both front ends run it (defaults filled in)."""
+    return MOVERS.parse_values({"window": "2w", **values}, ParseContext(today=TODAY))
+
+
+def ask(market, *, tickers=UNIVERSE, progress=None, **options):
+    """The answer over typed tickers (or, with tickers=None, the universe option)."""
+    values = {"tickers": ",".join(tickers) if tickers is not None else None, **options}
+    return movers_report(market, request(**values), progress).answer()
 
 
 # ---------------------------------------------------------------- known answers
@@ -133,13 +95,12 @@ def test_ranks_gainers_and_losers_with_counts_and_median(market) -> None:
 
 
 def test_gainers_only_and_the_chart(market) -> None:
-    universe = universe_spec(tickers=",".join(UNIVERSE)).universe
-    answer = movers_answer(market, universe, movers_request("2w", "gainers", 25, today=TODAY))
+    answer = ask(market, direction="gainers", top=25)
     data = answer.to_json()
     # EEE did not move: neither a gainer nor a loser.
     assert [g["ticker"] for g in data["gainers"]] == ["AAA", "BBB", "CCC", "DDD", "III"]
     assert "losers" not in data
-    assert answer.chart_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert answer.png[:8] == b"\x89PNG\r\n\x1a\n"
     assert answer.tone == 1
 
 
@@ -217,7 +178,7 @@ def test_one_day_window_uses_the_last_two_sessions(market) -> None:
 )
 def test_bad_options_are_rejected_before_any_data_is_read(options, message) -> None:
     with pytest.raises(BadInput) as err:
-        movers_request(**{"window": "2w", **options}, today=TODAY)
+        request(**options)
     assert message in err.value.message
 
 
@@ -263,17 +224,12 @@ def test_cold_fetches_only_the_missing_names_and_reports_progress(tmp_path) -> N
         market.import_bars(
             ticker, bars_for(ticker, dt.date(2026, 6, 1), dt.date(2026, 8, 21)), "test"
         )
-    seen: list[tuple[int, int]] = []
-    universe = universe_spec(tickers=" ".join(names)).universe
-    answer = movers_answer(
-        market,
-        universe,
-        movers_request("2w", today=TODAY),
-        progress=lambda d, t: seen.append((d, t)),
-        chart=False,
-    )
+    progress = RecordingProgress()
+    answer = ask(market, tickers=names, progress=progress)
     assert [call[0] for call in provider.calls] == [("JK", "LMNOP")]
-    assert seen[0] == (0, 2) and seen[-1] == (2, 2)
+    assert progress.counts[0] == (0, 2) and progress.counts[-1] == (2, 2)
+    # The pricing phase starts with the first count.
+    assert progress.events[0] == "Fetching prices for 5 tickers"
     expected = {}
     for ticker in names:
         adj = bars_for(ticker, dt.date(2026, 8, 7), dt.date(2026, 8, 21))["adj_close"]
@@ -283,7 +239,7 @@ def test_cold_fetches_only_the_missing_names_and_reports_progress(tmp_path) -> N
     }
     assert got == pytest.approx({t: r for t, r in expected.items() if r != 0})
     # Warm: nothing more is fetched.
-    movers_answer(market, universe, movers_request("2w", today=TODAY), chart=False)
+    ask(market, tickers=names)
     assert len(provider.calls) == 1
     cache.close()
 
@@ -307,12 +263,11 @@ def fund_holdings(market: MarketData, as_of: dt.date, weights: dict[str, float])
     HoldingsStore(market.cache.db).save(holdings, fetched_at=SATURDAY)
 
 
-async def test_a_fund_universe_states_its_coverage_by_weight(market) -> None:
+def test_a_fund_universe_states_its_coverage_by_weight(market) -> None:
     # LATE (too little history) and ABSENT (no prices) hold 4% of the fund: 96% is ranked.
     weights = {t: 0.096 for t in PLANTED} | {LATE: 0.03, ABSENT: 0.01}
     fund_holdings(market, dt.date(2026, 8, 7), weights)
-    request = movers_request("2w", top=3, today=TODAY)
-    answer = await movers_command(market, None, universe_spec("IWM"), request, chart=False)
+    answer = ask(market, tickers=None, universe="IWM", top=3)
     data = answer.to_json()
     assert data["coverage"] == {"priced": 10, "universe": 12, "weight_share": pytest.approx(0.96)}
     assert (data["holdings_as_of"], data["weights_at"], data["holdings_distance_days"]) == (
@@ -329,12 +284,11 @@ async def test_a_fund_universe_states_its_coverage_by_weight(market) -> None:
     assert "Weights at 2026-08-07 are the 2026-08-07 holdings' own." in answer.summary
 
 
-async def test_a_fund_with_less_than_half_its_weight_priced_is_refused(market) -> None:
+def test_a_fund_with_less_than_half_its_weight_priced_is_refused(market) -> None:
     weights = {"AAA": 0.2, "BBB": 0.2, "ZZ1": 0.3, "ZZ2": 0.3}  # ZZ1, ZZ2 have no prices
     fund_holdings(market, dt.date(2026, 8, 7), weights)
-    request = movers_request("2w", today=TODAY)
     with pytest.raises(InsufficientCoverage) as caught:
-        await movers_command(market, None, universe_spec("IWM"), request, chart=False)
+        ask(market, tickers=None, universe="IWM")
     assert caught.value.message == (
         "Only 2 of 4 IWM names (40.0% of its weight) have prices from 2026-08-07 to 2026-08-21, "
         "too few to answer for the whole (at least 50% needed). Import their prices "
@@ -374,189 +328,3 @@ def test_a_cache_that_ends_before_today_answers_as_of_its_last_session(tmp_path)
     asked = ask(market, tickers=list(PLANTED), as_of="2026-08-21")  # asked for that day: current
     assert asked.title.endswith("fell most") and asked.warnings == ()
     cache.close()
-
-
-# ---------------------------------------------------------------- CLI
-
-
-@pytest.fixture
-def planted_db(cli_env):
-    cache = PriceCache(cli_env / "cli.db")
-    # The clock only marks imports as complete; the CLI's own clock is real (2026-08-21 is past).
-    plant(MarketData(cache, None, now=lambda: SATURDAY))
-    cache.close()
-    (cli_env / "mine.txt").write_text("\n".join(UNIVERSE))
-    return cli_env
-
-
-def test_cli_json(planted_db, capsys) -> None:
-    code, out, err = run(
-        capsys,
-        "--offline",
-        "movers",
-        "--tickers-file",
-        "mine.txt",
-        "--window",
-        "2w",
-        "--as-of",
-        "2026-08-21",
-        "--top",
-        "2",
-        "--json",
-    )
-    assert code == 0, err
-    data = json.loads(out)
-    assert {"window", "start", "end", "universe_size", "priced", "gainers", "losers"} <= set(data)
-    assert [g["ticker"] for g in data["gainers"]] == ["AAA", "BBB"]
-    assert [g["ticker"] for g in data["losers"]] == ["HHH", "GGG"]
-    assert (data["universe"], data["universe_size"], data["priced"]) == ("mine", 12, 11)
-    assert data["losers"][0] == {
-        "ticker": "HHH",
-        "return": pytest.approx(-0.55),
-        "start_close": 100.0,
-        "end_close": pytest.approx(45.0),
-        "start_date": B_2W,
-        "end_date": E,
-    }
-
-
-def test_cli_negative_min_move_and_tickers(planted_db, capsys) -> None:
-    code, out, err = run(
-        capsys,
-        "--offline",
-        "movers",
-        "--tickers",
-        "AAA,GGG,HHH",
-        "--window",
-        "2w",
-        "--as-of",
-        "2026-08-21",
-        "--min-move=-50%",
-        "--json",
-    )
-    assert code == 0, err
-    data = json.loads(out)
-    assert data["meeting"] == {"losers": 1}
-    assert [x["ticker"] for x in data["losers"]] == ["HHH"]
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (("--universe", "R2K"), "Unknown universe 'R2K'"),
-        (("--universe", "IWM"), "No IWM holdings are stored and offline mode is on"),
-        (("--tickers-file", "nothing.txt"), "nothing.txt: no such file"),
-        (("--tickers", "AAA", "--min-move", "x"), "is not a percent"),
-        (("--tickers", "AAA,BBB", "--window", "5y"), "Window 5y starts"),
-    ],
-)
-def test_cli_bad_input_is_one_line_and_exit_2(planted_db, capsys, argv, message) -> None:
-    code, out, err = run(capsys, "--offline", "movers", *argv)
-    assert code == 2
-    assert out == ""
-    assert message in err
-    assert len(err.strip().splitlines()) == 1
-
-
-# ---------------------------------------------------------------- real data: S&P 500, 2w to 2026-08-21
-
-UNIVERSE_CSV = "universe/sp500_ndx_close_yfinance_2024-01-02_to_2026-08-21.csv"
-CONSTITUENTS = "universe/klevera_constituents_sp500_ndx.json"
-
-
-@pytest.fixture(scope="module")
-def sp500_db(shared_data, tmp_path_factory):
-    """The universe close file from 2026-06-01 on (enough for 2w), imported offline."""
-    path = tmp_path_factory.mktemp("sp500") / "sp500.db"
-    cache = PriceCache(path)
-    market = MarketData(cache, None, now=lambda: SATURDAY)
-    for ticker, bars in read_price_file(shared_data / UNIVERSE_CSV).items():
-        market.import_bars(ticker, bars.loc["2026-06-01":], "import")
-    cache.close()
-    return path
-
-
-def independent_2w_returns(shared_data) -> dict[str, float]:
-    """Each S&P 500 name's return from its last close on or before 2026-08-07 to its last on or
-    before 2026-08-21, read with the csv module."""
-    members = set(json.loads((shared_data / CONSTITUENTS).read_text())["sp500"])
-    closes: dict[str, dict[str, float]] = {}
-    with open(shared_data / UNIVERSE_CSV, newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["ticker"] in members and row["close"]:
-                closes.setdefault(row["ticker"], {})[row["date"]] = float(row["close"])
-    out = {}
-    for ticker, series in closes.items():
-        start = max(d for d in series if d <= B_2W)
-        end = max(d for d in series if d <= E)
-        out[ticker] = series[end] / series[start] - 1
-    return out
-
-
-def test_real_sp500_movers_match_a_plain_csv_computation(
-    shared_data, sp500_db, capsys, monkeypatch, tmp_path
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MARKETBOT_OFFLINE", raising=False)
-    code, out, err = run(
-        capsys,
-        "--db",
-        str(sp500_db),
-        "--offline",
-        "movers",
-        "--tickers-file",
-        str(shared_data / CONSTITUENTS),
-        "--universe",
-        "sp500",
-        "--window",
-        "2w",
-        "--as-of",
-        "2026-08-21",
-        "--top",
-        "5",
-        "--json",
-    )
-    assert code == 0, err
-    data = json.loads(out)
-    want = independent_2w_returns(shared_data)
-    best = sorted(want, key=lambda t: (-want[t], t))[:5]
-    worst = sorted(want, key=lambda t: (want[t], t))[:5]
-    assert [g["ticker"] for g in data["gainers"]] == best
-    assert [x["ticker"] for x in data["losers"]] == worst
-    assert [g["return"] for g in data["gainers"]] == pytest.approx(
-        [want[t] for t in best], rel=1e-9
-    )
-    assert [x["return"] for x in data["losers"]] == pytest.approx(
-        [want[t] for t in worst], rel=1e-9
-    )
-    assert data["median"] == pytest.approx(statistics.median(want.values()), rel=1e-9)
-    assert (data["universe_size"], data["priced"], data["ranked"]) == (503, len(want), len(want))
-    assert (data["start"], data["end"]) == (B_2W, E)
-
-
-def test_cli_the_issues_case_two_of_1920_iwm_names_priced_is_refused(
-    shared_data, planted_db, capsys
-) -> None:
-    # The real 2026-05-05 IWM file; the cache holds prices for 2 of its 1,920 names only.
-    holdings = shared_data / "holdings" / "IWM_holdings_2026-05-05_ishares_raw.csv"
-    assert run(capsys, "import", "holdings", "IWM", str(holdings))[0] == 0
-    cache = PriceCache(planted_db / "cli.db")
-    market = MarketData(cache, None, now=lambda: SATURDAY)
-    for ticker in ("ARKO", "ACHR"):
-        market.import_bars(ticker, planted_bars(-0.286), "test")
-    cache.close()
-    code, out, err = run(
-        capsys, "--offline", "movers", "--universe", "IWM", "--window", "2w", "--as-of", E
-    )
-    assert (code, out) == (2, "")
-    weights = equity_weights(holdings)
-    # Some planted tickers (DDD, ...) are IWM names too: they have prices as well.
-    priced = [t for t in [*PLANTED, "ARKO", "ACHR"] if t in weights]
-    share = sum(weights[t] for t in priced) / sum(weights.values())
-    assert len(priced) < 10 and share < 0.01
-    shown = f"{share:.1%}" if share >= 0.001 else f"{share:.2%}"
-    assert err.strip() == (
-        f"marketbot: Only {len(priced)} of 1,920 IWM names ({shown} of its weight) have prices "
-        "from 2026-08-07 to 2026-08-21, too few to answer for the whole (at least 50% needed). "
-        "Import their prices (`marketbot import prices FILE`) or go online."
-    )

@@ -11,34 +11,12 @@ import json
 import pandas as pd
 import pytest
 
-from analytics.data.cache import PriceCache
-from analytics.data.importers import read_price_file
-from analytics.data.market import MarketData
-from analytics.holdings import import_holdings_file
+from tests.analytics.commands.real_files import HOLDINGS, IWM_CLOSES, MEMBERS, H
 from tests.cli import run
-from tests.test_contributors_command import equity_weights
+from tests.fakes.ishares import equity_weights
 
-MEMBERS = "universe/r2000_members_close_2025-06-02_to_2025-12-31.csv"
-IWM_CLOSES = "prices/klevera_yfinance_close_to-2026-08/IWM.csv"
-HOLDINGS = "holdings/IWM_holdings_2025-11-05_ishares_raw.csv"
-H = "2025-11-05"
 END = "2025-12-31"
 TOP = 15
-
-
-@pytest.fixture(scope="module")
-def r2000_db(shared_data, tmp_path_factory):
-    """The member file, IWM's closes and the holdings, imported through the importer."""
-    path = tmp_path_factory.mktemp("r2000") / "r2000.db"
-    cache = PriceCache(path)
-    market = MarketData(cache, None)
-    for ticker, bars in read_price_file(shared_data / MEMBERS).items():
-        market.import_bars(ticker, bars, f"import:{MEMBERS.rsplit('/', 1)[1]}")
-    for ticker, bars in read_price_file(shared_data / IWM_CLOSES, ticker="IWM").items():
-        market.import_bars(ticker, bars, "import:IWM.csv")
-    import_holdings_file(cache.db, "IWM", shared_data / HOLDINGS)
-    cache.close()
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -1,25 +1,27 @@
 """Which holdings snapshot weights a window, and when a new one is downloaded: the one rule
-contributors and movers share (analytics.holdings.choice)."""
+contributors and movers share (analytics.holdings.choice), reached through the data facade
+(`data.holdings.near`, analytics.holdings.source)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
-import aiohttp
 import pandas as pd
 import pytest
 
-from analytics.commands.contributors import contributors_answer, contributors_request
-from analytics.commands.movers import movers_command, movers_request
+from analytics.commands.contributors import CONTRIBUTORS
+from analytics.commands.contributors._answer import contributors_report
+from analytics.commands.movers import MOVERS
+from analytics.commands.movers._answer import movers_report
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.errors import NoData, UpstreamError
-from analytics.holdings import HoldingsStore, choose_snapshot, holdings_near, parse_ishares_holdings
+from analytics.holdings import HoldingsStore, choose_snapshot, parse_ishares_holdings
 from analytics.holdings.choice import wants_download
-from analytics.universes import universe_spec
-from tests.fakes.ishares import FakeIShares, Reply, html_reply
+from analytics.spec import ParseContext
+from tests.fakes.ishares import FakeIShares, Reply, downloads_from, html_reply, ishares_csv
 from tests.fakes.prices import RecordingProvider, bars_for
-from tests.test_contributors_command import ishares_csv
 
 D = dt.date
 
@@ -81,11 +83,17 @@ def test_a_current_file_is_wanted_when_nearer_or_nothing_usable_is_stored() -> N
 # ---------------------------------------------------------------- the policy
 
 
-async def test_offline_a_snapshot_more_than_a_year_away_is_refused(make_market) -> None:
+async def near(market: MarketData, fund: str, start: dt.date):
+    """`data.holdings.near` from a worker thread, as answers call it (downloads go through the
+    facade's HTTP bridge on this loop)."""
+    return await asyncio.to_thread(market.holdings.near, fund, start)
+
+
+def test_offline_a_snapshot_more_than_a_year_away_is_refused(make_market) -> None:
     market = make_market("2026-08-24 20:00")
     save(market, D(2023, 4, 6), "2023-04-13 12:00", fund="IVV")
     with pytest.raises(NoData) as caught:
-        await holdings_near(market, None, "IVV", D(2026, 8, 7))
+        market.holdings.near("IVV", D(2026, 8, 7))
     assert caught.value.message == (
         "The nearest IVV holdings are of 2023-04-06, 1,219 days from the window's start "
         "(2026-08-07): more than a year, too far to carry the weights. To answer, go online to "
@@ -101,10 +109,10 @@ async def test_online_a_current_file_replaces_one_more_than_a_year_away(make_mar
     body = ishares_csv(D(2026, 8, 21), IVV, fund_name="iShares Core S&P 500 ETF").encode()
     async with (
         FakeIShares(ajax=Reply(200, body, "text/csv")) as fake,
-        aiohttp.ClientSession() as session,
+        downloads_from(market, fake),
     ):
-        choice = await holdings_near(market, session, "IVV", D(2026, 8, 7), base_url=fake.base_url)
-        again = await holdings_near(market, session, "IVV", D(2026, 8, 7), base_url=fake.base_url)
+        choice = await near(market, "IVV", D(2026, 8, 7))
+        again = await near(market, "IVV", D(2026, 8, 7))
     assert len(fake.requests) == 1  # at most once a day
     assert (choice.as_of, choice.distance_days, choice.notes) == (D(2026, 8, 21), 14, ())
     assert again.as_of == D(2026, 8, 21)
@@ -114,9 +122,9 @@ async def test_online_a_current_file_replaces_one_more_than_a_year_away(make_mar
 async def test_fetched_today_nothing_is_downloaded_even_when_far(make_market) -> None:
     market = make_market("2026-08-24 20:00", RecordingProvider())
     save(market, D(2023, 4, 6), "2026-08-24 09:00", fund="IVV")  # imported this morning
-    async with FakeIShares(ajax=html_reply()) as fake, aiohttp.ClientSession() as session:
+    async with FakeIShares(ajax=html_reply()) as fake, downloads_from(market, fake):
         with pytest.raises(NoData) as caught:
-            await holdings_near(market, session, "IVV", D(2026, 8, 7), base_url=fake.base_url)
+            await near(market, "IVV", D(2026, 8, 7))
     assert fake.requests == []
     assert "To answer, import IVV holdings dated near 2026-08-07" in caught.value.message
 
@@ -126,18 +134,18 @@ async def test_a_failed_download_with_only_a_far_snapshot_says_why(make_market) 
     save(market, D(2023, 4, 6), "2023-04-13 12:00", fund="IVV")
     async with (
         FakeIShares(ajax=html_reply(), latest=html_reply()) as fake,
-        aiohttp.ClientSession() as session,
+        downloads_from(market, fake),
     ):
         with pytest.raises(UpstreamError, match="Could not download IVV holdings from iShares"):
-            await holdings_near(market, session, "IVV", D(2026, 8, 7), base_url=fake.base_url)
+            await near(market, "IVV", D(2026, 8, 7))
 
 
-async def test_a_snapshot_more_than_92_days_away_is_named_in_a_warning(make_market) -> None:
+def test_a_snapshot_more_than_92_days_away_is_named_in_a_warning(make_market) -> None:
     market = make_market("2026-08-24 20:00")
     save(market, D(2026, 5, 5), "2026-05-06 12:00")
-    near = await holdings_near(market, None, "IWM", D(2026, 8, 5))  # 92 days: fine
-    assert (near.distance_days, near.warnings()) == (92, ())
-    far = await holdings_near(market, None, "IWM", D(2026, 8, 7))
+    close = market.holdings.near("IWM", D(2026, 8, 5))  # 92 days: fine
+    assert (close.distance_days, close.warnings()) == (92, ())
+    far = market.holdings.near("IWM", D(2026, 8, 7))
     assert far.warnings() == (
         "Holdings of 2026-05-05 are 94 days before the window's start (2026-08-07), more than 92 "
         "days: names that joined or left the fund in between are missed, so the weights are "
@@ -169,13 +177,13 @@ def two_snapshots(make_market):
 
 
 async def both(market: MarketData, window: str, as_of: dt.date | None):
-    today = market.today()
-    contributors = await contributors_answer(
-        market, None, contributors_request("IWM", window, 3, as_of, today=today), chart=False
+    ctx = ParseContext(today=market.today())
+    values = {"window": window, "as_of": as_of}
+    contributors = contributors_report(
+        market, CONTRIBUTORS.parse_values({"fund": "IWM", "top": 3, **values}, ctx)
     )
-    request = movers_request(window, as_of=as_of, today=today)
-    movers = await movers_command(market, None, universe_spec("IWM"), request, chart=False)
-    return contributors.to_json(), movers.to_json()
+    movers = movers_report(market, MOVERS.parse_values({"universe": "IWM", **values}, ctx))
+    return contributors.answer().to_json(), movers.answer().to_json()
 
 
 async def test_movers_and_contributors_choose_the_same_snapshot_for_the_same_dates(

@@ -1,25 +1,21 @@
 """Contribution to return: weights carried from the holdings date to the window's start, the
-identity with the fund's return, unpriced names, and the chart."""
+identity with the fund's return, unpriced names (the chart: tests/analytics/charts)."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.image import imread
 
-from analytics.charts.contributors_chart import contributors_chart
-from analytics.charts.style import DOWN, HIGHLIGHT, UP
 from analytics.contribution import (
     CONTRIBUTION_COLUMNS,
     contribution_summary,
     contributions,
     weights_at,
 )
-from analytics.errors import BadInput, NoData
+from analytics.errors import BadInput
 
 
 def fund(seed: int, size: int, dates: int = 4) -> tuple[pd.Series, pd.DataFrame]:
@@ -206,44 +202,3 @@ def test_falling_fund_concentration_uses_the_laggards(
     summary = contribution_summary(start, falling, -0.046, top_n=2)
     assert summary.bottom_contribution == pytest.approx(-0.05)
     assert summary.concentration == pytest.approx(0.05 / 0.046)
-
-
-# ---------------------------------------------------------------- chart
-
-
-def colour_share(png: bytes, hex_colour: str) -> float:
-    """Fraction of the image's pixels within a small distance of `hex_colour`."""
-    pixels = imread(io.BytesIO(png))[:, :, :3]
-    target = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
-    return float((np.abs(pixels - target).max(axis=2) < 0.02).mean())
-
-
-def test_chart_has_green_gains_and_red_losses(six_names: tuple[pd.Series, pd.Series]) -> None:
-    start, returns = six_names
-    frame = contributions(start, returns)
-    png = contributors_chart(frame, title="Two names made 5 of the fund's 4.6 points", n=3)
-    assert imread(io.BytesIO(png)).shape[:2] == (675, 1200)
-    assert colour_share(png, UP) > 0.01
-    assert colour_share(png, DOWN) > 0.005
-    assert colour_share(png, HIGHLIGHT) == 0.0
-
-
-def test_a_partial_chart_says_so_in_a_badge(six_names: tuple[pd.Series, pd.Series]) -> None:
-    start, returns = six_names
-    frame = contributions(start, returns)
-    png = contributors_chart(frame, title="x", partial="Partial: 94.8% of the weight priced")
-    assert colour_share(png, HIGHLIGHT) > 0.002
-
-
-def test_chart_of_gains_only_has_no_red(six_names: tuple[pd.Series, pd.Series]) -> None:
-    start, returns = six_names
-    frame = contributions(start, returns).head(3)
-    png = contributors_chart(frame, title="Gains only")
-    assert colour_share(png, UP) > 0.01
-    assert colour_share(png, DOWN) == 0.0
-
-
-def test_chart_of_nothing_is_no_data() -> None:
-    empty = contributions(pd.Series(dtype="float64"), pd.Series(dtype="float64"))
-    with pytest.raises(NoData):
-        contributors_chart(empty, title="Nothing")

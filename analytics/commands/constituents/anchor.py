@@ -10,7 +10,7 @@ D, not from today, or a 1y window would start months after the data it needs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from analytics import calendar
 from analytics.commands.provenance import source_label
@@ -47,20 +47,26 @@ def load_anchored(
     expected: dt.date,
     *,
     progress: Progress | None = None,
+    columns: Sequence[str] = ("adj_close",),
+    reach: Callable[[dt.date], dt.date] | None = None,
 ) -> PriceResult:
-    """Adjusted closes of `tickers` for `window` ending at `expected`, reaching back far enough
-    when the data ends before `expected`: a second (cache) read from the window's start as
-    measured from the data's last session. Blocking."""
-    first = earliest_needed(window, expected)
-    result = market.bars(tickers, first, expected, progress=progress, columns=["adj_close"])
+    """Bars (`columns`, adjusted closes by default) of `tickers` for `window` ending at
+    `expected`, reaching back far enough when the data ends before `expected`: a second
+    (cache) read from the window's start as measured from the data's last session.
+
+    `reach(end)` is the first date to read for a window ending at `end` (default: what the
+    window needs, analytics.windows.earliest_needed; breadth reads a year more). Blocking."""
+    first_for = reach or (lambda end: earliest_needed(window, end))
+    first = first_for(expected)
+    result = market.bars(tickers, first, expected, progress=progress, columns=list(columns))
     end = result.as_of
     if end is None or end < expected:
         # The read may hold nothing at all when the data ends before the window it asked for.
         end = last_cached_date(market, tickers, expected) or end
     if end is not None and end < expected:
-        again = earliest_needed(window, end)
+        again = first_for(end)
         if again < first:
-            result = market.bars(tickers, again, end, columns=["adj_close"])
+            result = market.bars(tickers, again, end, columns=list(columns))
     return result
 
 

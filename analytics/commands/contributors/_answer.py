@@ -1,85 +1,55 @@
-"""`contributors`: which constituents made a fund's return over a window, and how broad the move was.
+"""The /contributors answer: which constituents made a fund's return over a window, and how
+broad the move was.
 
 1. The fund's own adjusted closes fix the window S..E, ending on the as-of session (the one
    asked for, or the data's last when the data ends earlier, said in the title), and give the
    fund's return, so "sum of contributions vs the fund" is an honest comparison.
-2. The holdings snapshot nearest S is chosen (analytics.holdings.choice: the rule and the
-   refresh policy movers uses too); the window is never moved to suit it.
+2. The holdings snapshot nearest S is chosen (`data.holdings.near`: the rule and the refresh
+   policy movers uses too); the window is never moved to suit it.
 3. Its weights, as of its own date H, are carried to S by each name's price move
    (analytics.contribution.weights_at); contribution = weight at S x return over S..E.
 4. Coverage (analytics.coverage): below 98% of the fund's equity weight priced the answer says
    "partial", below 50% it refuses and says what to import or fetch.
 
-The async entry point downloads holdings over aiohttp; every blocking step (SQLite, pricing,
-matplotlib) runs in a worker thread, where the stores are built from that thread's connection.
+Everything here is blocking (SQLite, pricing, the holdings download through the facade's HTTP
+bridge): the front ends run it in a worker thread. `contributors_report` is the typed result
+the digest reads; `answer` renders it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import aiohttp
 import numpy as np
 import pandas as pd
 
 from analytics import calendar
-from analytics.answer import Answer
-from analytics.breadth import breadth
-from analytics.commands import contributors_text as text
-from analytics.commands.anchor import (
+from analytics.answer import Answer, Chart
+from analytics.breadth import Breadth, breadth
+from analytics.commands.common import require_prices
+from analytics.commands.constituents.anchor import (
     asked_session,
     expected_end,
     load_anchored,
     missing_prices_remedy,
     rows_source,
 )
-from analytics.commands.common import check_as_of, require_prices
-from analytics.commands.provenance import price_dating
-from analytics.contribution import contribution_summary, weights_at
+from analytics.commands.contributors import _text as text
+from analytics.commands.contributors._parse import ContributorsRequest
+from analytics.commands.provenance import Dating, price_dating
+from analytics.contribution import ContributionSummary, contribution_summary, weights_at
 from analytics.coverage import Coverage, coverage_of, require_coverage
-from analytics.data.market import MarketData, PriceResult, Progress
-from analytics.errors import BadInput, NoData
-from analytics.holdings import Fund, get_fund
-from analytics.holdings.choice import SnapshotChoice, first_holdings, holdings_near
-from analytics.holdings.download import ISHARES_BASE_URL
-from analytics.windows import Window, earliest_needed, parse_window, window_bounds
+from analytics.data.market import MarketData, PriceResult
+from analytics.errors import NoData
+from analytics.holdings.choice import SnapshotChoice
+from analytics.spec import Labelled, Progress, phased
+from analytics.windows import earliest_needed, window_bounds
 
-DEFAULT_FUND = "IWM"
-DEFAULT_WINDOW = "ytd"
-DEFAULT_TOP = 5
-MAX_TOP = 15
 HALT_SESSIONS = 5
 """A constituent's last close may be this many sessions before E or H (a trading halt)."""
 _H_SLACK = dt.timedelta(days=10)
 """Prices are read from this long before the holdings date, for a close on or before it."""
-
-
-@dataclass(frozen=True)
-class ContributorsRequest:
-    """Validated options of one `contributors` call."""
-
-    fund: Fund
-    window: Window
-    top: int
-    as_of: dt.date | None
-
-
-def contributors_request(
-    fund: str = DEFAULT_FUND,
-    window: str = DEFAULT_WINDOW,
-    top: int = DEFAULT_TOP,
-    as_of: dt.date | None = None,
-    *,
-    today: dt.date,
-) -> ContributorsRequest:
-    """Check the cheap options (before any download); raises BadInput saying what to type."""
-    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
-        raise BadInput(f"top must be a whole number from 1 to {MAX_TOP} (got {top}); e.g. top 5.")
-    check_as_of(as_of, today)
-    return ContributorsRequest(get_fund(fund), parse_window(window), top, as_of)
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,36 +63,108 @@ class FundWindow:
     result: PriceResult
 
 
-async def contributors_answer(
-    market: MarketData,
-    session: aiohttp.ClientSession | None,
-    request: ContributorsRequest,
-    *,
-    progress: Progress | None = None,
-    on_download: Callable[[], None] | None = None,
-    base_url: str = ISHARES_BASE_URL,
-    chart: bool = True,
-) -> Answer:
-    """The `/contributors` answer: top and bottom contributors, fund vs sum, breadth, chart.
+@dataclass(frozen=True, eq=False)
+class ContributorsReport:
+    """One contributors answer before it is worded.
 
-    Holdings come from the cache, or from iShares (through `session`) by the holdings policy;
-    `on_download()` is called just before a download. `progress(done, total)` is called from a
-    worker thread while constituents are priced.
+    summary:  the contributions (analytics.contribution.ContributionSummary).
+    counts:   breadth of the constituents' returns over the window.
+    choice:   the holdings snapshot used and how far it is from the window's start.
+    span:     (S, E), the window's sessions on the fund's own closes.
     """
+
+    request: ContributorsRequest
+    window: FundWindow
+    summary: ContributionSummary = field(repr=False)
+    counts: Breadth
+    choice: SnapshotChoice
+    coverage: Coverage
+    span: tuple[dt.date, dt.date]
+    dating: Dating
+    source: str
+    warnings: tuple[str, ...]
+
+    @property
+    def fund(self) -> str:
+        return self.request.fund.symbol
+
+    @property
+    def title(self) -> str:
+        headline = text.headline(self.fund, self.request.window, self.summary)
+        return self.dating.title(headline + self.coverage.title_suffix())
+
+    def to_json(self) -> dict:
+        payload = text.payload(
+            self.fund,
+            self.request.window,
+            self.summary,
+            self.counts,
+            self.span,
+            self.choice,
+            self.coverage,
+        )
+        return payload | {"behind": self.dating.to_json()}
+
+    def answer(self, *, chart: bool = True) -> Answer:
+        """The Answer: tables of raw weights, returns and bp with their units, the chart drawn
+        on demand, the JSON payload."""
+        request = self.request
+        return Answer(
+            title=self.title,
+            summary=text.summary_text(
+                self.fund,
+                request.window,
+                self.summary,
+                self.counts,
+                self.span,
+                self.choice,
+                self.coverage,
+            ),
+            fields=text.fields(self.summary, self.counts, self.choice, self.coverage),
+            tables=text.tables(self.summary, self.choice.holdings),
+            chart=Chart(self.figure) if chart and not self.summary.frame.empty else None,
+            source=self.source,
+            as_of=self.span[1],
+            warnings=self.warnings,
+            tone=1 if self.window.fund_return >= 0 else -1,
+            data=self.to_json(),
+            result=self,
+        )
+
+    def figure(self):
+        """The chart as a matplotlib Figure: the top and bottom contributors, ranked."""
+        return text.figure(
+            self.summary,
+            self.fund,
+            self.request.window,
+            self.request.top,
+            self.span,
+            self.choice,
+            self.coverage,
+            self.source,
+        )
+
+
+def answer(data: MarketData, request: ContributorsRequest, progress: Progress) -> Answer:
+    """The /contributors answer (the spec's answer function). Blocking."""
+    return contributors_report(data, request, progress).answer()
+
+
+def contributors_report(
+    data: MarketData, request: ContributorsRequest, progress: Progress | None = None
+) -> ContributorsReport:
+    """Top and bottom contributors, fund vs sum, breadth, coverage.
+
+    Holdings come from the cache, or from iShares by the holdings policy (a download is a
+    progress phase); the constituents' pricing is counted under "Pricing IWM constituents".
+    """
+    progress = phased(progress)
     # Without any holdings there is nothing to price: fail (or download) before the prices.
-    await first_holdings(market, session, request.fund, base_url=base_url, on_download=on_download)
-    window = await asyncio.to_thread(fund_window, market, request)
-    choice = await holdings_near(
-        market,
-        session,
-        request.fund,
-        window.begin.date(),
-        base_url=base_url,
-        on_download=on_download,
-    )
-    return await asyncio.to_thread(
-        contributors_from_holdings, market, choice, request, window, progress=progress, chart=chart
-    )
+    data.holdings.ensure(request.fund, progress=progress)
+    window = fund_window(data, request)
+    choice = data.holdings.near(request.fund, window.begin.date(), progress=progress)
+    pricing = Labelled(progress, f"Pricing {request.fund.symbol} constituents")
+    return contributors_from_holdings(data, choice, request, window, progress=pricing)
 
 
 def fund_window(market: MarketData, request: ContributorsRequest) -> FundWindow:
@@ -149,9 +191,8 @@ def contributors_from_holdings(
     window: FundWindow,
     *,
     progress: Progress | None = None,
-    chart: bool = True,
-) -> Answer:
-    """Price the constituents at H, S and E and build the Answer. Blocking."""
+) -> ContributorsReport:
+    """Price the constituents at H, S and E and build the report. Blocking."""
     fund, holdings = request.fund, choice.holdings
     begin, finish = window.begin, window.finish
     weights = holdings.weights
@@ -196,34 +237,17 @@ def contributors_from_holdings(
             *_unpriced_warnings(market, result, weights, constituents, lagging, coverage, span),
         ]
     )
-    png = None
-    if chart:
-        png = text.chart(
-            summary,
-            fund.symbol,
-            request.window,
-            request.top,
-            span,
-            choice,
-            coverage,
-            source,
-        )
-    return Answer(
-        title=dating.title(
-            text.headline(fund.symbol, request.window, summary) + coverage.title_suffix()
-        ),
-        summary=text.summary_text(
-            fund.symbol, request.window, summary, counts, span, choice, coverage
-        ),
-        fields=text.fields(summary, counts, choice, coverage),
-        tables=text.tables(summary, holdings),
-        chart_png=png,
+    return ContributorsReport(
+        request=request,
+        window=window,
+        summary=summary,
+        counts=counts,
+        choice=choice,
+        coverage=coverage,
+        span=span,
+        dating=dating,
         source=source,
-        as_of=span[1],
         warnings=warnings,
-        tone=1 if window.fund_return >= 0 else -1,
-        data=text.payload(fund.symbol, request.window, summary, counts, span, choice, coverage)
-        | {"behind": dating.to_json()},
     )
 
 

@@ -1,26 +1,17 @@
-"""Movers analytics: thresholds, ranking, median, the vectorised universe returns, universes, chart."""
+"""Movers analytics (analytics/movers.py): thresholds, ranking, median, the vectorised universe
+returns."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import math
 
-import aiohttp
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
 from analytics import calendar
-from analytics.charts.movers_chart import movers_chart
-from analytics.data.cache import PriceCache
-from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
-from analytics.holdings.funds import get_fund
-from analytics.holdings.ishares import HOLDINGS_COLUMNS, Holdings
-from analytics.holdings.store import HoldingsStore
 from analytics.movers import (
     MinMove,
     check_top,
@@ -32,15 +23,7 @@ from analytics.movers import (
     universe_returns,
 )
 from analytics.returns import window_returns
-from analytics.universes import (
-    read_ticker_file,
-    resolve_universe,
-    stored_fund_universe,
-    universe_spec,
-)
 from analytics.windows import parse_window
-from tests.fakes.ishares import FakeIShares, file_reply
-from tests.fakes.prices import RecordingProvider
 
 # ---------------------------------------------------------------- options
 
@@ -243,180 +226,3 @@ def test_universe_returns_window_longer_than_the_data() -> None:
     closes = pd.DataFrame(index=_sessions("2026-08-03", "2026-08-21"), data={"A": 1.0, "B": 2.0})
     with pytest.raises(NoData, match="Window 1y starts 2025-08-21 but the data begins 2026-08-03"):
         universe_returns(closes, parse_window("1y"))
-
-
-# ---------------------------------------------------------------- universes
-
-
-def test_tickers_option_is_a_universe() -> None:
-    spec = universe_spec(None, "aapl, msft brk.b")
-    assert spec.fund is None
-    assert spec.universe.tickers == ("AAPL", "MSFT", "BRK-B")
-    assert spec.universe.name == "3 tickers"
-
-
-def test_fund_names_are_funds_and_iwm_is_the_default() -> None:
-    assert universe_spec().fund.symbol == "IWM"
-    assert universe_spec("$ivv").fund.symbol == "IVV"
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"universe": "IWM", "tickers": "AAPL"}, "either a universe or your own tickers"),
-        ({"tickers": "AAPL", "tickers_file": "x.txt"}, "either --tickers or --tickers-file"),
-        ({"universe": "R2K"}, "Unknown universe 'R2K'. Give a fund: IWM (Russell 2000)"),
-        ({"tickers_file": "/nonexistent/list.json"}, "no such file"),
-    ],
-)
-def test_bad_universe_options(kwargs, message) -> None:
-    with pytest.raises(BadInput) as err:
-        universe_spec(**kwargs)
-    assert message in err.value.message
-
-
-@pytest.fixture
-def lists_file(tmp_path):
-    path = tmp_path / "constituents.json"
-    path.write_text(
-        json.dumps(
-            {"note": "x", "sp500": ["A", "BRK.B", "A"], "ndx100": ["AAPL", "MSFT"], "dow30": []}
-        )
-    )
-    return path
-
-
-def test_json_of_named_lists_needs_a_name(lists_file) -> None:
-    with pytest.raises(BadInput, match=r"holds several lists \(sp500, ndx100, dow30\)"):
-        read_ticker_file(lists_file)
-    assert read_ticker_file(lists_file, "sp500").tickers == ("A", "BRK-B")  # repeats dropped
-    assert read_ticker_file(lists_file, "NDX").tickers == ("AAPL", "MSFT")  # alias of ndx100
-    with pytest.raises(BadInput, match="has no tickers"):
-        read_ticker_file(lists_file, "dow30")
-    with pytest.raises(BadInput, match="has no list 'rut'; it has: sp500, ndx100, dow30"):
-        read_ticker_file(lists_file, "rut")
-
-
-def test_named_lists_in_the_lists_folder(tmp_path, lists_file) -> None:
-    (tmp_path / "small.txt").write_text("zz\nyy, xx\n")
-    assert universe_spec("nasdaq100", folder=tmp_path).universe.tickers == ("AAPL", "MSFT")
-    assert universe_spec("small", folder=tmp_path).universe.tickers == ("ZZ", "YY", "XX")
-    with pytest.raises(BadInput, match=r"or a named list \(dow30, ndx, small, sp500\)"):
-        universe_spec("rut", folder=tmp_path)
-
-
-def test_csv_with_a_ticker_column_and_bad_entries(tmp_path) -> None:
-    path = tmp_path / "prices.csv"
-    path.write_text(
-        "ticker,date,close\nAAA,2026-01-02,1\nAAA,2026-01-05,2\nnot a symbol!,2026-01-02,3\nBBB,2026-01-02,4\n"
-    )
-    universe = read_ticker_file(path)
-    assert universe.tickers == ("AAA", "BBB")
-    assert universe.skipped == ("not a symbol!",)
-    assert universe.name == "prices"
-
-
-def test_empty_file_is_an_empty_universe(tmp_path) -> None:
-    path = tmp_path / "empty.txt"
-    path.write_text("\n")
-    with pytest.raises(BadInput, match="empty.txt has no tickers"):
-        read_ticker_file(path)
-
-
-def _holdings(symbols: list[str], as_of: dt.date) -> Holdings:
-    frame = pd.DataFrame(
-        {
-            c: [1.0] * len(symbols) if c not in ("name", "sector") else ["x"] * len(symbols)
-            for c in HOLDINGS_COLUMNS
-        },
-        index=pd.Index(symbols, name="symbol"),
-    )
-    return Holdings("IWM", "iShares Russell 2000 ETF", as_of, frame, ("BAD TICKER",))
-
-
-def test_fund_universe_comes_from_the_latest_snapshot(tmp_path) -> None:
-    cache = PriceCache(tmp_path / "c.db")
-    fund = get_fund("IWM")
-    assert stored_fund_universe(cache.db, fund) is None
-    store = HoldingsStore(cache.db)
-    store.save(_holdings(["OLD"], dt.date(2025, 11, 5)))
-    store.save(_holdings(["AAA", "BBB"], dt.date(2026, 5, 5)))
-    universe = stored_fund_universe(cache.db, fund)
-    assert universe.tickers == ("AAA", "BBB")
-    assert universe.as_of == dt.date(2026, 5, 5)
-    assert universe.skipped == ("BAD TICKER",)
-    assert universe.description == "Russell 2000: 2 IWM holdings as of 2026-05-05"
-    cache.close()
-
-
-async def test_missing_fund_holdings_offline_say_how_to_import(tmp_path) -> None:
-    cache = PriceCache(tmp_path / "c.db")
-    market = MarketData(cache, None)
-    with pytest.raises(NoData, match="No IWM holdings are stored and offline mode is on"):
-        await resolve_universe(universe_spec("IWM"), market, None, start=dt.date(2026, 5, 5))
-    cache.close()
-
-
-async def test_missing_fund_holdings_are_downloaded_once_and_stored(tmp_path, shared_data) -> None:
-    path = shared_data / "holdings" / "IWM_holdings_2026-05-05_ishares_raw.csv"
-    cache = PriceCache(tmp_path / "c.db")
-    moment = dt.datetime(2026, 5, 6, 22, 0, tzinfo=dt.UTC)
-    market = MarketData(cache, RecordingProvider(), now=lambda: moment)
-    spec = universe_spec("IWM")
-    start = dt.date(2026, 5, 5)
-    async with FakeIShares(ajax=file_reply(path)) as fake, aiohttp.ClientSession() as session:
-        first = await resolve_universe(spec, market, session, start=start, base_url=fake.base_url)
-        again = await resolve_universe(spec, market, session, start=start, base_url=fake.base_url)
-    assert len(fake.requests) == 1  # the second answer came from the store
-    assert first.tickers == again.tickers
-    assert first.as_of == dt.date(2026, 5, 5)
-    assert (first.snapshot.start, first.snapshot.distance_days) == (start, 0)
-    with open(path, encoding="utf-8-sig") as fh:
-        equity_rows = [line for line in fh if ',"Equity",' in line and not line.startswith('"-"')]
-    # Every equity row is a constituent, except repeated tickers (merged) and unmapped ones.
-    assert len(first.tickers) + len(first.skipped) <= len(equity_rows)
-    assert len(first.tickers) > 1900
-    assert sum(first.weights.values()) == pytest.approx(0.9939)
-    cache.close()
-
-
-# ---------------------------------------------------------------- chart
-
-
-def test_chart_is_phone_sized_png() -> None:
-    gainers = pd.Series({"AAA": 0.5, "BBB": 0.2})
-    losers = pd.Series({"CCC": -0.3})
-    png = movers_chart(
-        gainers,
-        losers,
-        title="AAA +50% led",
-        median=0.01,
-        threshold=0.1,
-        source="Fake",
-        as_of=dt.date(2026, 8, 21),
-    )
-    assert Image.open(io.BytesIO(png)).size == (1200, 675)
-    many = pd.Series({f"G{i}": 0.3 - i / 100 for i in range(25)})
-    png = movers_chart(many, -many.rename(lambda t: "L" + t[1:]), title="Two panels")
-    assert Image.open(io.BytesIO(png)).size == (1200, 675)
-
-
-def test_chart_of_nothing_is_no_data() -> None:
-    with pytest.raises(NoData):
-        movers_chart(pd.Series(dtype="float64"), pd.Series(dtype="float64"), title="x")
-
-
-def test_a_partial_chart_carries_a_badge() -> None:
-    from analytics.charts.style import HIGHLIGHT
-
-    gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
-    target = np.array([int(HIGHLIGHT[i : i + 2], 16) for i in (1, 3, 5)])
-
-    def badge_pixels(png: bytes) -> int:
-        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-        return int((np.abs(pixels - target).max(axis=2) < 6).sum())
-
-    plain = movers_chart(gainers, losers, title="AAA +50% led")
-    badged = movers_chart(gainers, losers, title="AAA +50% led", partial="Partial: 10 of 12 names")
-    assert badge_pixels(plain) == 0
-    assert badge_pixels(badged) > 1000
