@@ -153,6 +153,8 @@ def behind_reason(market: MarketData, result: PriceResult) -> tuple[str, str | N
     """Why the data ends where it does, in a few words: offline mode, the provider failing
     (its own words from the result's warning, returned second), or the provider having
     nothing newer."""
+    if getattr(market, "cache_only_why", None):
+        return f"{market.cache_only_why}", None
     if result.offline:
         return "offline mode is on and the cache ends there", None
     if result.stale:

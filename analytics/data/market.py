@@ -98,6 +98,8 @@ class MarketData:
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
         self._degraded = 0
+        self.cache_only_why: str | None = None
+        """Set on a `cache_only()` view: why it answers from the cache (for "(as of D)" notes)."""
         self._degraded_lock = threading.Lock()
         self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
         # Where fund holdings are downloaded from (bot.services sets it from the settings).
@@ -133,6 +135,7 @@ class MarketData:
         view = copy.copy(self)
         view.offline = True
         view.http = None
+        view.cache_only_why = "the prices are still being fetched"
         return view
 
     @property
