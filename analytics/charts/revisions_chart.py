@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter
 from analytics.charts.style import (
     DOWN,
     MUTED,
+    PANEL,
     SERIES_COLORS,
     TEXT,
     UP,
@@ -77,13 +78,14 @@ def revision_lines_chart(
             label=text,
         )
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.2)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.05)
+    ax.set_yticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     _percent_axis(ax)
     ax.set_ylabel("names with net upward revisions", fontsize=12)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    legend = ax.legend(loc="upper left", fontsize=12, frameon=False)
+    legend = ax.legend(loc="best", fontsize=12, frameon=True, facecolor=PANEL, edgecolor=PANEL)
     for text in legend.get_texts():
         text.set_color(TEXT)
     if badge:

@@ -114,14 +114,15 @@ def revisions_answer(data: MarketData, request: RevisionsRequest, progress: Prog
             revision_lines_chart,
         )
 
-        subtitle = text.chart_subtitle(request.period, compared)
+        subtitle = text.chart_subtitle(request.period)
+        chart_title = text.chart_title(compared, order, context)
         badge = text.partial_badge(compared)
         if history_days >= MIN_HISTORY_DAYS:
             counted = shares_up.dropna(how="any") if context else shares_up.dropna()
             return revision_lines_chart(
                 counted,
                 {r.fund: text.label(r.fund) for r in compared},
-                title=title,
+                title=chart_title,
                 subtitle=subtitle,
                 source=source,
                 as_of=data_end,
@@ -134,13 +135,13 @@ def revisions_answer(data: MarketData, request: RevisionsRequest, progress: Prog
             for r in sorted(compared, key=lambda r: order.index(r.fund))
         ]
         return revision_bars_chart(
-            rows, title=title, subtitle=subtitle, source=source, as_of=data_end, badge=badge
+            rows, title=chart_title, subtitle=subtitle, source=source, as_of=data_end, badge=badge
         )
 
     return Answer(
         title=title,
         summary=text.summary(compared, order, context, request.period, nights),
-        fields=_fields(compared, order, context, nights),
+        fields=_fields(compared, order),
         tables=(_table(results, request.period),),
         chart=Chart(build),
         source=source,
@@ -197,16 +198,10 @@ def _holdings_notes(results: list[UniverseResult], on: dt.date) -> list[str]:
     return notes
 
 
-def _fields(
-    compared: list[UniverseResult],
-    order: tuple[str, ...],
-    context: OrderContext | None,
-    nights: list,
-) -> tuple[Field, ...]:
+def _fields(compared: list[UniverseResult], order: tuple[str, ...]) -> tuple[Field, ...]:
     fields = []
     if len(compared) > 1:
         fields.append(Field("Leader", text.leader_field(order)))
-    fields.append(Field("History", text.history_sentence(context, nights), inline=False))
     fields.append(Field("Snapshots", text.snapshots_field(compared), inline=False))
     fields.append(Field("What this is", text.DEFINITIONS, inline=False))
     return tuple(fields)

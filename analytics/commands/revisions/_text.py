@@ -78,6 +78,28 @@ def headline(
     return f"{who} lead EPS estimate revisions: {share} of names net up ({what})"
 
 
+def chart_title(
+    compared: Sequence[UniverseResult],
+    order: tuple[str, ...],
+    context: OrderContext | None,
+) -> str:
+    """The headline short enough for the chart: 'Small caps lead EPS revisions, first time
+    since 2025-01-10' (the fund and the period are in the legend and subtitle)."""
+    first = next(r for r in compared if r.fund == order[0])
+    share = _share(first.breadth.share_up)
+    if len(compared) == 1:
+        return f"{first.fund}: {share} of names with net upward EPS revisions"
+    who = capitalised(label(first.fund) or first.fund)
+    if context is not None and context.new_lead:
+        since = context.previous_lead
+        return (
+            f"{who} lead EPS revisions, first time since {since}"
+            if since
+            else f"{who} lead EPS revisions, first time since {context.start} (collection start)"
+        )
+    return f"{who} lead EPS revisions: {share} of names net up"
+
+
 def partial_suffix(compared: Sequence[UniverseResult]) -> str:
     partial = [r for r in compared if r.breadth.coverage.partial]
     if not partial:
@@ -92,38 +114,34 @@ def partial_badge(compared: Sequence[UniverseResult]) -> str:
     return "Partial: " + ", ".join(f"{r.fund} {r.breadth.coverage.describe()}" for r in partial)
 
 
-def chart_subtitle(period: str, compared: Sequence[UniverseResult]) -> str:
+def chart_subtitle(period: str) -> str:
     return (
-        f"Names with more upward than downward revisions in 30 days, {period_label(period)} "
-        "EPS · analysts' estimates, not guidance"
+        f"Names with net upward revisions in 30 days, {period_label(period)} EPS · "
+        "analysts' estimates, not company guidance"
     )
 
 
-def universe_sentence(r: UniverseResult, period: str) -> str:
+def universe_clause(r: UniverseResult, first: bool) -> str:
+    """'small caps (IJR) 50.0% of the 580 names with estimates (net down 20.0%, cap-weighted
+    change +0.84%)'; later universes shorter ('... 37.5% of 390 (net down ..., ...)')."""
     b = r.breadth
     change = (
-        f"cap-weighted change of the estimate over 30 days {b.weighted_change:+.2%}"
+        f"cap-weighted change {b.weighted_change:+.2%}"
         if b.weighted_change is not None
-        else "no 30-day change of the estimate to weight"
+        else "no change to weight"
     )
-    return (
-        f"{capitalised(named(r.fund))}: {b.share_up:.1%} of the {b.with_estimates:,} names with estimates "
-        f"had more upward than downward revisions to the {period_label(period)} EPS estimate "
-        f"in the last 30 days, {b.share_down:.1%} more downward; {change}."
-    )
+    names = f"the {b.with_estimates:,} names with estimates" if first else f"{b.with_estimates:,}"
+    return f"{named(r.fund)} {b.share_up:.1%} of {names} (net down {b.share_down:.1%}, {change})"
 
 
-def coverage_sentence(r: UniverseResult) -> str:
+def coverage_clause(r: UniverseResult) -> str:
     c = r.breadth.coverage
     weight = f" ({c.describe()})" if c.weight_share is not None else ""
-    return (
-        f"Coverage {r.fund}: {c.priced:,} of {c.universe:,} names have estimates{weight}; "
-        f"{c.status}."
-    )
+    return f"{r.fund} {c.priced:,} of {c.universe:,} names{weight}, {c.status}"
 
 
 def leader_field(order: tuple[str, ...]) -> str:
-    return f"{named(order[0])}; order {' > '.join(order)}"
+    return f"{capitalised(named(order[0]))}; order {' > '.join(order)}"
 
 
 def history_sentence(context: OrderContext | None, nights: Sequence[Night]) -> str:
@@ -188,11 +206,18 @@ def summary(
     nights: Sequence[Night],
 ) -> str:
     by_fund = {r.fund: r for r in compared}
-    parts = [universe_sentence(by_fund[f], period) for f in order]
+    clauses = [universe_clause(by_fund[f], i == 0) for i, f in enumerate(order)]
+    parts = [
+        f"Net upward revisions (more up than down in the last 30 days) to the "
+        f"{period_label(period)} EPS estimate: {'; '.join(clauses)}."
+    ]
     if len(compared) > 1:
-        parts.append(f"{capitalised(named(order[0]))} lead.")
         parts.append(history_sentence(context, nights))
-    parts += [coverage_sentence(by_fund[f]) for f in order]
+    parts.append(
+        "Coverage (names with estimates): "
+        + "; ".join(coverage_clause(by_fund[f]) for f in order)
+        + "."
+    )
     parts.append(f"These are {MEASURE}.")
     return " ".join(parts)
 
