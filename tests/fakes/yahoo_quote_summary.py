@@ -13,14 +13,15 @@ fixture): per period `maxAge`, `period`, `endDate`, `growth`, `earningsEstimate`
 D, downLast90days as `{}`), values as `{"raw": x, "fmt": "..."}`, missing ones as `{}`; then
 the +5y and -5y growth rows. Yahoo checks the crumb: a request without the fake's crumb gets
 401 "Invalid Crumb". A symbol not planted gets Yahoo's 404 "Quote not found" (the fake's own
-fallback). `fail(symbol, status)` answers one symbol with an error.
+fallback). `fail(symbol, status)` answers one symbol with an error, `throttle(n)` the next n
+requests with 429.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +132,10 @@ class QuoteSummaryRoutes:
         self._lock = threading.Lock()
         self._bodies: dict[str, dict[str, Any]] = {}
         self._errors: dict[str, int] = {}
+        self._throttle = 0
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.observers: list[Callable[[str], object]] = []
+        """Called with the symbol of every quoteSummary request (e.g. to note the app clock)."""
 
     def plant(self, symbol: str, periods: Mapping[str, Planted | None]) -> None:
         """Serve these periods (others are absent from `trend`), then the growth rows."""
@@ -156,6 +160,11 @@ class QuoteSummaryRoutes:
             else:
                 self._errors[symbol.upper()] = status
 
+    def throttle(self, n: int) -> None:
+        """Answer the next `n` quoteSummary requests with 429 Too Many Requests."""
+        with self._lock:
+            self._throttle = n
+
     def count(self, symbol: str | None = None) -> int:
         with self._lock:
             return sum(1 for s, _ in self.requests if symbol is None or s == symbol.upper())
@@ -168,6 +177,12 @@ class QuoteSummaryRoutes:
             self.requests.append((symbol, dict(query)))
             body = self._bodies.get(symbol)
             status = self._errors.get(symbol)
+            if self._throttle > 0:
+                self._throttle -= 1
+                status = 429
+            observers = list(self.observers)
+        for observe in observers:
+            observe(symbol)
         if query.get("crumb") != FAKE_CRUMB:
             return 401, {
                 "finance": {
