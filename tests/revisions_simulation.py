@@ -42,7 +42,7 @@ class FakeClock:
 class NightRow:
     night: dt.date
     requests: int  # as the fake Yahoo counted them
-    names: int  # tickers asked about
+    names: int  # distinct tickers asked about
     seconds: float  # at the limiter's 4 requests/s
     wanted: int
 
@@ -105,7 +105,8 @@ def simulate(
                 http_before, seconds_before = len(fake.requests), clock.now
                 asked_before = len(routes.requests)
                 report = collect_night(market, source, night, budget=budget)
-                for symbol, _ in routes.requests[asked_before:]:
+                tonight = list(dict.fromkeys(s for s, _ in routes.requests[asked_before:]))
+                for symbol in tonight:  # a request yfinance repeats (a stale crumb) counts once
                     sim.asked[symbol] += 1
                     sim.first_asked.setdefault(symbol, night)
                     sim.last_asked[symbol] = night
@@ -113,7 +114,7 @@ def simulate(
                     NightRow(
                         night,
                         len(fake.requests) - http_before,
-                        len(routes.requests) - asked_before,
+                        len(tonight),
                         clock.now - seconds_before,
                         report.wanted,
                     )

@@ -116,8 +116,8 @@ def breadth_by_day(states: pd.DataFrame, weights: Mapping[str, float] | None) ->
     universe whose standings `states_on` gave. share_up / share_down / weighted_change are NaN
     when no name has estimates (or a change); weight_share is NaN without weights."""
     frame = states.copy()
-    w = frame["ticker"].map(lambda t: _finite((weights or {}).get(t)))
-    frame["w"] = w
+    table = pd.Series({t: _finite(v) for t, v in (weights or {}).items()}, dtype="float64")
+    frame["w"] = frame["ticker"].map(table).fillna(0.0) if len(table) else 0.0
     covered = frame["up_30d"].notna() & frame["down_30d"].notna()
     frame["covered"] = covered
     frame["up"] = covered & (frame["up_30d"] > frame["down_30d"])

@@ -175,21 +175,30 @@ class RevisionStore:
             params.append(until.isoformat())
         rows = self.cache.db.execute(sql, params).fetchall() if self._ready else []
         frame = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
-        frame["date"] = pd.to_datetime(frame["date"])
+        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
         return frame
 
-    def snapshots(self, period: str, until: dt.date | None = None) -> pd.DataFrame:
-        """Snapshot rows of `period` (SNAPSHOT_COLUMNS, `date` as Timestamp) through `until`."""
-        sql = f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM {SNAPSHOTS} WHERE period = ?"
+    def snapshots(
+        self, period: str, until: dt.date | None = None, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Snapshot rows of `period` through `until`: `columns` (default SNAPSHOT_COLUMNS;
+        ticker, date and period always), `date` as Timestamp, numbers as float."""
+        wanted = [
+            c
+            for c in SNAPSHOT_COLUMNS
+            if c in ("ticker", "date", "period", *(columns or SNAPSHOT_COLUMNS))
+        ]
+        sql = f"SELECT {', '.join(wanted)} FROM {SNAPSHOTS} WHERE period = ?"
         params = [period]
         if until is not None:
             sql += " AND date <= ?"
             params.append(until.isoformat())
         rows = self.cache.db.execute(sql, params).fetchall() if self._ready else []
-        frame = pd.DataFrame(rows, columns=list(SNAPSHOT_COLUMNS))
-        frame["date"] = pd.to_datetime(frame["date"])
-        for column in SNAPSHOT_COLUMNS[3:13]:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        frame = pd.DataFrame(rows, columns=wanted)
+        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+        for column in wanted:
+            if column in SNAPSHOT_COLUMNS[3:13]:
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         return frame
 
     def night(self, night: dt.date) -> Night | None:

@@ -38,6 +38,9 @@ from analytics.revisions.universe import revision_universe
 from analytics.spec import Progress
 from analytics.universes import Universe
 
+ANSWER_COLUMNS = ("up_30d", "down_30d", "est_now", "est_30d", "source")
+"""The snapshot columns the answer reads."""
+
 COLLECTION_GRACE = dt.timedelta(hours=4)
 """A night's snapshots are taken after the close: until this long after it, the previous
 night's are not called behind."""
@@ -81,8 +84,8 @@ def revisions_answer(data: MarketData, request: RevisionsRequest, progress: Prog
         store.note_asked(extra, data.now())
     progress.phase("Reading the estimate snapshots")
     checks = store.checks(until=on)
-    snapshots = store.snapshots(request.period, until=on)
-    days = sorted({*(d.date() for d in checks["date"]), on})
+    snapshots = store.snapshots(request.period, until=on, columns=ANSWER_COLUMNS)
+    days = sorted({*checks["date"].dt.date.unique(), on})
     results = [_result(fund, u, checks, snapshots, days, on) for fund, u in universes]
     compared = [r for r in results if r.compared]
     nights = store.nights(end=on)
