@@ -9,11 +9,15 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from analytics.commands.revisions._answer import revisions_answer
+from analytics.commands.revisions._parse import RevisionsRequest
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.yahoo import RateLimiter, YahooProvider
 from analytics.data.yahoo_estimates import YahooEstimates
+from analytics.revisions.collect import collect_night
 from analytics.revisions.store import RevisionStore
+from analytics.spec import NoProgress
 from bot.revisions_collector import (
     RETRY_INTERVAL,
     RevisionCollector,
@@ -159,3 +163,52 @@ def test_the_collection_is_off_without_yahoo():
 def test_due_times_are_new_york_evenings():
     assert local(collection_due(D(2024, 7, 1))) == "07-01 18:45"
     assert local(collection_due(D(2024, 12, 2))) == "12-02 18:45"  # after the clocks change
+
+
+def test_collected_nights_feed_the_answer_with_each_names_latest_snapshot(tmp_path, yf_cache_dir):
+    clock = Clock("2024-07-01 18:45")
+    funds = {"IJR": "S", "IJH": "M", "IVV": "L"}
+    names = {fund: [f"{p}{i}" for i in range(7)] for fund, p in funds.items()}
+    # planted: every name net down, except S0..S3 net up
+    planted = {n: (0, 2) for fund in names for n in names[fund]}
+    planted |= {f"S{i}": (3, 1) for i in range(4)}
+    with FakeYahoo() as fake, PriceCache(tmp_path / "c.db") as cache:
+        routes = install(fake)
+
+        def plant():
+            for name, (up, down) in planted.items():
+                routes.plant(name, {"0q": Planted(up_30d=up, down_30d=down)})
+
+        plant()
+        for fund in names:
+            store_holdings(cache, fund, names[fund], D(2024, 6, 28), clock())
+        limiter = RateLimiter(4.0, 1, clock=clock.monotonic, sleep=clock.wait)
+        provider = YahooProvider(
+            fake.session, cache_dir=yf_cache_dir, rate_limiter=limiter, clock=clock.monotonic
+        )
+        market = MarketData(cache, provider, now=clock)
+        asked: dict[str, list[D]] = {}
+        routes.observers.append(lambda s: asked.setdefault(s, []).append(clock().date()))
+        source = YahooEstimates(provider)
+        for night in range(7):  # 21 names, 3 a night: all collected in a week
+            clock.now = eastern(f"{D(2024, 7, 1) + dt.timedelta(days=night)} 18:45")
+            collect_night(market, source, clock().date())
+        week = revisions_answer(market, RevisionsRequest(), NoProgress()).to_json()
+        # the first night's names change their mind before their refresh on the eighth night
+        first = sorted(n for n, days in asked.items() if days == [D(2024, 7, 1)])
+        assert len(first) == 3
+        before = dict(planted)
+        for name in first:
+            planted[name] = (5, 0) if planted[name] == (0, 2) else (0, 5)
+        plant()
+        clock.now = eastern("2024-07-08 18:45")
+        collect_night(market, source, clock().date())
+        provider.close()
+        again = revisions_answer(market, RevisionsRequest(), NoProgress()).to_json()
+    for data, values in ((week, before), (again, planted)):
+        for u in data["universes"]:
+            ups = sum(1 for n in names[u["universe"]] if values[n][0] > values[n][1])
+            assert u["net_up"] == ups and u["with_estimates"] == 7, u["universe"]
+    assert [u["net_up"] for u in week["universes"]] != [u["net_up"] for u in again["universes"]]
+    assert week["universes"][0]["snapshots_to"] == "2024-07-07"
+    assert max(u["snapshots_to"] for u in again["universes"]) == "2024-07-08"
