@@ -235,6 +235,19 @@ def test_nothing_collected_refuses_and_says_how_collection_works(cache):
     assert "Nothing has been collected yet" in message and "250 requests a night" in message
 
 
+def test_a_new_fund_with_nothing_collected_is_refused_and_put_on_the_list(cache):
+    store_holdings(cache, "IWM", SMALL, HOLDINGS_AS_OF, NOW)
+    with pytest.raises(InsufficientCoverage, match="IWM is collected from tonight, while asked"):
+        answer_for(cache, universes=("IWM",))
+    assert set(RevisionStore(cache).asked_since(NOW)) == {"IWM"}
+
+
+def test_a_date_before_collection_began_says_so(cache):
+    plant_day(cache, DAY)
+    with pytest.raises(InsufficientCoverage, match="Collection began 2024-07-01, after 2024-06-28"):
+        answer_for(cache, as_of=D(2024, 6, 28))
+
+
 def test_snapshots_that_end_early_date_the_answer(cache):
     plant_day(cache, DAY)
     later = eastern("2024-07-05 21:00")  # Friday evening: the data ends Monday

@@ -90,7 +90,12 @@ def revisions_answer(data: MarketData, request: RevisionsRequest, progress: Prog
     compared = [r for r in results if r.compared]
     nights = store.nights(end=on)
     if not compared:
-        raise InsufficientCoverage(text.nothing_to_compare(results, nights, request.period))
+        first = store.nights()[:1]
+        raise InsufficientCoverage(
+            text.nothing_to_compare(
+                results, first[0].night if first else None, on, request.period, extra
+            )
+        )
 
     shares_up = _shares(compared, "share_up")
     shares_down = _shares(compared, "share_down")
@@ -103,7 +108,10 @@ def revisions_answer(data: MarketData, request: RevisionsRequest, progress: Prog
     title = dating.title(text.headline(compared, order, context, request.period))
     title += text.partial_suffix(compared)
     warnings = dating.warnings(
-        [*(text.not_compared(r) for r in results if not r.compared), *_holdings_notes(results, on)]
+        [
+            *(text.not_compared(r, r.fund in extra) for r in results if not r.compared),
+            *_holdings_notes(results, on),
+        ]
     )
     history_days = len(context.days) if context else int(shares_up.iloc[:, 0].notna().sum())
     sources = source_label(snapshots["source"].dropna().unique(), data.source_name)

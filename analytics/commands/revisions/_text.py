@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -9,11 +10,14 @@ from analytics.commands.revisions import PERIOD_CHOICES
 from analytics.coverage import REFUSE
 from analytics.revisions.breadth import MAX_AGE_DAYS
 from analytics.revisions.budget import NIGHTLY_REQUESTS, REFRESH_DAYS
+from analytics.revisions.collect import ASKED_WINDOW
 
 if TYPE_CHECKING:
     from analytics.commands.revisions._answer import UniverseResult
     from analytics.revisions.history import OrderContext
     from analytics.revisions.store import Night
+
+ASKED_DAYS = ASKED_WINDOW.days
 
 CAP_LABELS = {
     "IJR": "small caps",
@@ -222,32 +226,51 @@ def summary(
     return " ".join(parts)
 
 
-def not_compared(r: UniverseResult) -> str:
+def collected_from_tonight(funds: Sequence[str]) -> str:
+    names = ", ".join(funds)
+    return (
+        f"{names} {'is' if len(funds) == 1 else 'are'} collected from tonight, while asked about "
+        f"in the last {ASKED_DAYS} days, under the same nightly budget."
+    )
+
+
+def not_compared(r: UniverseResult, asked: bool = False) -> str:
     c = r.breadth.coverage
     weight = f" ({c.describe()})" if c.weight_share is not None else ""
+    tail = (
+        collected_from_tonight([r.fund])
+        if asked
+        else (f"The nightly collection adds up to {NIGHTLY_REQUESTS} names a night.")
+    )
     return (
         f"{r.fund} is not compared: only {c.priced:,} of its {c.universe:,} names have "
-        f"estimates collected{weight}, too few (at least {REFUSE:.0%} needed). The nightly "
-        f"collection adds up to {NIGHTLY_REQUESTS} names a night."
+        f"estimates collected{weight}, too few (at least {REFUSE:.0%} needed). {tail}"
     )
 
 
 def nothing_to_compare(
-    results: Sequence[UniverseResult], nights: Sequence[Night], period: str
+    results: Sequence[UniverseResult],
+    first_night: dt.date | None,
+    on: dt.date,
+    period: str,
+    asked: Sequence[str] = (),
 ) -> str:
     """The refusal when no universe has enough names with estimates."""
     counts = ", ".join(
         f"{r.fund} {r.breadth.coverage.priced:,} of {r.breadth.coverage.universe:,}"
         for r in results
     )
-    if nights:
-        began = f"Collection began {nights[0].night} ({len(nights)} nights so far)"
-    else:
+    if first_night is None:
         began = "Nothing has been collected yet"
+    elif first_night > on:
+        began = f"Collection began {first_night}, after {on}"
+    else:
+        began = f"Collection began {first_night}"
+    extra = f" {collected_from_tonight(asked)}" if asked else ""
     return (
         f"Too few names have {period_label(period)} EPS estimates collected to answer ({counts}; "
         f"at least {REFUSE:.0%} of each universe needed). {began}: the running bot "
         f"(marketbot run) collects analysts' estimates nightly, at most {NIGHTLY_REQUESTS} "
         f"requests a night, each name about every {REFRESH_DAYS} days, so a universe fills "
-        "within about a week; history starts when collection starts."
+        f"within about a week; history starts when collection starts.{extra}"
     )
