@@ -115,7 +115,10 @@ class Answer:
     """One command's result.
 
     `data` is the machine-readable payload behind `--json` (plain JSON types only);
-    `tone` is +1 / -1 / 0 for the accent colour (green, red, neutral).
+    `tone` is +1 / -1 / 0 for the accent colour (green, red, neutral);
+    `result` is the typed analytics result behind the answer (a `Streak`, a `Comparison`...)
+    for code that reads the answer's figures (the digest), never string keys of `data`; it is
+    not part of the JSON form.
     """
 
     title: str
@@ -130,6 +133,7 @@ class Answer:
     tone: int = 0
     data: dict[str, Any] = field(default_factory=dict)
     advice_disclaimer: bool = True
+    result: Any = field(default=None, compare=False, repr=False)
 
     @property
     def png(self) -> bytes | None:

@@ -19,11 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.commands.compare import compare_answer
-from analytics.commands.streak import streak_answer
+from analytics.commands.streaks._compare import compare_answer
+from analytics.commands.streaks._parse import CompareRequest, StreakRequest
+from analytics.commands.streaks._streak import streak_answer
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.yahoo import YahooProvider
+from analytics.spec import NoProgress
+from analytics.windows import parse_window
 from bench.common import Results, Row, ms
 from bench.data import END, HISTORY_START, HISTORY_TICKERS, NOW, UNIVERSE_START, random_walk_bars
 from bench.fake_yahoo import BenchYahoo
@@ -192,8 +195,14 @@ def run(
         )
 
         # 3. Single cold commands (what a user waits for on a first question).
+        # `.png`: the chart is drawn on demand; a user waits for it too.
+        streak = StreakRequest("IWM", "SPY", "beat")
         streak_seconds = _cold_command(
-            tmp / "streak.db", fake, yf_dir, rate, lambda m: streak_answer(m, "IWM", "SPY", "beat")
+            tmp / "streak.db",
+            fake,
+            yf_dir,
+            rate,
+            lambda m: streak_answer(m, streak, NoProgress()).png,
         )
         results.add(Row("cold", "cold /streak IWM SPY (full history fetched)", ms(streak_seconds)))
         compare_seconds = _cold_command(
@@ -201,7 +210,11 @@ def run(
             fake,
             yf_dir,
             rate,
-            lambda m: compare_answer(m, HISTORY_TICKERS, "ytd"),
+            lambda m: (
+                compare_answer(
+                    m, CompareRequest(tuple(HISTORY_TICKERS), parse_window("ytd")), NoProgress()
+                ).png
+            ),
         )
         results.add(
             Row("cold", f"cold /compare {len(HISTORY_TICKERS)} tickers ytd", ms(compare_seconds))

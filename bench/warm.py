@@ -7,12 +7,15 @@ import asyncio
 from collections.abc import Callable
 
 from analytics.answer import Answer
-from analytics.commands.compare import compare_answer
 from analytics.commands.contributors import contributors_answer, contributors_request
 from analytics.commands.movers import movers_answer, movers_request
-from analytics.commands.streak import streak_answer
+from analytics.commands.streaks._compare import compare_answer
+from analytics.commands.streaks._parse import CompareRequest, StreakRequest
+from analytics.commands.streaks._streak import streak_answer
 from analytics.holdings import get_fund
+from analytics.spec import NoProgress
 from analytics.universes import stored_fund_universe
+from analytics.windows import parse_window
 from bench.common import Results, Sample, measure
 from bench.data import HISTORY_TICKERS, World
 from bot.render import render_answer
@@ -27,11 +30,14 @@ def commands(world: World) -> dict[str, tuple[str, Callable[[], Answer]]]:
     movers = movers_request("2w", today=market.today())
     contributors = contributors_request("IWM", "ytd", 5, today=market.today())
 
+    streak_request = StreakRequest("IWM", "SPY", "beat")
+    compare_request = CompareRequest(tuple(HISTORY_TICKERS), parse_window("ytd"))
+
     def streak() -> Answer:
-        return streak_answer(market, "IWM", "SPY", "beat")
+        return streak_answer(market, streak_request, NoProgress())
 
     def compare() -> Answer:
-        return compare_answer(market, HISTORY_TICKERS, "ytd")
+        return compare_answer(market, compare_request, NoProgress())
 
     def movers_() -> Answer:
         universe = stored_fund_universe(market.cache.db, fund)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from analytics.answer import Answer
 from analytics.errors import NoData, UpstreamError
 from analytics.spec import CommandSpec, NoProgress, ParseContext, Progress
+from bot.memo import AnswerMemo
 
 if TYPE_CHECKING:
     import discord
@@ -49,17 +50,38 @@ async def compute_answer(
     progress: Progress | None = None,
     *,
     budget: float | None = None,
+    memo: AnswerMemo | None = None,
 ) -> Answer:
-    """`spec`'s answer function in a worker thread; past `budget` seconds, what the cache holds."""
+    """`spec`'s answer function in a worker thread; past `budget` seconds, what the cache holds.
+
+    With `memo`, the same question on the same data is answered from it (bot/memo.py), and a
+    complete answer computed while no source failed is kept there with its chart encoded."""
+    key = None
+    if memo is not None:
+        key = await asyncio.to_thread(memo.key, spec, market, request)
+        found = memo.get(key)
+        if found is not None:
+            return found
+    failures = market.degraded
     function = spec.answer_function()
     progress = progress or NoProgress()
     work = asyncio.ensure_future(asyncio.to_thread(function, market, request, progress))
-    if budget is None:
-        return await work
     try:
-        return await asyncio.wait_for(asyncio.shield(work), budget)
+        answer = await (work if budget is None else asyncio.wait_for(asyncio.shield(work), budget))
     except TimeoutError:
-        pass
+        return await _past_budget(spec, market, request, work, budget)
+    if memo is not None and key is not None and market.degraded == failures:
+        if answer.has_chart:
+            await asyncio.to_thread(lambda: answer.png)  # a repeat must not redraw it
+        memo.put(key, answer)
+    return answer
+
+
+async def _past_budget(
+    spec: CommandSpec, market: MarketData, request: Any, work: asyncio.Future, budget: float
+) -> Answer:
+    """The answer from what is cached now, marked partial; `work` goes on and fills the cache."""
+    function = spec.answer_function()
     _background.add(work)
     work.add_done_callback(_finished_in_background)
     log.info("/%s outlived its %.0f s budget; answering from the cache", spec.name, budget)
@@ -108,8 +130,11 @@ async def answer_interaction(
         await interaction.response.defer(thinking=True)
     progress = DiscordProgress(interaction, spec.progress_label)
     budget = getattr(bot, "answer_budget", DEFAULT_BUDGET)
+    memo = getattr(bot, "answer_memo", None)
     try:
-        answer = await compute_answer(spec, services.market, request, progress, budget=budget)
+        answer = await compute_answer(
+            spec, services.market, request, progress, budget=budget, memo=memo
+        )
     finally:
         await progress.drain()
     await send_answer(interaction, answer, progress=[progress])

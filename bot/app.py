@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Sequence
 
 import aiohttp
@@ -15,6 +16,7 @@ from discord.ext import commands
 from analytics.errors import MarketbotError, UpstreamError
 from bot.answering import DEFAULT_BUDGET
 from bot.lease import Lease, LeaseKeeper
+from bot.memo import AnswerMemo
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,11 @@ class MarketTree(app_commands.CommandTree):
             message = f"🔒 {error}"
         elif isinstance(original, UpstreamError):
             message = f"📡 {original.message}"
+        elif isinstance(original, sqlite3.Error):
+            from analytics.data.cache_file import explain_sqlite_error
+
+            log.warning("cache error in an interaction: %s", original)
+            message = f"🗄️ {explain_sqlite_error(self.client.services.cache.path, original)}"
         elif isinstance(original, MarketbotError):
             message = f"❌ {original.message}"
         else:
@@ -105,6 +112,7 @@ class MarketBot(commands.Bot):
         self.failed_cogs: dict[str, str] = {}
         self.background = LeaseKeeper(lease if lease is not None else Lease(services.cache))
         self.answer_budget = answer_budget
+        self.answer_memo = AnswerMemo()
 
     @property
     def market(self):

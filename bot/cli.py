@@ -12,6 +12,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from analytics.answer import Answer
 from analytics.errors import MarketbotError
@@ -138,12 +139,19 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
     )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (exit 2), naming the command's --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from analytics.commands import GROUPS, all_specs
     from bot import cli_commands
     from bot.cli_specs import add_spec_commands
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="marketbot",
         description="Market answers with charts: streaks, movers, contributors, macro. "
         "The same commands run as Discord slash commands (marketbot run).",
@@ -152,17 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         add_common_options(sub, top_level=False)
         sub.set_defaults(handler=handler)
         return sub
 
     def add_group(name: str, help_text: str):
-        group = subparsers.add_parser(name, help=help_text, description=help_text)
+        group = subparsers.add_parser(
+            name, help=help_text.replace("%", "%%"), description=help_text
+        )
         inner = group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
 
         def add_to_group(leaf: str, leaf_help: str, handler: Handler) -> argparse.ArgumentParser:
-            sub = inner.add_parser(leaf, help=leaf_help, description=leaf_help)
+            sub = inner.add_parser(leaf, help=leaf_help.replace("%", "%%"), description=leaf_help)
             add_common_options(sub, top_level=False)
             sub.set_defaults(handler=handler)
             return sub

@@ -30,7 +30,8 @@ async def send_answer(
     for reporter in progress:
         await reporter.drain()
     limit = getattr(interaction, "attachment_size_limit", None) or 10 * 1024 * 1024
-    rendered = render_answer(answer, attachment_limit=limit)
+    # Rendering encodes the chart (matplotlib draws it on first use): off the event loop.
+    rendered = await asyncio.to_thread(render_answer, answer, attachment_limit=limit)
     if any(reporter.shown for reporter in progress):
         await interaction.edit_original_response(
             content=None, embed=rendered.embed, attachments=rendered.files

@@ -92,9 +92,10 @@ def render_digest(
         if last and tag:
             footer = truncate(embed.footer.text or "", FOOTER_MAX - len(tag))
             embed.set_footer(text=(footer + tag) if footer else marker)
-        if rendered.files and answer.chart_png is not None:
+        png = answer.png if rendered.files else None
+        if png is not None:
             filename = f"{name}.png"
-            files.append(discord.File(io.BytesIO(answer.chart_png), filename=filename))
+            files.append(discord.File(io.BytesIO(png), filename=filename))
             embed.set_image(url=f"attachment://{filename}")
         embeds.append(embed)
     lines = [f"**{digest.headline}**", *(f"⚠️ {notice}" for notice in digest.notices)]
@@ -211,7 +212,10 @@ class Subscriptions(commands.Cog):
             limit = target.guild.filesize_limit
         try:
             message = await target.send(
-                **render_digest(digest, attachment_limit=limit, marker=claim.marker),
+                # Rendering draws the charts (matplotlib): off the event loop.
+                **await asyncio.to_thread(
+                    render_digest, digest, attachment_limit=limit, marker=claim.marker
+                ),
                 nonce=claim.nonce,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
@@ -346,7 +350,8 @@ class Subscriptions(commands.Cog):
         await interaction.response.defer(thinking=True)
         digest = await compose_digest(self.context(), names)
         limit = getattr(interaction, "attachment_size_limit", None) or DEFAULT_ATTACHMENT_LIMIT
-        await interaction.followup.send(**render_digest(digest, attachment_limit=limit))
+        rendered = await asyncio.to_thread(render_digest, digest, attachment_limit=limit)
+        await interaction.followup.send(**rendered)
 
 
 def _describe(sub: Subscription, guild_id: int, now) -> str:

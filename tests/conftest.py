@@ -36,13 +36,12 @@ def yf_cache_dir(tmp_path_factory) -> Path:
 def cli_env(tmp_path, monkeypatch) -> Path:
     """A clean CLI environment: a fresh db path, no .env from the checkout, no settings leaking in."""
     monkeypatch.chdir(tmp_path)
-    for name in (
-        "DISCORD_TOKEN",
-        "MARKETBOT_OFFLINE",
-        "MARKETBOT_LOG_LEVEL",
-        "MARKETBOT_GUILD_ID",
-        "FRED_API_KEY",
-    ):
+    keep = {
+        "MARKETBOT_SHARED_DATA",
+        "MARKETBOT_E2E_TIMEOUT",
+    }  # test-harness settings, not marketbot's
+    settings = [n for n in os.environ if n.startswith("MARKETBOT_") and n not in keep]
+    for name in ("DISCORD_TOKEN", "FRED_API_KEY", *settings):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "cli.db"))
     return tmp_path

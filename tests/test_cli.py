@@ -1,4 +1,5 @@
-"""The `marketbot` CLI: import, prices, cache status, exit codes and offline mode."""
+"""The `marketbot` CLI: import, price (and its alias prices), cache status, exit codes and
+offline mode."""
 
 from __future__ import annotations
 
@@ -38,15 +39,7 @@ def test_import_then_prices_json_round_trips_the_file(cli_env, capsys):
         "decision": "new",
     }
     code, out, err = run(
-        capsys,
-        "--offline",
-        "prices",
-        "abc",
-        "--start",
-        "2024-01-01",
-        "--end",
-        "2024-01-31",
-        "--json",
+        capsys, "--offline", "price", "abc", "--window", "2024-01-01:2024-01-31", "--json"
     )
     assert code == 0, err
     bars = json.loads(out)
@@ -96,8 +89,8 @@ def test_offline_with_an_empty_cache_says_so_and_exits_2(cli_env, capsys):
     ("argv", "message"),
     [
         (("prices", "not a ticker!"), "is not a valid symbol"),
-        (("prices", "SPY", "--start", "last tuesday"), "--start 'last tuesday' is not a date"),
-        (("prices", "SPY", "--end", "2999-01-01"), "is in the future"),
+        (("price", "SPY", "--window", "last tuesday"), "'last tuesday' is not a window."),
+        (("price", "SPY", "--as-of", "2999-01-01"), "is in the future"),
         (("import", "prices", "missing.csv"), "missing.csv: no such file."),
     ],
 )
@@ -132,17 +125,22 @@ def test_every_real_price_file_imports(cli_env, capsys, shared_data):
     with open(shared_data / "prices/xjcarter_yahoo_2000-2022/SPY.csv") as fh:
         want = next(r for r in csv.DictReader(fh) if r["Date"] == "2022-11-18")
     code, out, _ = run(
-        capsys,
-        "--offline",
-        "prices",
-        "SPY",
-        "--start",
-        "2022-11-18",
-        "--end",
-        "2022-11-18",
-        "--json",
+        capsys, "--offline", "price", "SPY", "--window", "2022-11-17:2022-11-18", "--json"
     )
-    [bar] = json.loads(out)
+    bars = json.loads(out)
+    assert [b["date"] for b in bars] == ["2022-11-17", "2022-11-18"]
+    bar = bars[-1]
     # alitalbi's file comes first in name order and its Close is dividend-adjusted; the import
     # policy lets the Yahoo exports' raw close replace it (tests/test_import_real.py for more)
     assert bar["close"] == pytest.approx(float(want["Close"]), abs=0.01)
+
+
+def test_a_usage_mistake_is_one_line_naming_the_commands_help(cli_env, capsys):
+    code, out, err = run(capsys, "records")
+    assert code == 2 and out == ""
+    assert err == (
+        "marketbot records: the following arguments are required: TICKER "
+        "(see `marketbot records --help`)\n"
+    )
+    code, _, err = run(capsys, "records", "SPY", "--years", "x")
+    assert code == 2 and err.count("\n") == 1 and "--years" in err

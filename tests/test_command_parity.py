@@ -18,12 +18,8 @@ from bot.cli import build_parser
 LEGACY: dict[str, str] = {
     # Commands still written by hand on each side, until they are declared as specs. The port
     # of each feature removes its names here; the list must end empty.
-    "streak": "streak",
-    "compare": "compare",
-    "price": "prices",
     "movers": "movers",
     "contributors": "contributors",
-    "macro": "macro",
     "digest": "digest",
 }
 """Discord name -> CLI name."""

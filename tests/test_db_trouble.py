@@ -145,13 +145,13 @@ CASES = [
     "newer",
 ]
 COMMANDS = [
-    ("--offline", "prices", "SPY", "--start", "2023-01-03"),
+    ("--offline", "price", "SPY", "--window", "2023-01-03:2023-12-29"),
     ("import", "prices", "{csv}"),
     ("cache", "status"),
 ]
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=["prices", "import", "status"])
+@pytest.mark.parametrize("command", COMMANDS, ids=["price", "import", "status"])
 @pytest.mark.parametrize("case", CASES)
 def test_a_bad_cache_file_is_one_line_exit_2_and_nothing_written(
     good_cache, cli_env, capsys, case, command
@@ -258,8 +258,8 @@ def test_a_cache_that_cannot_be_written_is_read_and_writes_are_refused(
     db, rows = good_cache
     monkeypatch.setattr(cache_file, "can_write", lambda path: Path(path) != db)
     before = state(cli_env)
-    code, out, err = run(capsys, "--db", str(db), "--offline", "prices", "SPY", "--start",
-                         rows[0]["Date"], "--end", rows[-1]["Date"], "--json")  # fmt: skip
+    code, out, err = run(capsys, "--db", str(db), "--offline", "price", "SPY", "--window",
+                         f"{rows[0]['Date']}:{rows[-1]['Date']}", "--json")  # fmt: skip
     assert code == 0, err
     assert json.loads(out) == expected_bars(rows)
 
@@ -361,8 +361,8 @@ def test_a_real_read_only_folder_is_read_through_an_immutable_open(read_only_fol
     before = state(read_only_folder)
 
     done = _as_unprivileged(
-        ["--db", str(db), "--offline", "prices", "SPY", "--start", rows[0]["Date"], "--end",
-         rows[-1]["Date"], "--json"],
+        ["--db", str(db), "--offline", "price", "SPY", "--window",
+         f"{rows[0]['Date']}:{rows[-1]['Date']}", "--json"],
         read_only_folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -414,7 +414,7 @@ def test_a_chart_that_cannot_be_saved_still_prints_the_answer_with_a_warning(
 
     before = outside_the_cache()
     code, out, err = run(capsys, "--db", str(db), "--offline", "--chart-dir", str(chart_dir),
-                         "prices", "SPY", "--start", rows[0]["Date"])  # fmt: skip
+                         "price", "SPY", "--window", f"{rows[0]['Date']}:{rows[-1]['Date']}")  # fmt: skip
     assert code == 0, err
     assert f"SPY closed at {float(rows[-1]['Close']):.2f}" in out
     line = one_line(err)
@@ -425,10 +425,11 @@ def test_a_chart_that_cannot_be_saved_still_prints_the_answer_with_a_warning(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("compare", "SPY", "IWM", "--as-of", "0001-01-01"), "--as-of 0001-01-01 is out of range"),
+        (("compare", "SPY", "IWM", "--as-of", "0001-01-01"), "as_of 0001-01-01 is out of range"),
         (("compare", "SPY", "IWM", "--window", "0001-01-01:2024-01-02"), "is out of range"),
-        (("streak", "SPY", "IWM", "--as-of", "1899-12-31"), "--as-of 1899-12-31 is out of range"),
-        (("prices", "SPY", "--start", "2101-01-01"), "--start 2101-01-01 is in the future and"),
+        (("streak", "SPY", "IWM", "--as-of", "1899-12-31"), "as_of 1899-12-31 is out of range"),
+        (("price", "SPY", "--as-of", "2101-01-01"), "as_of 2101-01-01 is in the future and"),
+        (("price", "SPY", "--window", "2101-01-01:2101-02-01"), "is in the future and"),
         (("movers", "--tickers", "SPY,IWM", "--as-of", "0001-01-01"), "is out of range"),
     ],
 )

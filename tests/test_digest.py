@@ -180,14 +180,39 @@ async def test_returns_section_gives_the_day_and_the_year_for_the_four_funds(mar
         "2024-07-03",
     )
     [table] = section.answer.tables
-    assert {row[0]: row[1] for row in table.rows} == {
+    assert {row[0]: row[1] for row in table.text_rows()} == {
         t: f"{expected_day[t] * 100:+.2f}%" for t in RETURNS_TICKERS
     }
+    # Raw fractions in the table, and the typed figures the headline reads.
+    assert [(c.name, c.unit) for c in table.specs] == [
+        ("ticker", "text"),
+        ("today", "pct"),
+        ("YTD", "pct"),
+    ]
+    assert {row[0]: (row[1], row[2]) for row in table.rows} == {
+        t: (pytest.approx(expected_day[t]), pytest.approx(expected_ytd[t])) for t in RETURNS_TICKERS
+    }
+    assert section.answer.result.day == pytest.approx(expected_day)
+    assert section.answer.result.ytd_start == year_end
     spy, iwm = expected_day["SPY"], expected_day["IWM"]
     assert digest.headline == (
         f"📊 Market close, Wednesday 2024-07-03 (early close): SPY {spy * 100:+.2f}%, "
         f"IWM {iwm * 100:+.2f}% today"
     )
+
+
+async def test_returns_section_charts_the_year(market_at):
+    market = market_at("2024-07-03 20:00")
+    [section] = (await compose_digest(DigestContext(market), ["returns"])).sections
+    answer = section.answer
+    assert answer.png.startswith(b"\x89PNG")
+    day, year_end = dt.date(2024, 7, 3), dt.date(2023, 12, 29)
+    ytd = {t: adj_close(t, day) / adj_close(t, year_end) - 1 for t in RETURNS_TICKERS}
+    lines = [ln for ln in answer.chart.figure().axes[0].lines if len(ln.get_ydata()) > 2]
+    ranked = sorted(RETURNS_TICKERS, key=lambda t: -ytd[t])
+    assert [ln.get_ydata()[-1] for ln in lines] == [
+        pytest.approx(100 * (1 + ytd[t])) for t in ranked
+    ]
 
 
 async def test_streak_section_is_the_iwm_vs_spy_beat_streak(market_at):

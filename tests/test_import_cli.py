@@ -155,15 +155,7 @@ def test_replace_takes_the_file_wholesale(cli_env, capsys):
     )
     assert strict_json(out)["imported"][0]["decision"] == "replaced"
     code, out, _ = run(
-        capsys,
-        "--offline",
-        "prices",
-        "AAA",
-        "--start",
-        "2024-01-01",
-        "--end",
-        "2024-01-31",
-        "--json",
+        capsys, "--offline", "price", "AAA", "--window", "2024-01-01:2024-01-31", "--json"
     )
     assert [(b["date"], b["close"]) for b in strict_json(out)] == [
         ("2024-01-02", 10.0),

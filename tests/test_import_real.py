@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.commands.compare import compare_answer
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.price_import import import_price_file
+from tests.analytics.commands.streaks.ask import compare
 from tests.cli import run
 from tests.conftest import REPO_ROOT
 
@@ -97,7 +97,7 @@ def check_returns(market: MarketData, files: list[Path]) -> tuple[int, int, list
 
 
 def spy_iwm_on_2025_08_05(market: MarketData) -> dict[str, float]:
-    data = compare_answer(market, "SPY IWM", "2025-08-04:2025-08-05", chart=False).to_json()
+    data = compare(market, "SPY IWM", "2025-08-04:2025-08-05").to_json()
     assert (data["start"], data["end"]) == ("2025-08-04", "2025-08-05")
     return {row["ticker"]: row["return"] for row in data["returns"]}
 
@@ -204,7 +204,7 @@ def test_the_readme_offline_sequence_matches_the_files(cli_env, capsys, shared_d
     commands = readme_offline_commands()
     assert [c[:2] for c in commands] == [
         ["import", "prices"],
-        ["--offline", "prices"],
+        ["--offline", "price"],
         ["--offline", "compare"],
     ]
     outputs = []
@@ -215,7 +215,7 @@ def test_the_readme_offline_sequence_matches_the_files(cli_env, capsys, shared_d
         outputs.append(json.loads(out))
     imported, bars, compare = outputs
     assert imported["failed"] == [] and imported["notices"] == []
-    # prices SPY over Nov 2022: the classic Yahoo export, row for row.
+    # price SPY over Nov 2022: the classic Yahoo export, row for row.
     with (shared_data / "prices/xjcarter_yahoo_2000-2022/SPY.csv").open(newline="") as handle:
         rows = {r["Date"]: r for r in csv.DictReader(handle)}
     assert [b["date"] for b in bars] == [d for d in rows if "2022-11-01" <= d <= "2022-11-18"]

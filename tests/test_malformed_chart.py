@@ -14,12 +14,12 @@ import json
 import pandas as pd
 import pytest
 
-from analytics.commands.streak import streak_answer
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.yahoo import YahooProvider
 from analytics.data.yahoo_chart import BARS, EMPTY, MALFORMED, chart_shape
+from tests.analytics.commands.streaks.ask import streak
 from tests.fakes.yahoo import (
     MALFORMED_KINDS,
     FakeYahoo,
@@ -136,12 +136,12 @@ def test_streak_warns_during_the_fault_and_is_complete_once_yahoo_heals(
     provider = YahooProvider(fake.session, cache_dir=yf_cache_dir, wall_clock=clock)
     with PriceCache(tmp_path / "c.db") as cache:
         market = MarketData(cache, provider, now=clock)
-        first = streak_answer(market, "GARB", "SPY", chart=False)
+        first = streak(market, "GARB", "SPY")
         assert (first.as_of, first.warnings) == (D(2024, 6, 14), ())
 
         clock.value = evening("2024-06-21")
         fake.serve_malformed(kind, ["GARB"])
-        during = streak_answer(market, "GARB", "SPY", chart=False)
+        during = streak(market, "GARB", "SPY")
         assert during.as_of == D(2024, 6, 14)  # GARB's cache ends there: the answer says why
         [warning] = during.warnings  # the command's "behind" note, with the data layer's why
         assert warning.startswith("The data ends 2024-06-14, before 2024-06-21")
@@ -150,7 +150,7 @@ def test_streak_warns_during_the_fault_and_is_complete_once_yahoo_heals(
         assert cache.coverage(["GARB"])["GARB"].checked_to == D(2024, 6, 14)
 
         fake.heal()
-        after = streak_answer(market, "GARB", "SPY", chart=False)
+        after = streak(market, "GARB", "SPY")
         assert (after.as_of, after.warnings) == (D(2024, 6, 21), ())
         got = cache.read_bars(["GARB"]).set_index("date")
         want = FULL.loc[:"2024-06-21"]

@@ -8,8 +8,9 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from analytics.charts.style import MUTED, SERIES_COLORS, finish, new_figure
+from analytics.charts.style import MUTED, SERIES_COLORS, new_figure, stamp
 from analytics.errors import NoData
 
 # Right-end labels closer than this (in axes fraction) are pushed apart so they stay legible.
@@ -18,7 +19,7 @@ _LABEL_GAP = 0.055
 _AXES_WITH_LABELS = (0.07, 0.12, 0.79, 0.72)
 
 
-def compare_chart(
+def compare_figure(
     normalised_frame: pd.DataFrame,
     returns_frame: pd.DataFrame,
     *,
@@ -26,13 +27,13 @@ def compare_chart(
     subtitle: str = "",
     source: str = "",
     as_of: dt.date | None = None,
-) -> bytes:
-    """PNG bytes (1200x675): one line per ticker rebased to 100 (from `returns.normalised`).
+) -> Figure:
+    """A stamped Figure (1200x675): one line per ticker rebased to 100 (`returns.normalised`).
 
     `returns_frame` is `WindowReturns.table` (index ticker, column `return` as a fraction);
     lines are drawn and coloured in its order (best first) and each is labelled at its right
     end with "TICKER +12.3%". Tickers not in `returns_frame` are not drawn. The default title
-    names the best performer.
+    names the best performer. Raises NoData when no ticker has a price to draw.
     """
     tickers = [t for t in returns_frame.index if t in normalised_frame.columns]
     frame = normalised_frame[tickers].dropna(axis=1, how="all")
@@ -58,7 +59,7 @@ def compare_chart(
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    return finish(fig, source=source, as_of=as_of)
+    return stamp(fig, source=source, as_of=as_of)
 
 
 def _default_title(returns: pd.Series) -> str:

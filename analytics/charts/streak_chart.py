@@ -5,8 +5,9 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from analytics.charts.style import ACCENT, DOWN, HIGHLIGHT, MUTED, TEXT, UP, finish, new_figure
+from analytics.charts.style import ACCENT, DOWN, HIGHLIGHT, MUTED, TEXT, UP, new_figure, stamp
 from analytics.errors import NoData
 from analytics.streaks import Streak, headline
 
@@ -14,29 +15,32 @@ LOOKBACK = pd.DateOffset(years=1)
 _SUBTITLE_CHARS = 120
 
 
-def streak_chart(
+def streak_figure(
     result: Streak,
     closes_a: pd.Series,
     closes_b: pd.Series | None = None,
     *,
     highs: pd.Series | None = None,
+    title: str | None = None,
     source: str = "",
     lookback: pd.DateOffset = LOOKBACK,
-    title_suffix: str = "",
-) -> bytes:
-    """PNG bytes (1200x675) for a streak: the current run shaded, records marked.
+) -> Figure:
+    """A stamped Figure (1200x675) for a streak: the current run shaded, records marked.
 
     beat:  `closes_a` / `closes_b` are the two series passed to `beat_streak` (a first); the
-           line is leader / laggard on their common sessions, rebased to 100, so the shaded
-           run rises.
+           line is leader / laggard on their common sessions, rebased to 100 at the first
+           session shown, so the shaded run rises.
     up, down, record-*: `closes_a` is the ticker's closes, drawn as the price line; for
            `record-high` pass `highs` so record sessions are marked at the high that set them.
     The x range is `lookback` (a year) ending at the run's last session (or `as_of`).
-    `title_suffix` follows the headline (" (as of D)" when the data ends before the session asked).
+    The shaded span (green, red for `down`) runs from the session before the run to its last
+    session: the line segments inside it are exactly the run's sessions' moves.
+    `title` defaults to the headline (the answer passes it with " (as of D)" when behind).
+    Raises NoData when there is no price in the view.
     """
     end = pd.Timestamp(result.end or result.as_of)
     start = end - lookback
-    title = headline(result) + title_suffix
+    title = headline(result) if title is None else title
     if result.kind == "beat":
         if closes_b is None:
             raise ValueError("a beat chart needs both series")
@@ -58,7 +62,7 @@ def streak_chart(
         ax.axhline(100.0, color=MUTED, linewidth=1, linestyle="--")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.set_xlim(line.index[0], line.index[-1] + pd.Timedelta(days=3))
-    return finish(fig, source=source, as_of=result.as_of)
+    return stamp(fig, source=source, as_of=result.as_of)
 
 
 def _relative_strength(

@@ -12,9 +12,17 @@ import importlib
 
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records", "analytics.commands.revisions")
+SPEC_MODULES: tuple[str, ...] = (
+    "analytics.commands.records",
+    "analytics.commands.macro",
+    "analytics.commands.history",
+    "analytics.commands.streaks",
+    "analytics.commands.revisions",
+)
 
-GROUPS: tuple[tuple[str, str], ...] = ()
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("history", "What happened next: past episodes of a signal and the returns that followed"),
+)
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
 FRONT_END_ONLY = FrontEndOnly(
@@ -29,6 +37,7 @@ FRONT_END_ONLY = FrontEndOnly(
         "cache": "inspects the local cache file",
         "run": "starts the bot",
         "invite": "prints the bot's invite URL",
+        "prices": "the former name of price, kept as an alias with the same options",
     },
 )
 

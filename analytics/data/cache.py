@@ -100,12 +100,33 @@ class PriceCache:
                 self._connections.append(conn)
         return db
 
+    def generation(self) -> int:
+        """A number that changes whenever anything is committed to the cache file, by any
+        connection of this process or another (SQLite's data_version, read on one connection
+        that never writes: it counts every other connection's commits). Memos of answers are
+        keyed by it, so a fetch, an import or a re-base makes the next answer recompute."""
+        with self._lock:
+            return int(self._generation_probe().execute("PRAGMA data_version").fetchone()[0])
+
+    def _generation_probe(self) -> sqlite3.Connection:
+        """The connection `generation()` reads (call with `_lock` held)."""
+        probe = getattr(self, "_probe", None)
+        if probe is None:
+            # Not immutable: an immutable connection never sees a change.
+            timeout = self.busy_timeout_seconds
+            probe = connect(self.path, read_only=self.read_only, timeout=timeout)
+            probe.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._probe = probe
+            self._connections.append(probe)
+        return probe
+
     def close(self) -> None:
         """Close every connection opened by any thread."""
         with self._lock:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+            self._probe = None
         self._local = threading.local()
 
     def __enter__(self) -> PriceCache:
@@ -344,14 +365,24 @@ class PriceCache:
         """Record that commands asked for these tickers at `used_at` (keeps the latest time)."""
         when = used_at.astimezone(dt.UTC).isoformat()
         rows = [(t, when) for t in tickers]
-        if rows:
-            with self.transaction() as conn:
-                conn.executemany(
+        if not rows or self.read_only:
+            return
+        # Bookkeeping no answer depends on: written on the generation probe, whose own commits
+        # do not change `generation()`, so reading prices does not invalidate memoised answers.
+        with self._lock:
+            probe = self._generation_probe()
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.executemany(
                     "INSERT INTO recent_requests (ticker, last_used) VALUES (?, ?)"
                     " ON CONFLICT(ticker) DO UPDATE SET"
                     " last_used = MAX(last_used, excluded.last_used)",
                     rows,
                 )
+            except BaseException:
+                probe.rollback()
+                raise
+            probe.commit()
 
     def recent_tickers(self, since: dt.datetime) -> list[str]:
         """Tickers commands asked for at or after `since`, alphabetically."""

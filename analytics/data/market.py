@@ -90,6 +90,9 @@ class MarketData:
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
+        self._degraded = 0
+        self._degraded_lock = threading.Lock()
+        self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
 
     @property
     def waiting_commands(self) -> int:
@@ -104,6 +107,17 @@ class MarketData:
     def today(self) -> dt.date:
         """Today's date in US Eastern time (the market's calendar day)."""
         return pd.Timestamp(self.now()).tz_convert(calendar.EASTERN).date()
+
+    def note_degraded(self) -> None:
+        """A source failed and an answer is being served from what was cached: answers computed
+        meanwhile are not memoised (see `degraded`)."""
+        with self._degraded_lock:
+            self._degraded += 1
+
+    @property
+    def degraded(self) -> int:
+        """How many times a source failed so far (compare before and after an answer)."""
+        return self._degraded
 
     def cache_only(self) -> MarketData:
         """A view on the same cache that never fetches (an answer from what is cached now)."""
@@ -163,6 +177,8 @@ class MarketData:
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
         warnings = [self._failure_warning(outcome, frame, tickers)] if outcome.failed else []
         stale = bool(outcome.failed)
+        if stale:
+            self.note_degraded()
         requests = outcome.requests
         return PriceResult(
             bars=frame,

@@ -23,10 +23,12 @@ from typing import Any
 import aiohttp
 
 from analytics import calendar
-from analytics.answer import Answer, Field, Table, jsonable
+from analytics.answer import Answer, jsonable
 from analytics.commands.common import check_as_of, pct
 from analytics.data.market import MarketData, Progress
 from analytics.errors import BadInput, MarketbotError
+from analytics.spec import NoProgress
+from analytics.subscriptions.returns import DailyReturns, charted, daily_returns_answer
 from analytics.subscriptions.schedule import is_early_close, session_on_or_before
 
 log = logging.getLogger(__name__)
@@ -151,8 +153,9 @@ class Digest:
     def _day_moves(self) -> list[tuple[str, float]]:
         for section in self.sections:
             if section.name == "returns" and section.answer is not None:
-                day = section.answer.data.get("day") or {}
-                return [(t, day[t]) for t in ("SPY", "IWM") if day.get(t) is not None]
+                figures = section.answer.result
+                if isinstance(figures, DailyReturns):
+                    return [(t, figures.day[t]) for t in ("SPY", "IWM") if t in figures.day]
         return []
 
     @property
@@ -274,65 +277,26 @@ async def compose_digest(
 
 async def streak_section(ctx: DigestContext, day: dt.date) -> Answer:
     """IWM vs SPY: who has beaten whom how many sessions in a row (the /streak answer)."""
-    from analytics.commands.streak import streak_answer
+    from analytics.commands.streaks._parse import StreakRequest
+    from analytics.commands.streaks._streak import streak_answer
 
-    a, b = STREAK_PAIR
-    return await asyncio.to_thread(
-        streak_answer, ctx.market, a, b, "beat", day, chart=ctx.chart, progress=ctx.progress
-    )
+    request = StreakRequest(*STREAK_PAIR, "beat", day)
+
+    def run() -> Answer:
+        return charted(streak_answer(ctx.market, request, ctx.progress or NoProgress()), ctx.chart)
+
+    return await asyncio.to_thread(run)
 
 
 async def returns_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The day's and the year's total returns of IWM, SPY, QQQ and MAGS (two /compare answers:
-    window 1d and ytd, on adjusted closes), with the YTD chart."""
-    return await asyncio.to_thread(_returns, ctx, day)
+    """The day's and the year's total returns of IWM, SPY, QQQ and MAGS (two /compare
+    comparisons: window 1d and ytd, on adjusted closes), with the YTD chart."""
 
+    def run() -> Answer:
+        answer = daily_returns_answer(ctx.market, RETURNS_TICKERS, day, ctx.progress)
+        return charted(answer, ctx.chart)
 
-def _returns(ctx: DigestContext, day: dt.date) -> Answer:
-    from analytics.commands.compare import compare_answer
-
-    ytd = compare_answer(
-        ctx.market, RETURNS_TICKERS, "ytd", day, chart=ctx.chart, progress=ctx.progress
-    )
-    today = compare_answer(ctx.market, RETURNS_TICKERS, "1d", day, chart=False)
-    day_returns = {r["ticker"]: r["return"] for r in today.data["returns"]}
-    ytd_returns = {r["ticker"]: r["return"] for r in ytd.data["returns"]}
-    rows = tuple(
-        (t, pct(day_returns[t]), pct(ytd_returns[t]))
-        for t in sorted(RETURNS_TICKERS, key=lambda t: -day_returns[t])
-    )
-    best_day = rows[0][0]
-    best_ytd = ytd.data["returns"][0]["ticker"]
-    warnings = tuple(dict.fromkeys([*ytd.warnings, *today.warnings]))
-    behind = ytd.data.get("behind")
-    # Both windows end on the same session; when it is before `day`, the title says so.
-    when = f"on {today.data['end']}" if behind else "today"
-    suffix = f" (as of {ytd.as_of.isoformat()})" if behind and ytd.as_of else ""
-    return Answer(
-        title=(
-            f"{best_day} led {when} with {pct(day_returns[best_day], 1)}; "
-            f"{best_ytd} leads the year with {pct(ytd_returns[best_ytd], 1)}{suffix}"
-        ),
-        summary=(
-            f"Total returns (adjusted closes) on {today.data['end']} and year to date "
-            f"(from the close of {ytd.data['start']})."
-        ),
-        tables=(Table(("ticker", "today", "YTD"), rows, "Returns"),),
-        fields=(Field("Day", f"{today.data['start']} to {today.data['end']}"),),
-        chart_png=ytd.chart_png,
-        source=ytd.source,
-        as_of=ytd.as_of,
-        warnings=warnings,
-        tone=1 if day_returns.get("SPY", 0.0) >= 0 else -1,
-        data={
-            "day": day_returns,
-            "ytd": ytd_returns,
-            "day_start": today.data["start"],
-            "ytd_start": ytd.data["start"],
-            "end": ytd.data["end"],
-            "behind": behind,
-        },
-    )
+    return await asyncio.to_thread(run)
 
 
 async def movers_section(ctx: DigestContext, day: dt.date) -> Answer:
@@ -362,21 +326,31 @@ async def contributors_section(ctx: DigestContext, day: dt.date) -> Answer:
 
 
 async def macro_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The latest GDPNow reading with its history as context (the /macro gdpnow answer)."""
-    from analytics.commands.macro import macro_answer
-    from analytics.macro.fred import FredClient
+    """GDPNow as of the day: the /macro gdpnow answer (the Atlanta Fed's daily track when one is
+    imported, else FRED's quarterly series), FRED read through the facade, cache first."""
+    import copy
 
-    client = None
-    if ctx.session is not None:
-        client = FredClient(ctx.session, api_key=ctx.fred_api_key)
-    return await macro_answer(
-        MACRO_SERIES,
-        cache=ctx.market.cache,
-        client=client,
-        now=ctx.market.now,
-        as_of=day,
-        chart=ctx.chart,
+    from analytics.commands.macro import MACRO
+    from analytics.spec import NoProgress, ParseContext
+
+    market = ctx.market
+    if market.http is None and ctx.session is not None and not market.offline:
+        # `marketbot digest` opens its own session instead of attaching one: FRED goes
+        # through it, on a view so the shared facade is left as it is.
+        from analytics.data.http import HttpBridge
+
+        market = copy.copy(market)
+        market.http = HttpBridge(ctx.session, asyncio.get_running_loop())
+    request = MACRO.parse_values(
+        {"series": MACRO_SERIES, "as_of": day.isoformat()}, ParseContext(today=market.today())
     )
+    progress = ctx.progress if hasattr(ctx.progress, "phase") else NoProgress()
+    answer = await asyncio.to_thread(MACRO.answer_function(), market, request, progress)
+    if ctx.chart and answer.chart is not None:
+        # The post attaches `chart_png`; drawing it here keeps matplotlib off the event loop.
+        png = await asyncio.to_thread(lambda: answer.png)
+        answer = replace(answer, chart_png=png)
+    return answer
 
 
 SECTIONS: dict[str, Section] = {

@@ -1,22 +1,15 @@
-"""`marketbot prices`, `marketbot cache status` and `marketbot cache check`."""
+"""`marketbot cache status` and `marketbot cache check`; `marketbot prices`, the former name of
+`price`, kept as an alias."""
 
 from __future__ import annotations
 
 import argparse
 
 from analytics.answer import Answer, Field, Table
-from analytics.commands.common import parse_date
-from analytics.commands.prices import price_answer
 
 
 def register(add) -> None:
-    prices = add(
-        "prices", "Show a ticker's daily bars from the cache (fetching what is missing).", _prices
-    )
-    prices.add_argument("ticker", help="symbol, e.g. SPY, BRK.B, ^GSPC or an alias like SPX")
-    prices.add_argument("--start", help="first date, YYYY-MM-DD (default: a year before --end)")
-    prices.add_argument("--end", help="last date, YYYY-MM-DD (default: today)")
-
+    _register_prices_alias(add)
     cache = add("cache", "Inspect the local cache.", _cache)
     cache.add_argument(
         "action",
@@ -26,15 +19,19 @@ def register(add) -> None:
     )
 
 
-def _prices(args: argparse.Namespace, ctx) -> None:
-    answer = price_answer(
-        ctx.services().market,
-        args.ticker,
-        parse_date(args.start, name="--start"),
-        parse_date(args.end, name="--end"),
-        chart=ctx.chart_dir is not None,
-    )
-    ctx.emit(answer, json_payload=answer.data["bars"])
+def _register_prices_alias(add) -> None:
+    """`prices` runs the `price` spec with the same options (generated from the spec, so the
+    two cannot drift)."""
+    from analytics.commands.streaks import PRICE
+    from bot.cli_specs import add_option, cli_values, run_spec
+
+    def handle(args: argparse.Namespace, ctx) -> None:
+        run_spec(PRICE, cli_values(PRICE, args), ctx)
+
+    alias = add("prices", f"The same as `price`: {PRICE.description}", handle)
+    alias.epilog = PRICE.epilog
+    for option in PRICE.options:
+        add_option(alias, option)
 
 
 def _cache(args: argparse.Namespace, ctx) -> int | None:

@@ -31,7 +31,7 @@ async def test_help_lists_the_commands_and_window_syntax(market_bot):
 
 
 async def test_price_defers_then_answers_with_embed_and_chart(market_bot, e2e_provider):
-    reply = await market_bot.invoke("price", ticker="spy", period="1m")
+    reply = await market_bot.invoke("price", ticker="spy", window="1m")
     assert reply.response_type == 5  # deferred
     assert not reply.ephemeral
     [embed] = reply.embeds
@@ -40,11 +40,13 @@ async def test_price_defers_then_answers_with_embed_and_chart(market_bot, e2e_pr
     assert embed["image"]["url"].endswith("chart.png")
     assert reply.files["chart.png"].startswith(PNG_SIGNATURE)
     assert embed["footer"]["text"] == "Source: Fake · as of 2024-07-01"
-    assert e2e_provider.calls == [(("SPY",), dt.date(2024, 5, 31), dt.date(2024, 7, 1))]
+    # Only the window is fetched: windows.earliest_needed for 1m ending 2024-07-01 is
+    # (2024-07-01 - 7 days) - 1 month - 10 days = 2024-05-14; the bars shown start 2024-05-31.
+    assert e2e_provider.calls == [(("SPY",), dt.date(2024, 5, 14), dt.date(2024, 7, 1))]
 
 
 async def test_ticker_autocomplete_offers_cached_then_popular(market_bot):
-    await market_bot.invoke("price", ticker="IWM", period="1m")
+    await market_bot.invoke("price", ticker="IWM", window="1m")
     choices = await market_bot.autocomplete("price", focused="ticker", ticker="i")
     assert [c["value"] for c in choices] == ["IWM", "IVV"]
 
@@ -65,7 +67,7 @@ async def test_missing_data_after_defer_is_ephemeral_too(market_bot, e2e_provide
 
 
 async def test_provider_outage_is_explained_with_the_cache_date(market_bot, e2e_provider):
-    await market_bot.invoke("price", ticker="SPY", period="1m")
+    await market_bot.invoke("price", ticker="SPY", window="1m")
     e2e_provider.fail_reason = "rate limited"
     e2e_provider.rate_limited = True
     reply = await market_bot.invoke("price", ticker="QQQ")
@@ -77,30 +79,33 @@ async def test_provider_outage_is_explained_with_the_cache_date(market_bot, e2e_
 
 async def test_cooldown_stops_a_user_from_hammering(market_bot):
     for _ in range(5):
-        reply = await market_bot.invoke("price", ticker="SPY", period="1m")
+        reply = await market_bot.invoke("price", ticker="SPY", window="1m")
         assert not reply.ephemeral
-    reply = await market_bot.invoke("price", ticker="SPY", period="1m")
+    reply = await market_bot.invoke("price", ticker="SPY", window="1m")
     assert reply.ephemeral
     assert reply.content.startswith("⏳ Slow down")
 
 
 async def test_a_rest_429_on_the_answer_is_ridden_out(market_bot):
+    # Warm first: a warm answer shows no progress, so it is the follow-up POST.
+    await market_bot.invoke("price", ticker="SPY", window="1m")
     market_bot.fake.fail_next("POST", "/webhooks/*", status=429, retry_after=0.05)
-    reply = await market_bot.invoke("price", ticker="SPY", period="1m")
+    reply = await market_bot.invoke("price", ticker="SPY", window="1m")
     assert reply.embeds and reply.embeds[0]["title"].startswith("SPY: ")
     statuses = [r.status for r in market_bot.fake.requests_matching("POST", "/webhooks/*")]
     assert statuses[-2:] == [429, 200]
 
 
-async def test_unexpected_errors_get_an_apology_and_a_logged_traceback(bot_factory, monkeypatch):
-    from analytics.commands import prices
+async def test_unexpected_errors_get_an_apology_and_a_logged_traceback(
+    bot_factory, e2e_services, monkeypatch
+):
     from tests.e2e.harness import running_bot
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    # discord.py loads each cog as a fresh module, which imports price_answer from here
-    monkeypatch.setattr(prices, "price_answer", broken)
+    # A bug under the answer: the data facade itself raising.
+    monkeypatch.setattr(e2e_services.market, "bars", broken)
     try:
         async with running_bot(bot_factory, allow_error_logs=True) as harness:
             reply = await harness.invoke("price", ticker="SPY")
@@ -151,7 +156,7 @@ async def test_outage_with_a_cache_answers_from_it_labelled_with_its_date(
     )
     e2e_provider.fail_reason = "rate limited"
     e2e_provider.rate_limited = True
-    reply = await market_bot.invoke("price", ticker="SPY", period="1m")
+    reply = await market_bot.invoke("price", ticker="SPY", window="1m")
     [embed] = reply.embeds
     assert embed["title"].endswith(" (as of 2024-06-28)")
     assert embed["description"].startswith(

@@ -72,3 +72,24 @@ async def test_past_its_budget_a_command_answers_from_the_cache_marked_partial(t
             break
         await asyncio.sleep(0.02)
     assert not _background
+
+
+async def test_a_cache_error_is_a_plain_reply_naming_the_cache_not_an_apology(
+    toy_bot, e2e_services
+):
+    reply = await toy_bot.invoke("toy", ticker="locked")
+    assert reply.ephemeral
+    assert reply.content == (
+        f"🗄️ The cache {e2e_services.cache.path} is locked by another marketbot process: try again "
+        "when it is done (or stop the other process)."
+    )
+
+
+async def test_the_chart_is_drawn_off_the_event_loop(toy_bot):
+    import threading
+
+    toy.DRAWN_ON.clear()
+    reply = await toy_bot.invoke("toy", ticker="chart")
+    assert reply.files["chart.png"].startswith(b"\x89PNG")
+    assert len(toy.DRAWN_ON) == 1
+    assert toy.DRAWN_ON[0] != threading.current_thread().name  # the loop runs on this thread

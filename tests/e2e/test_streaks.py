@@ -113,6 +113,7 @@ async def test_streak_with_only_a_spy_compares_it_with_iwm(market_bot, planted):
         ({"as_of": "2024-13-01"}, "❌ as_of '2024-13-01' is not a date; write it as YYYY-MM-DD"),
         ({"as_of": "2024-07-02"}, "❌ as_of 2024-07-02 is in the future"),
         ({"a": "spy", "b": "SPY"}, "❌ SPY is given twice"),
+        ({"b": "SPY", "kind": "up"}, "❌ Kind up looks at one ticker: drop SPY, or use kind beat."),
     ],
 )
 async def test_streak_bad_input_is_ephemeral_before_defer(

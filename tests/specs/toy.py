@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from analytics.answer import Answer, Field
+from analytics.answer import Answer, Chart, Field
 from analytics.errors import BadInput
 from analytics.spec import Choice, CommandSpec, Cooldown, Option, ParseContext
 
 RELEASE = threading.Event()
 """Set to let a `slow` toy answer finish (the budget test holds it)."""
 CALLS: list[tuple[str, bool]] = []
+DRAWN_ON: list[str] = []
+"""The threads a toy chart was drawn on (the event loop's must never appear)."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,27 @@ def parse(values: dict, ctx: ParseContext) -> ToyRequest:
 
 def answer(data, request: ToyRequest, progress) -> Answer:
     CALLS.append((request.ticker, bool(data.offline)))
+    if request.ticker == "LOCKED":
+        import sqlite3
+
+        raise sqlite3.OperationalError("database is locked")
     progress.phase("Toying")
     if request.slow and not data.offline:
         RELEASE.wait(30)
+    chart = None
+    if request.ticker == "CHART":
+
+        def build():
+            from matplotlib.figure import Figure
+
+            DRAWN_ON.append(threading.current_thread().name)
+            figure = Figure(figsize=(2, 1))
+            figure.add_subplot().plot([0, 1], [1, 2])
+            return figure
+
+        chart = Chart(build)
     return Answer(
+        chart=chart,
         title=f"toy {request.ticker} {request.window} top {request.top} {request.kind}",
         summary=f"tickers={request.tickers} flag={request.flag}",
         fields=(Field("Ticker", request.ticker),),
