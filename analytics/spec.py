@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 OptionType = Literal["str", "int", "float", "bool"]
 """How the front ends type an option's value: Discord's string/integer/number/boolean option."""
 
-AUTOCOMPLETE_SOURCES = ("ticker", "tickers", "window", "series", "universe")
+AUTOCOMPLETE_SOURCES = ("ticker", "tickers", "window", "series", "universe", "fund")
 """Names of the suggestion lists a Discord option may autocomplete from (bot/autocomplete.py)."""
 
 
@@ -53,6 +53,46 @@ class NoProgress:
 
     def phase(self, label: str) -> None:
         return None
+
+
+def phased(progress: Any) -> Progress:
+    """`progress` as a Progress: None is NoProgress, a plain (done, total) callable gains a
+    no-op `phase` (the digest and scripts pass such callables)."""
+    if progress is None:
+        return NoProgress()
+    if callable(getattr(progress, "phase", None)):
+        return progress
+    return _Counting(progress)
+
+
+class _Counting:
+    def __init__(self, count: Callable[[int, int], None]) -> None:
+        self._count = count
+
+    def __call__(self, done: int, total: int) -> None:
+        self._count(done, total)
+
+    def phase(self, label: str) -> None:
+        return None
+
+
+class Labelled:
+    """Counts reported under `label`: the phase starts with the first count, so a warm answer
+    (nothing to fetch, no count) shows no progress at all."""
+
+    def __init__(self, progress: Progress, label: str) -> None:
+        self._progress = progress
+        self._label = label
+        self._started = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._started:
+            self._started = True
+            self._progress.phase(self._label)
+        self._progress(done, total)
+
+    def phase(self, label: str) -> None:
+        self._progress.phase(label)
 
 
 @dataclass(frozen=True)
@@ -82,6 +122,9 @@ class Option:
     positional: on the CLI a positional argument instead of `--name`.
     many:      a list of values: several positionals on the CLI (`compare IWM SPY`), one
                space-separated string on Discord; `parse` gets one string either way.
+    cli_only:  why the option exists on the CLI only (a local file path means nothing to a
+               Discord user); empty for an option of both front ends. `parse` gets its
+               default on Discord. tests/test_command_parity.py lists every such option.
     A bool option is a flag on the CLI (`--name`) and a True/False option on Discord.
     """
 
@@ -96,6 +139,7 @@ class Option:
     autocomplete: str | None = None
     positional: bool = False
     many: bool = False
+    cli_only: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -108,6 +152,8 @@ class Option:
             raise ValueError(f"{self.name!r}: Discord allows choices or autocomplete, not both")
         if self.required and self.default is not None:
             raise ValueError(f"{self.name!r}: a required option has no default")
+        if self.cli_only and (self.required or self.positional):
+            raise ValueError(f"{self.name!r}: a CLI-only option must be optional and named")
 
     @property
     def cli_name(self) -> str:
@@ -149,6 +195,11 @@ class CommandSpec:
     def path(self) -> tuple[str, ...]:
         """('alert', 'add') for a grouped command, ('streak',) otherwise."""
         return tuple(self.name.split())
+
+    @property
+    def discord_options(self) -> tuple[Option, ...]:
+        """The options of the slash command: every option but the CLI-only ones."""
+        return tuple(o for o in self.options if not o.cli_only)
 
     def option(self, name: str) -> Option:
         return next(o for o in self.options if o.name == name)

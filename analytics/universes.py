@@ -2,7 +2,8 @@
 
 - A fund (IWM, IVV, ...; analytics.holdings.funds): its constituents in the holdings snapshot
   nearest the window's start, chosen (and downloaded when needed) by the one policy of
-  analytics.holdings.choice that contributors use too (`resolve_universe`).
+  analytics.holdings.choice that contributors use too (`resolve_universe`, reached through the
+  data facade as `data.universe(spec, start)`).
 - A named list (sp500, ndx, dow30, ...): read from a file. Either the user passes the file
   (`--tickers-file constituents.json --universe sp500`) or it sits in the lists folder
   beside the cache (`<cache folder>/universes/`, see `lists_dir`), which is how the bot
@@ -22,22 +23,23 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analytics.data.paths import lists_dir  # noqa: F401 - also read from here (bot.answering)
 from analytics.errors import BadInput, NoData
 from analytics.holdings.funds import FUNDS, Fund, get_fund, known_funds_text
 from analytics.holdings.ishares import Holdings
 from analytics.symbols import normalize_symbol, parse_symbol_list
 
 if TYPE_CHECKING:
-    import aiohttp
     import sqlite_utils
 
     from analytics.data.market import MarketData
     from analytics.holdings.choice import SnapshotChoice
+    from analytics.spec import Progress
 
 DEFAULT_UNIVERSE = "IWM"
 MAX_UNIVERSE = 5_000
@@ -88,11 +90,6 @@ class UniverseSpec:
 
     fund: Fund | None = None
     universe: Universe | None = None
-
-
-def lists_dir(db_path: Path | str) -> Path:
-    """The folder of named ticker lists: `universes/` beside the cache file."""
-    return Path(db_path).parent / "universes"
 
 
 def universe_help(folder: Path | None = None) -> str:
@@ -318,35 +315,23 @@ def stored_fund_universe(db: sqlite_utils.Database, fund: Fund) -> Universe | No
     return fund_universe(fund, holdings)
 
 
-async def resolve_universe(
-    spec: UniverseSpec,
+def resolve_universe(
     market: MarketData,
-    session: aiohttp.ClientSession | None,
-    *,
+    spec: UniverseSpec,
     start: dt.date,
-    base_url: str | None = None,
-    on_download: Callable[[], None] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> Universe:
     """The universe of a validated spec. A fund's constituents come from the snapshot nearest
     `start` (the window's first session), chosen and refreshed by the one holdings policy
-    (analytics.holdings.choice.holdings_near: downloads at most daily through `session`,
-    refuses a snapshot more than a year from `start` when it cannot download a nearer one).
+    (`market.holdings.near`: downloads at most daily, refuses a snapshot more than a year from
+    `start` when it cannot download a nearer one); a download is a progress phase.
 
-    `on_download` is called before a download starts (to tell the user). Raises NoData when a
-    fund's holdings are missing or too far and cannot be downloaded.
+    Raises NoData when a fund's holdings are missing or too far and cannot be downloaded.
+    Blocking: commands call it as `data.universe(spec, start)`.
     """
     if spec.universe is not None:
         return spec.universe
     assert spec.fund is not None
-    from analytics.holdings.choice import holdings_near
-    from analytics.holdings.download import ISHARES_BASE_URL
-
-    choice = await holdings_near(
-        market,
-        session,
-        spec.fund,
-        start,
-        base_url=base_url or ISHARES_BASE_URL,
-        on_download=on_download,
-    )
+    choice = market.holdings.near(spec.fund, start, progress=progress)
     return fund_universe(spec.fund, choice.holdings, choice)

@@ -17,7 +17,7 @@ from analytics.data.market import MarketData
 from analytics.holdings import HoldingsStore
 from bench.common import Results, Row, Sample, ms
 from bench.data import HISTORY_TICKERS, NOW, World, load_holdings
-from bot.services import Services
+from bot.services import Services, attach_holdings
 from bot.settings import Settings
 from tests.e2e.fake_discord import GUILD_ID, InteractionHandle
 from tests.e2e.harness import BotHarness, running_bot
@@ -50,11 +50,14 @@ class SlowProvider(RecordingProvider):
 
 def services_for(path: Path, provider: RecordingProvider) -> Services:
     cache = PriceCache(path)
-    return Services(
-        settings=Settings(db_path=path, guild_id=GUILD_ID),
-        cache=cache,
-        market=MarketData(cache, provider, now=lambda: NOW),
-    )
+    return bench_services(path, cache, MarketData(cache, provider, now=lambda: NOW))
+
+
+def bench_services(path: Path, cache: PriceCache, market: MarketData) -> Services:
+    """Services whose holdings downloads go nowhere (Settings' iShares URL: a closed port)."""
+    settings = Settings(db_path=path, guild_id=GUILD_ID, ishares_url=DEAD_URL)
+    attach_holdings(market, settings)
+    return Services(settings=settings, cache=cache, market=market)
 
 
 async def invoke(
@@ -96,8 +99,6 @@ async def _with_bot(services: Services, body, timeout: float):
 
     try:
         async with running_bot(build, timeout=timeout) as h:
-            for cog in ("Movers", "Contributors"):
-                h.bot.get_cog(cog).ishares_base_url = DEAD_URL
             return await body(h)
     finally:
         for session in sessions:
@@ -106,11 +107,7 @@ async def _with_bot(services: Services, body, timeout: float):
 
 def run_warm(world: World, results: Results, runs: int) -> None:
     print("e2e warm (real discord.py, fake Discord; interaction in -> reply out)", flush=True)
-    services = Services(
-        settings=Settings(db_path=world.path, guild_id=GUILD_ID),
-        cache=world.cache,
-        market=world.market,
-    )
+    services = bench_services(world.path, world.cache, world.market)
 
     async def body(h: BotHarness) -> None:
         for name, options in COMMANDS.items():

@@ -3,18 +3,15 @@ as the cog runs them, over the warm cache (no fetch may happen)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from analytics.answer import Answer
-from analytics.commands.contributors import contributors_answer, contributors_request
-from analytics.commands.movers import movers_answer, movers_request
+from analytics.commands.contributors import CONTRIBUTORS
+from analytics.commands.movers import MOVERS
 from analytics.commands.streaks._compare import compare_answer
 from analytics.commands.streaks._parse import CompareRequest, StreakRequest
 from analytics.commands.streaks._streak import streak_answer
-from analytics.holdings import get_fund
-from analytics.spec import NoProgress
-from analytics.universes import stored_fund_universe
+from analytics.spec import NoProgress, ParseContext
 from analytics.windows import parse_window
 from bench.common import Results, Sample, measure
 from bench.data import HISTORY_TICKERS, World
@@ -26,9 +23,10 @@ TARGETS = {"streak": 0.2, "movers": 0.5, "contributors": 1.0}
 def commands(world: World) -> dict[str, tuple[str, Callable[[], Answer]]]:
     """name -> (label, a call computing the Answer exactly as the cog does)."""
     market = world.market
-    fund = get_fund("IWM")
-    movers = movers_request("2w", today=market.today())
-    contributors = contributors_request("IWM", "ytd", 5, today=market.today())
+    ctx = ParseContext(today=market.today())
+    # The specs' own parse and answer functions, as both front ends call them.
+    movers = MOVERS.parse_values({"window": "2w", "universe": "IWM"}, ctx)
+    contributors = CONTRIBUTORS.parse_values({"fund": "IWM", "window": "ytd"}, ctx)
 
     streak_request = StreakRequest("IWM", "SPY", "beat")
     compare_request = CompareRequest(tuple(HISTORY_TICKERS), parse_window("ytd"))
@@ -40,11 +38,10 @@ def commands(world: World) -> dict[str, tuple[str, Callable[[], Answer]]]:
         return compare_answer(market, compare_request, NoProgress())
 
     def movers_() -> Answer:
-        universe = stored_fund_universe(market.cache.db, fund)
-        return movers_answer(market, universe, movers)
+        return MOVERS.answer_function()(market, movers, NoProgress())
 
     def contributors_() -> Answer:
-        return asyncio.run(contributors_answer(market, None, contributors))
+        return CONTRIBUTORS.answer_function()(market, contributors, NoProgress())
 
     n = len(world.universe)
     return {

@@ -87,10 +87,23 @@ async def universe(interaction: discord.Interaction, current: str) -> Choices:
     ][:CHOICES_MAX]
 
 
+async def fund(interaction: discord.Interaction, current: str) -> Choices:
+    """The funds whose holdings marketbot reads, with their index."""
+    from analytics.holdings.funds import FUNDS
+
+    typed = (current or "").strip().lower()
+    return [
+        app_commands.Choice(name=f"{f.symbol} ({f.index_name})", value=f.symbol)
+        for f in FUNDS.values()
+        if typed in f"{f.symbol} ({f.index_name})".lower()
+    ][:CHOICES_MAX]
+
+
 SOURCES: dict[str, Callable[[discord.Interaction, str], Awaitable[Choices]]] = {
     "ticker": ticker,
     "tickers": tickers,
     "window": window,
     "series": series,
     "universe": universe,
+    "fund": fund,
 }

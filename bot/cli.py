@@ -165,7 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    groups: dict[str, Callable[..., argparse.ArgumentParser]] = {}
+
     def add_group(name: str, help_text: str):
+        if name in groups:
+            return groups[name]
         group = subparsers.add_parser(
             name, help=help_text.replace("%", "%%"), description=help_text
         )
@@ -177,11 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.set_defaults(handler=handler)
             return sub
 
+        groups[name] = add_to_group
         return add_to_group
 
     add_spec_commands(add, add_group, all_specs(), dict(GROUPS))
     for module in cli_commands.modules():
-        module.register(add)
+        # A module with GROUP adds its subcommands to that spec group ("alert check").
+        group = getattr(module, "GROUP", None)
+        module.register(add_group(group, dict(GROUPS)[group]) if group else add)
     return parser
 
 

@@ -1,7 +1,8 @@
 """Slash commands generated from command specs (analytics/spec.py).
 
 `cog_from_specs("Streaks", [STREAK, COMPARE])` returns a Cog class whose app commands are the
-specs, with their descriptions, choices, ranges, autocomplete and cooldowns. Every generated
+specs, with their descriptions, choices, ranges, autocomplete and cooldowns (CLI-only options,
+such as a local file path, are left out: `parse` gets their default). Every generated
 command does the same thing: parse the options (bad input -> the tree's error handler answers
 ephemerally, before anything is deferred or read), defer, compute the answer off the event loop
 with progress edits and the interaction's time budget, send the embed and chart.
@@ -46,7 +47,7 @@ def _parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             annotation=discord.Interaction,
         ),
     ]
-    for option in spec.options:
+    for option in spec.discord_options:
         default = inspect.Parameter.empty if option.required else option.default
         params.append(
             inspect.Parameter(option.name, kw, default=default, annotation=_annotation(option))
@@ -55,28 +56,36 @@ def _parameters(spec: CommandSpec) -> list[inspect.Parameter]:
 
 
 def spec_command(
-    spec: CommandSpec, cog_name: str, autocompletes: Mapping[str, Autocomplete]
+    spec: CommandSpec,
+    cog_name: str,
+    autocompletes: Mapping[str, Autocomplete],
+    handler: str | None = None,
 ) -> app_commands.Command:
-    """One slash command for `spec` (the leaf name for a grouped spec)."""
+    """One slash command for `spec` (the leaf name for a grouped spec). With `handler`, the
+    command awaits the cog's method of that name with (interaction, spec, values) instead of
+    the generic parse/answer/reply."""
     leaf = spec.path[-1]
 
     async def callback(self, interaction: discord.Interaction, **values: Any) -> None:
-        await answer_interaction(interaction, spec, values)
+        if handler is None:
+            await answer_interaction(interaction, spec, values)
+        else:
+            await getattr(self, handler)(interaction, spec, values)
 
     callback.__name__ = leaf
     callback.__qualname__ = f"{cog_name}.{leaf}"
     callback.__signature__ = inspect.Signature(_parameters(spec))  # type: ignore[attr-defined]
-    described = app_commands.describe(**{o.name: o.help for o in spec.options})
+    described = app_commands.describe(**{o.name: o.help for o in spec.discord_options})
     callback = described(callback)
     choices = {
         o.name: [app_commands.Choice(name=c.shown[:100], value=c.value) for c in o.choices]
-        for o in spec.options
+        for o in spec.discord_options
         if o.choices
     }
     if choices:
         callback = app_commands.choices(**choices)(callback)
     completing = {}
-    for option in spec.options:
+    for option in spec.discord_options:
         if option.autocomplete:
             if option.autocomplete not in autocompletes:
                 raise ValueError(f"no autocomplete source {option.autocomplete!r} for {spec.name}")
@@ -97,12 +106,16 @@ def cog_from_specs(
     groups: Mapping[str, str] | None = None,
     autocompletes: Mapping[str, Autocomplete] | None = None,
     base: type[commands.Cog] = commands.Cog,
+    handler: str | None = None,
 ) -> type[commands.Cog]:
     """A Cog class holding one slash command per spec.
 
     `groups` describes the Discord groups of grouped specs ({"alert": "Alerts on ..."}).
     `autocompletes` maps suggestion-source names to callbacks (default: bot.autocomplete).
     `base` lets a feature add hand-written Discord-only commands next to the generated ones.
+    `handler` names a method of `base` that runs every command instead of the generic path
+    (a feature whose commands need who is asking: identity, permissions, DMs), keeping the
+    options exactly the spec's on both front ends.
     """
     if autocompletes is None:
         from bot.autocomplete import SOURCES
@@ -111,7 +124,7 @@ def cog_from_specs(
     attrs: dict[str, Any] = {"__module__": base.__module__}
     made: dict[str, app_commands.Group] = {}
     for spec in specs:
-        command = spec_command(spec, cog_name, autocompletes)
+        command = spec_command(spec, cog_name, autocompletes, handler)
         if len(spec.path) == 1:
             attrs[spec.name.replace("-", "_")] = command
             continue

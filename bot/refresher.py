@@ -115,6 +115,9 @@ class Refresher(DailyLoop):
         self.done_session: dt.date | None = None
         """The last session whose refresh finished (or was given up on)."""
         self.reports: list[tuple[dt.date, FillReport]] = []
+        self.listeners: list[Callable[[dt.date], None]] = []
+        """Called with the session once its refresh settles (done, or given up on): the
+        alert evaluation, which stands on the data the refresh brought, waits for it."""
         self._retry_at: dt.datetime | None = None
         self._stop_fill = threading.Event()
 
@@ -191,6 +194,8 @@ class Refresher(DailyLoop):
     def _settle(self, session: dt.date) -> None:
         self.done_session = session
         self._retry_at = None
+        for listener in self.listeners:
+            listener(session)
 
     async def _fill(self, tickers: list[str], session: dt.date) -> FillReport:
         start = session - self.lookback

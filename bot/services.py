@@ -41,6 +41,12 @@ class Services:
                 self.market.attach_http(None)
 
 
+def attach_holdings(market: MarketData, settings: Settings) -> None:
+    """The facade's non-price sources take their endpoints from the settings: fund holdings
+    (`market.holdings`) are downloaded from `settings.ishares_url`."""
+    market.ishares_url = settings.ishares_url
+
+
 def make_provider(settings: Settings):
     """The Yahoo provider, or None in offline mode (imported lazily: yfinance is heavy)."""
     if settings.offline:
@@ -75,6 +81,7 @@ def open_services(settings: Settings, provider=None) -> Iterator[Services]:
             offline=settings.offline,
         )
         attach_fred(market, settings)
+        attach_holdings(market, settings)
         yield Services(settings=settings, cache=cache, market=market)
     finally:
         cache.close()

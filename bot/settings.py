@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analytics.data.paths import default_db_path
+from analytics.endpoints import ISHARES_BASE_URL
 from analytics.macro.source import FRED_API_BASE_URL, FRED_BASE_URL
 
 
@@ -35,6 +36,7 @@ class Settings:
     """FRED's no-key CSV download (MARKETBOT_FRED_URL; tests point it at a fake)."""
     fred_api_url: str = FRED_API_BASE_URL
     """FRED's keyed JSON API, ALFRED's vintages included (MARKETBOT_FRED_API_URL)."""
+    ishares_url: str = ISHARES_BASE_URL
 
     def __repr__(self) -> str:  # never print secrets
         token = "set" if self.discord_token else "unset"
@@ -42,7 +44,8 @@ class Settings:
         return (
             f"Settings(discord_token={token}, db_path={self.db_path}, offline={self.offline}, "
             f"log_level={self.log_level}, guild_id={self.guild_id}, fred_api_key={fred}, "
-            f"fred_url={self.fred_url}, fred_api_url={self.fred_api_url})"
+            f"fred_url={self.fred_url}, fred_api_url={self.fred_api_url}, "
+            f"ishares_url={self.ishares_url})"
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -70,6 +73,7 @@ def load_settings(
         fred_api_key=(env.get("FRED_API_KEY") or "").strip() or None,
         fred_url=_url(env, "MARKETBOT_FRED_URL", FRED_BASE_URL),
         fred_api_url=_url(env, "MARKETBOT_FRED_API_URL", FRED_API_BASE_URL),
+        ishares_url=_url(env, "MARKETBOT_ISHARES_URL", ISHARES_BASE_URL),
     )
 
 

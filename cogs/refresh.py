@@ -1,9 +1,9 @@
 """The background price refresh after each US close (no slash commands: it owns a task).
 
-Keeps warm what people use: tickers commands asked for recently and, while any channel
-subscribes to the daily digest, the digest's tickers and its fund's constituents (when their
-holdings are cached). Started in `cog_load`, cancelled and awaited in `cog_unload` (discord.py
-unloads cogs in `bot.close()`); off in offline mode. Its clock is the services' clock; it runs
+Keeps warm what people use: tickers commands asked for recently, those active alerts read,
+and, while any channel subscribes to the daily digest, the digest's tickers and its fund's
+constituents (when their holdings are cached). Started in `cog_load`, cancelled and awaited
+in `cog_unload` (discord.py unloads cogs in `bot.close()`); off in offline mode. Its clock is the services' clock; it runs
 only while this process holds the background lease (`bot.background`).
 """
 
@@ -60,6 +60,7 @@ class Refresh(commands.Cog):
                 universe = None
             if universe is not None:
                 universes.append(universe.tickers)
+        extra += alert_tickers_in_use(cache)
         return refresh_tickers(cache, self.now() - RECENT_WINDOW, extra=extra, universes=universes)
 
 
@@ -70,6 +71,18 @@ def digest_in_use(cache) -> bool:
     except sqlite3.Error as exc:  # a store mid-migration must not stop the refresh
         log.warning("could not read subscriptions: %s", exc)
         return False
+
+
+def alert_tickers_in_use(cache) -> list[str]:
+    """The tickers active alerts read: their evaluation stands on this refresh (blocking)."""
+    from analytics.alerts.evaluation import alert_tickers
+    from analytics.alerts.store import AlertStore
+
+    try:
+        return alert_tickers(AlertStore(cache).active())
+    except sqlite3.Error as exc:  # a store mid-migration must not stop the refresh
+        log.warning("could not read alerts: %s", exc)
+        return []
 
 
 async def setup(bot) -> None:

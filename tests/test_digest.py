@@ -246,6 +246,27 @@ async def test_contributors_section_without_holdings_or_downloads_is_a_notice(ma
     )
 
 
+async def test_holdings_are_downloaded_only_with_a_download_session(market_at):
+    # The facade has an HTTP bridge (the bot attaches one); a context without a session (offline)
+    # must not use it, one with a session downloads through it from the section's thread.
+    from tests.fakes.ishares import FakeIShares, Reply, downloads_from, ishares_csv
+
+    market = market_at("2024-07-03 20:00")
+    body = ishares_csv(dt.date(2024, 7, 2)).encode()
+    async with FakeIShares(ajax=Reply(200, body, "text/csv")) as fake, downloads_from(market, fake):
+        digest = await compose_digest(DigestContext(market, session=None), ["contributors"])
+        assert digest.notices == (
+            "Contributors: No IWM holdings are stored and they cannot be downloaded here; "
+            "skipped today.",
+        )
+        assert fake.requests == []
+        online = DigestContext(market, session=object(), chart=False)  # any session: downloads on
+        [section] = (await compose_digest(online, ["contributors"])).sections
+        assert len(fake.requests) == 1
+    assert section.answer.data["holdings_as_of"] == "2024-07-02"
+    assert section.answer.data["constituents"] == 5
+
+
 def plant_small_iwm(market: MarketData, shared_data) -> Holdings:
     """IWM's eight largest names from the real 2025-11-05 file (weights as in the file)."""
     path = shared_data / "holdings" / "IWM_holdings_2025-11-05_ishares_raw.csv"

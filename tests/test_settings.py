@@ -79,3 +79,27 @@ def test_debug_logging_keeps_discord_at_info(monkeypatch):
     configure_logging("DEBUG")
     # discord.py's DEBUG records carry REST payloads with interaction tokens
     assert discord_logger.getEffectiveLevel() == logging.INFO
+
+
+def test_the_ishares_address_is_a_setting_and_reaches_the_data_facade(tmp_path):
+    from analytics.endpoints import ISHARES_BASE_URL
+    from bot.services import open_services
+
+    assert load_settings({}).ishares_url == ISHARES_BASE_URL == "https://www.ishares.com"
+    settings = load_settings(
+        {
+            "MARKETBOT_ISHARES_URL": " http://127.0.0.1:8123/ ",
+            "MARKETBOT_DB": str(tmp_path / "x.db"),
+        }
+    )
+    assert settings.ishares_url == "http://127.0.0.1:8123"
+    assert "ishares_url=http://127.0.0.1:8123" in repr(settings)
+    with open_services(settings.with_overrides(offline=True)) as services:
+        assert services.market.ishares_url == "http://127.0.0.1:8123"
+        assert services.market.holdings.base_url == "http://127.0.0.1:8123"
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"MARKETBOT_ISHARES_URL": "www.ishares.com"})
+    assert str(caught.value) == (
+        "MARKETBOT_ISHARES_URL='www.ishares.com' is not a web address; write it like "
+        "https://www.ishares.com (or leave it empty)."
+    )

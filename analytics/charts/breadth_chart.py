@@ -18,6 +18,7 @@ from analytics.charts.style import (
     TEXT,
     UP,
     new_figure,
+    partial_badge,
     stamp,
     style_axes,
 )
@@ -45,12 +46,13 @@ def breadth_chart(
     subtitle: str = "",
     source: str = "",
     as_of=None,
+    partial: str | None = None,
 ) -> Figure:
     """A Figure with two panels over the window: on top the share of names above their 50-day
     average (a fraction per session, cut at the A/D line's last session; NaN sessions are gaps)
-    with a dotted 50% line; below the
-    advance/decline line, green where it is above zero and red below. Raises NoData when both
-    series are empty."""
+    with a dotted 50% line; below the advance/decline line, green where it is above zero and
+    red below. `partial` ('Partial: 94.8% of the weight priced') is a badge in the top right
+    corner. Raises NoData when both series are empty."""
     if not ad_line.empty:
         # The same sessions in both panels: the window's, from its base to its end.
         share_above_50 = share_above_50.loc[: ad_line.index[-1]]
@@ -78,6 +80,8 @@ def breadth_chart(
     bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     for label in top.get_xticklabels():
         label.set_visible(False)
+    if partial:
+        partial_badge(fig, partial)
     return stamp(fig, source=source, as_of=as_of)
 
 
@@ -97,10 +101,11 @@ def breadth_compare_chart(
     title: str,
     subtitle: str = "",
     source: str = "",
+    partial: str | None = None,
 ) -> Figure:
     """A Figure of grouped bars: for each measure of COMPARE_METRICS, the two universes' shares
     side by side (first left, in the first series colour). A share that is not available has no
-    bar and is labelled "n/a"."""
+    bar and is labelled "n/a". `partial` is a badge in the top right corner."""
     fig, ax = new_figure(title, subtitle=subtitle)
     x = np.arange(len(COMPARE_METRICS))
     width = 0.38
@@ -129,4 +134,6 @@ def breadth_compare_chart(
     legend = ax.legend(loc="upper right", fontsize=12, frameon=False)
     for text in legend.get_texts():
         text.set_color(TEXT)
+    if partial:
+        partial_badge(fig, partial)
     return stamp(fig, source=source, as_of=first[1].end)

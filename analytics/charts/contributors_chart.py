@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-from analytics.charts.style import MUTED, TEXT, finish, new_figure, partial_badge, tone_color
+from analytics.charts.style import MUTED, TEXT, new_figure, partial_badge, stamp, tone_color
 from analytics.errors import NoData
 
 
@@ -19,8 +20,8 @@ def contributors_chart(
     source: str = "iShares holdings, Yahoo prices",
     as_of: dt.date | None = None,
     partial: str | None = None,
-) -> bytes:
-    """PNG of horizontal bars: the `n` largest contributors on top, the `n` smallest below.
+) -> Figure:
+    """A Figure of horizontal bars (encode it with analytics.charts.style.encode_png): the `n` largest contributors on top, the `n` smallest below.
 
     `frame` is `contributions(...)` output (indexed by ticker, `contribution_bp`, sorted
     largest first). With at most 2n names every name is drawn. Gains green, losses red, each
@@ -71,4 +72,4 @@ def contributors_chart(
         ax.text(0, height - 1 - n, "...", color=MUTED, fontsize=12, ha="center", va="center")
     if partial:
         partial_badge(fig, partial)
-    return finish(fig, source=source, as_of=as_of)
+    return stamp(fig, source=source, as_of=as_of)

@@ -6,15 +6,16 @@ import datetime as dt
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analytics.charts.style import (
     HIGHLIGHT,
     MUTED,
     TEXT,
-    finish,
     new_figure,
     partial_badge,
+    stamp,
     style_axes,
     tone_color,
 )
@@ -40,8 +41,8 @@ def movers_chart(
     source: str = "",
     as_of: dt.date | None = None,
     partial: str | None = None,
-) -> bytes:
-    """PNG of horizontal bars: gainers on top (best first), a gap, then losers (worst last).
+) -> Figure:
+    """A Figure of horizontal bars (encode it with analytics.charts.style.encode_png): gainers on top (best first), a gap, then losers (worst last).
 
     `gainers` and `losers` are returns (fractions) indexed by ticker, in the order to show
     them (gainers best first, losers worst first); either may be empty. Bars are green for
@@ -69,7 +70,7 @@ def movers_chart(
         _bars(ax, list(gainers.items()), list(losers.items()), count, marks, threshold)
     if partial:
         partial_badge(fig, partial)
-    return finish(fig, source=source, as_of=as_of)
+    return stamp(fig, source=source, as_of=as_of)
 
 
 def _bars(

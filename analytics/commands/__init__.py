@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from analytics.alerts.specs import GROUP as ALERT_GROUP
 from analytics.spec import CommandSpec, FrontEndOnly
 
 SPEC_MODULES: tuple[str, ...] = (
@@ -17,11 +18,16 @@ SPEC_MODULES: tuple[str, ...] = (
     "analytics.commands.macro",
     "analytics.commands.history",
     "analytics.commands.streaks",
+    "analytics.alerts.specs",
+    "analytics.commands.movers",
+    "analytics.commands.contributors",
+    "analytics.commands.breadth",
     "analytics.commands.revisions",
 )
 
 GROUPS: tuple[tuple[str, str], ...] = (
     ("history", "What happened next: past episodes of a signal and the returns that followed"),
+    ALERT_GROUP,
 )
 """Descriptions of command groups ("alert add" is in the group "alert")."""
 
@@ -38,6 +44,7 @@ FRONT_END_ONLY = FrontEndOnly(
         "run": "starts the bot",
         "invite": "prints the bot's invite URL",
         "prices": "the former name of price, kept as an alias with the same options",
+        "alert check": "a dry run of the evening's evaluation on the operator's cache",
     },
 )
 

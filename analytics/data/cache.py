@@ -365,8 +365,11 @@ class PriceCache:
         """Record that commands asked for these tickers at `used_at` (keeps the latest time)."""
         when = used_at.astimezone(dt.UTC).isoformat()
         rows = [(t, when) for t in tickers]
-        if not rows or self.read_only:
+        if not rows:
             return
+        if self.read_only:
+            with self.transaction():  # refuses, saying the cache is read-only
+                pass
         # Bookkeeping no answer depends on: written on the generation probe, whose own commits
         # do not change `generation()`, so reading prices does not invalidate memoised answers.
         with self._lock:

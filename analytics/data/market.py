@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -37,6 +38,12 @@ from analytics.data.http import HttpBridge
 from analytics.data.provider import FetchResult, PriceProvider
 from analytics.data.results import FillReport, PriceResult
 from analytics.data.store import store_fetch
+from analytics.endpoints import ISHARES_BASE_URL
+
+if TYPE_CHECKING:
+    from analytics.holdings.source import FundHoldings
+    from analytics.spec import Progress as PhasedProgress
+    from analytics.universes import Universe, UniverseSpec
 
 __all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
 
@@ -93,6 +100,8 @@ class MarketData:
         self._degraded = 0
         self._degraded_lock = threading.Lock()
         self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
+        # Where fund holdings are downloaded from (bot.services sets it from the settings).
+        self.ishares_url = ISHARES_BASE_URL
 
     @property
     def waiting_commands(self) -> int:
@@ -125,6 +134,23 @@ class MarketData:
         view.offline = True
         view.http = None
         return view
+
+    @property
+    def holdings(self) -> FundHoldings:
+        """Fund holdings, cache first, by one refresh policy (analytics.holdings.source).
+        Bound to this view: a `cache_only()` view never downloads."""
+        from analytics.holdings.source import FundHoldings
+
+        return FundHoldings(self, self.ishares_url)
+
+    def universe(
+        self, spec: UniverseSpec, start: dt.date, *, progress: PhasedProgress | None = None
+    ) -> Universe:
+        """The tickers of a validated universe (analytics.universes): a fund's from its
+        holdings nearest `start`, the window's first session. Blocking."""
+        from analytics.universes import resolve_universe
+
+        return resolve_universe(self, spec, start, progress=progress)
 
     def attach_http(self, bridge: HttpBridge | None) -> None:
         """Downloads (holdings, FRED) go through `bridge`; None: none (offline or no session)."""

@@ -9,7 +9,14 @@ from analytics.holdings.choice import (
     holdings_near,
 )
 from analytics.holdings.download import fetch_holdings, holdings_urls
-from analytics.holdings.funds import FUNDS, Fund, fund_for_name, get_fund, known_funds_text
+from analytics.holdings.funds import (
+    FUNDS,
+    ISHARES_BASE_URL,
+    Fund,
+    fund_for_name,
+    get_fund,
+    known_funds_text,
+)
 from analytics.holdings.ishares import (
     HOLDINGS_COLUMNS,
     Holdings,
@@ -25,6 +32,7 @@ __all__ = [
     "Fund",
     "Holdings",
     "HoldingsStore",
+    "ISHARES_BASE_URL",
     "MAX_DAYS",
     "SnapshotChoice",
     "choose_snapshot",

@@ -12,11 +12,13 @@ Refresh policy (iShares serves only the current file, dated about the last sessi
   MAX_DAYS from S, or when a current file would be nearer S than the best stored one;
 - offline (or without a download session) a best snapshot more than MAX_DAYS from S is refused,
   saying what to import; a failed download falls back to the stored snapshots with a warning.
+
+The policy is blocking (SQLite, and the download waits on the event loop through the data
+facade's HTTP bridge); commands reach it as `data.holdings` (analytics.holdings.source).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
@@ -25,15 +27,12 @@ from typing import TYPE_CHECKING
 
 from analytics import calendar
 from analytics.errors import NoData, UpstreamError
-from analytics.holdings.download import ISHARES_BASE_URL, fetch_holdings
 from analytics.holdings.funds import Fund, get_fund
 from analytics.holdings.ishares import Holdings
 from analytics.holdings.store import HoldingsStore
 
 if TYPE_CHECKING:
-    import aiohttp
-
-    from analytics.data.market import MarketData
+    import sqlite_utils
 
 FAR_DAYS = 92
 """A snapshot more than this many calendar days from S is named in the answer's warnings."""
@@ -156,40 +155,41 @@ def wants_download(
     return abs((latest_session - start).days) < best[1]
 
 
-async def holdings_near(
-    market: MarketData,
-    session: aiohttp.ClientSession | None,
+Download = Callable[[Fund], Holdings]
+"""Fetches a fund's current holdings file (analytics.holdings.source: through the data
+facade's HTTP bridge); raises UpstreamError when it cannot."""
+
+
+def holdings_near(
+    db: sqlite_utils.Database,
     fund: str | Fund,
     start: dt.date,
     *,
-    base_url: str = ISHARES_BASE_URL,
+    now: dt.datetime,
+    download: Download | None,
+    offline: bool = False,
     on_download: Callable[[], None] | None = None,
 ) -> SnapshotChoice:
     """The snapshot of `fund` to weight a window starting at `start` by (policy above).
 
-    Store reads and writes run in worker threads on their own connections; the download goes
-    through `session` (None: no download, as offline). `on_download()` is called just before
-    one. Raises NoData when nothing usable is stored and nothing can be downloaded (saying
-    what to import), or the download's UpstreamError when it fails with nothing to fall back on.
+    `db` is the calling thread's connection to the cache; `download` fetches a current file
+    (None: no download, as offline); `on_download()` is called just before one. Raises NoData
+    when nothing usable is stored and nothing can be downloaded (saying what to import), or the
+    download's UpstreamError when it fails with nothing to fall back on. Blocking.
     """
     fund = get_fund(fund)
-    now = market.now()
-
-    def stored() -> tuple[bool, list[dt.date]]:
-        store = HoldingsStore(market.cache.db)
-        return store.needs_refresh(fund, now), store.as_of_dates(fund)
-
-    refresh, dates = await asyncio.to_thread(stored)
+    store = HoldingsStore(db)
+    refresh, dates = store.needs_refresh(fund, now), store.as_of_dates(fund)
     best = choose_snapshot(dates, start)
-    online = not market.offline and session is not None
+    online = download is not None
     notes: list[str] = []
     failure: UpstreamError | None = None
     if online and refresh and wants_download(best, start, calendar.last_completed_session(now)):
-        assert session is not None
+        assert download is not None
         if on_download is not None:
             on_download()
         try:
-            downloaded = await fetch_holdings(session, fund, base_url=base_url)
+            downloaded = download(fund)
         except UpstreamError as exc:
             failure = exc
             if best is not None:
@@ -198,50 +198,46 @@ async def holdings_near(
                     f"using the stored holdings of {best[0]}."
                 )
         else:
-            await asyncio.to_thread(
-                lambda: HoldingsStore(market.cache.db).save(downloaded, fetched_at=now)
-            )
+            store.save(downloaded, fetched_at=now)
             dates = sorted({*dates, downloaded.as_of})
             best = choose_snapshot(dates, start)
     if best is None:
         if failure is not None:
             raise failure
-        raise NoData(missing_holdings_message(fund, market.offline))
+        raise NoData(missing_holdings_message(fund, offline))
     if best[1] > MAX_DAYS:
         if failure is not None:
             raise failure
         raise NoData(too_far_message(fund, best, start, online))
-    holdings = await asyncio.to_thread(
-        lambda: HoldingsStore(market.cache.db).snapshot(fund, best[0])
-    )
+    holdings = store.snapshot(fund, best[0])
     assert holdings is not None
     if holdings.frame.empty:
         raise NoData(f"The stored {fund.symbol} holdings of {holdings.as_of} list no stocks.")
     return SnapshotChoice(holdings, start, best[1], tuple(dates), tuple(notes))
 
 
-async def first_holdings(
-    market: MarketData,
-    session: aiohttp.ClientSession | None,
+def first_holdings(
+    db: sqlite_utils.Database,
     fund: str | Fund,
     *,
-    base_url: str = ISHARES_BASE_URL,
+    now: dt.datetime,
+    download: Download | None,
+    offline: bool = False,
     on_download: Callable[[], None] | None = None,
 ) -> None:
     """When no snapshot of `fund` is stored, download one now, before any price is read (the
     policy would download it for any window anyway); offline, or when the download fails,
-    raise what `holdings_near` would (NoData saying what to import, or the UpstreamError)."""
+    raise what `holdings_near` would (NoData saying what to import, or the UpstreamError).
+    Blocking."""
     fund = get_fund(fund)
-    dates = await asyncio.to_thread(lambda: HoldingsStore(market.cache.db).as_of_dates(fund))
-    if dates:
+    store = HoldingsStore(db)
+    if store.as_of_dates(fund):
         return
-    if market.offline or session is None:
-        raise NoData(missing_holdings_message(fund, market.offline))
+    if download is None:
+        raise NoData(missing_holdings_message(fund, offline))
     if on_download is not None:
         on_download()
-    downloaded = await fetch_holdings(session, fund, base_url=base_url)
-    now = market.now()
-    await asyncio.to_thread(lambda: HoldingsStore(market.cache.db).save(downloaded, fetched_at=now))
+    store.save(download(fund), fetched_at=now)
 
 
 def _reason(exc: UpstreamError) -> str:

@@ -14,12 +14,11 @@ import logging
 import aiohttp
 
 from analytics.errors import BadInput, RateLimited, UpstreamError
-from analytics.holdings.funds import Fund, get_fund
+from analytics.holdings.funds import ISHARES_BASE_URL, Fund, get_fund
 from analytics.holdings.ishares import WEB_PAGE_MESSAGE, Holdings, parse_ishares_holdings
 
 log = logging.getLogger(__name__)
 
-ISHARES_BASE_URL = "https://www.ishares.com"
 # The id of the "download holdings" component on every iShares US fund page.
 AJAX_COMPONENT_ID = "1467271812596"
 BROWSER_USER_AGENT = (

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analytics.endpoints import ISHARES_BASE_URL
 from analytics.errors import BadInput
+
+__all__ = ["FUNDS", "ISHARES_BASE_URL", "Fund", "fund_for_name", "get_fund", "known_funds_text"]
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,18 @@
 """The one lookup of a fund's constituents and weights for /revisions and its nightly collection.
 
-Everything in this feature that needs a universe calls `revision_universe`, so repointing it
-(universes are moving behind the data facade) is a change here only. Today it is the holdings
-policy of analytics.universes / analytics.holdings.choice: the stored snapshot nearest the day,
-downloaded from iShares when the facade has a download bridge and the policy wants a newer file.
+Everything in this feature that needs a universe calls `revision_universe`, so a change of how
+universes are found is a change here only. It asks the data facade (`MarketData.universe`): the
+fund's stored holdings snapshot nearest the day, downloaded from iShares by the facade's one
+holdings policy when it may download and wants a newer file.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING
 
 from analytics.holdings.funds import get_fund
-from analytics.universes import Universe, UniverseSpec, resolve_universe
+from analytics.universes import Universe, UniverseSpec
 
 if TYPE_CHECKING:
     from analytics.data.market import MarketData
@@ -21,9 +20,6 @@ if TYPE_CHECKING:
 
 def revision_universe(data: MarketData, fund: str, on: dt.date) -> Universe:
     """`fund`'s constituents (and holdings weights) for the day `on`. Blocking: call from a
-    worker thread (the download, if any, runs on the facade's event loop). Raises BadInput for
-    an unknown fund, NoData when no usable holdings are stored and none can be downloaded."""
-    spec = UniverseSpec(fund=get_fund(fund))
-    if data.http is not None and not data.offline:
-        return data.http.run(lambda session: resolve_universe(spec, data, session, start=on))
-    return asyncio.run(resolve_universe(spec, data, None, start=on))
+    worker thread. Raises BadInput for an unknown fund, NoData when no usable holdings are
+    stored and none can be downloaded."""
+    return data.universe(UniverseSpec(fund=get_fund(fund)), on)

@@ -13,6 +13,7 @@ previous close, as the post would.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import logging
 import re
@@ -27,7 +28,7 @@ from analytics.answer import Answer, jsonable
 from analytics.commands.common import check_as_of, pct
 from analytics.data.market import MarketData, Progress
 from analytics.errors import BadInput, MarketbotError
-from analytics.spec import NoProgress
+from analytics.spec import NoProgress, ParseContext
 from analytics.subscriptions.returns import DailyReturns, charted, daily_returns_answer
 from analytics.subscriptions.schedule import is_early_close, session_on_or_before
 
@@ -300,29 +301,43 @@ async def returns_section(ctx: DigestContext, day: dt.date) -> Answer:
 
 
 async def movers_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The day's top gainers and losers among IWM's holdings (the /movers answer, window 1d)."""
-    from analytics.commands.movers import movers_command, movers_request
-    from analytics.universes import universe_spec
+    """The day's top gainers and losers among IWM's holdings (the /movers report, window 1d)."""
+    return await asyncio.to_thread(_movers, ctx, day)
 
-    request = movers_request("1d", "both", MOVERS_TOP, None, day, today=ctx.market.today())
-    return await movers_command(
-        ctx.market,
-        ctx.session,
-        universe_spec(FUND),
-        request,
-        progress=ctx.progress,
-        chart=ctx.chart,
-    )
+
+def _movers(ctx: DigestContext, day: dt.date) -> Answer:
+    from analytics.commands.movers import MOVERS
+    from analytics.commands.movers._answer import movers_report
+
+    values = {"window": "1d", "universe": FUND, "top": MOVERS_TOP, "as_of": day}
+    request = MOVERS.parse_values(values, ParseContext(today=ctx.market.today()))
+    report = movers_report(_downloads(ctx), request, ctx.progress)
+    return report.answer(chart=ctx.chart)
 
 
 async def contributors_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The top year-to-date contributors to IWM's return (the /contributors answer)."""
-    from analytics.commands.contributors import contributors_answer, contributors_request
+    """The top year-to-date contributors to IWM's return (the /contributors report)."""
+    return await asyncio.to_thread(_contributors, ctx, day)
 
-    request = contributors_request(FUND, "ytd", CONTRIBUTORS_TOP, day, today=ctx.market.today())
-    return await contributors_answer(
-        ctx.market, ctx.session, request, progress=ctx.progress, chart=ctx.chart
-    )
+
+def _contributors(ctx: DigestContext, day: dt.date) -> Answer:
+    from analytics.commands.contributors import CONTRIBUTORS
+    from analytics.commands.contributors._answer import contributors_report
+
+    values = {"fund": FUND, "window": "ytd", "top": CONTRIBUTORS_TOP, "as_of": day}
+    request = CONTRIBUTORS.parse_values(values, ParseContext(today=ctx.market.today()))
+    report = contributors_report(_downloads(ctx), request, ctx.progress)
+    return report.answer(chart=ctx.chart)
+
+
+def _downloads(ctx: DigestContext) -> MarketData:
+    """The data facade the sections read through: without a download session (offline) its
+    holdings come from the cache only; prices still go through the facade as usual."""
+    if ctx.session is not None or ctx.market.http is None:
+        return ctx.market
+    view = copy.copy(ctx.market)
+    view.http = None
+    return view
 
 
 async def macro_section(ctx: DigestContext, day: dt.date) -> Answer:

@@ -40,12 +40,11 @@ def register(add) -> None:
 def _digest(args: argparse.Namespace, ctx) -> None:
     names = parse_sections(args.sections)  # a typo fails before the cache is opened
     day = parse_date(args.as_of, name="--as-of")
-    market = ctx.services().market
+    services = ctx.services()
+    market = services.market
     offline = ctx.settings.offline
 
     async def run():
-        import aiohttp
-
         with TerminalProgress("Fetching prices", enabled=not ctx.json) as progress:
             context = DigestContext(
                 market,
@@ -55,7 +54,8 @@ def _digest(args: argparse.Namespace, ctx) -> None:
             )
             if offline:  # no downloads: holdings and FRED from the cache
                 return await compose_digest(context, names, day=day)
-            async with aiohttp.ClientSession() as session:
+            # The facade's downloads (holdings) go through this session from worker threads.
+            async with services.http_session() as session:
                 return await compose_digest(replace(context, session=session), names, day=day)
 
     digest = asyncio.run(run())

@@ -1,16 +1,19 @@
-"""/contributors end to end: holdings downloaded from a fake iShares, progress edits of the
-deferred reply, the answer in place of the progress, a warm call with no network, errors."""
+"""/contributors end to end: holdings downloaded from a fake iShares (its address from
+Settings), progress phases as edits of the deferred reply, the answer in place of the progress,
+a warm call with no network, errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import pytest
 
-from tests.fakes.ishares import FakeIShares, Reply, html_reply
+from bot.services import attach_holdings
+from tests.fakes.ishares import PLANTED_FUND as UNIVERSE
+from tests.fakes.ishares import FakeIShares, Reply, html_reply, ishares_csv
 from tests.fakes.prices import bars_for
-from tests.test_contributors_command import UNIVERSE, ishares_csv
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HOLDINGS_DATE = dt.date(2024, 6, 28)  # the Friday before the e2e clock (Monday 2024-07-01)
@@ -19,14 +22,19 @@ YEAR_END = pd.Timestamp("2023-12-29")
 
 @pytest.fixture
 async def ishares():
-    """A fake iShares serving the planted IWM file; the cog is pointed at it in each test."""
+    """A fake iShares serving the planted IWM file."""
     body = ishares_csv(HOLDINGS_DATE).encode("utf-8")
     async with FakeIShares(ajax=Reply(200, body, "text/csv")) as fake:
         yield fake
 
 
-def use(bot, fake: FakeIShares) -> None:
-    bot.get_cog("Contributors").ishares_base_url = fake.base_url
+@pytest.fixture
+def e2e_services(e2e_services, ishares):
+    """The e2e services with holdings downloaded from the fake: set in the Settings."""
+    settings = dataclasses.replace(e2e_services.settings, ishares_url=ishares.base_url)
+    attach_holdings(e2e_services.market, settings)
+    e2e_services.settings = settings
+    return e2e_services
 
 
 TODAY = dt.date(2024, 7, 1)  # the e2e clock's session: the window ends there, not on H
@@ -57,15 +65,20 @@ def expected_title() -> str:
 
 
 async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_provider, ishares):
-    use(market_bot.bot, ishares)
     handle = await market_bot.fake.send_interaction("contributors", {})
     messages = await handle.settled(10)
     assert messages[0].type == 5  # deferred at once
     *progress, final = messages[1:]
     assert all(m.kind == "edit" for m in messages[1:])
-    # Progress edits of @original come before the answer (edits may land in any order).
-    assert {m.content for m in progress} == {
+    # Progress edits of @original come before the answer (edits may land in any order): the
+    # download, then the pricing under its own label (a count within 1.5 s of the last edit is
+    # skipped, never the last one).
+    shown = {m.content for m in progress}
+    assert "⏳ Downloading IWM holdings…" in shown
+    assert "⏳ Pricing IWM constituents: 5 of 5 (100%)" in shown
+    assert shown <= {
         "⏳ Downloading IWM holdings…",
+        "⏳ Pricing IWM constituents…",
         "⏳ Pricing IWM constituents: 0 of 5 (0%)",
         "⏳ Pricing IWM constituents: 5 of 5 (100%)",
     }
@@ -97,7 +110,6 @@ async def test_progress_edits_then_the_answer_replaces_them(market_bot, e2e_prov
 
 
 async def test_bad_window_is_answered_at_once_and_privately(market_bot, e2e_provider, ishares):
-    use(market_bot.bot, ishares)
     reply = await market_bot.invoke("contributors", window="yesterday")
     assert (reply.response_type, reply.ephemeral) == (4, True)
     assert reply.content.startswith("❌ 'yesterday' is not a window. Valid windows:")
@@ -110,12 +122,11 @@ async def test_top_out_of_range_is_refused_by_discord(market_bot):
 
 
 async def test_holdings_download_failure_with_nothing_cached_says_how_to_import(
-    market_bot, e2e_provider
+    market_bot, e2e_provider, ishares
 ):
-    async with FakeIShares(ajax=html_reply(), latest=html_reply()) as fake:
-        use(market_bot.bot, fake)
-        handle = await market_bot.fake.send_interaction("contributors", {"fund": "IJR"})
-        messages = await handle.settled(10)
+    ishares.ajax = ishares.latest = html_reply()
+    handle = await market_bot.fake.send_interaction("contributors", {"fund": "IJR"})
+    messages = await handle.settled(10)
     [error] = [m for m in messages if m.ephemeral]
     assert error.content == (
         "📡 Could not download IJR holdings from iShares (a web page instead of the file). Try again "
@@ -128,3 +139,9 @@ async def test_holdings_download_failure_with_nothing_cached_says_how_to_import(
 async def test_window_suggestions(market_bot):
     choices = await market_bot.autocomplete("contributors", focused="window", window="q")
     assert [c["value"] for c in choices] == ["qtd"]
+
+
+async def test_fund_suggestions(market_bot):
+    choices = await market_bot.autocomplete("contributors", focused="fund", fund="small")
+    assert [c["value"] for c in choices] == ["IJR"]
+    assert [c["name"] for c in choices] == ["IJR (S&P SmallCap 600)"]

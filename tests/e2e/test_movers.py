@@ -1,8 +1,10 @@
 """/movers end to end: a warm answer from planted prices, the default IWM universe downloaded
-from a fake iShares with a cold price fetch (progress, then the answer), named lists, errors."""
+from a fake iShares (its address from Settings) with a cold price fetch (progress phases, then
+the answer), named lists, errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import statistics
@@ -13,6 +15,8 @@ import pytest
 
 from analytics import calendar
 from analytics.data.provider import BAR_COLUMNS
+from bot.services import attach_holdings
+from tests.e2e.fake_discord import GUILD_ID
 from tests.fakes.ishares import FakeIShares, Reply
 from tests.fakes.prices import bars_for
 
@@ -31,6 +35,22 @@ def planted_bars(r: float) -> pd.DataFrame:
         index=days,
     )
     return frame[list(BAR_COLUMNS)]
+
+
+@pytest.fixture
+async def ishares():
+    """A fake iShares (404 until a test sets its replies)."""
+    async with FakeIShares() as fake:
+        yield fake
+
+
+@pytest.fixture
+def e2e_services(e2e_services, ishares):
+    """The e2e services with holdings downloaded from the fake: set in the Settings."""
+    settings = dataclasses.replace(e2e_services.settings, ishares_url=ishares.base_url)
+    attach_holdings(e2e_services.market, settings)
+    e2e_services.settings = settings
+    return e2e_services
 
 
 @pytest.fixture
@@ -110,44 +130,49 @@ def ishares_csv() -> str:
 
 
 async def test_default_universe_downloads_iwm_then_fetches_prices_with_progress(
-    market_bot, e2e_provider
+    market_bot, e2e_provider, ishares
 ):
-    async with FakeIShares(ajax=Reply(200, ishares_csv().encode(), "text/csv")) as fake:
-        market_bot.bot.get_cog("Movers").ishares_base_url = fake.base_url
-        handle = await market_bot.fake.send_interaction("movers", {"window": "2w"})
-        messages = await handle.settled(10)
-        assert messages[0].type == 5
-        *progress, final = messages[1:]
-        assert {m.content for m in progress} == {
-            "⏳ Downloading IWM holdings…",
-            "⏳ Fetching prices for IWM: 0 of 3 (0%)",
-            "⏳ Fetching prices for IWM: 3 of 3 (100%)",
-        }
-        assert final.kind == "edit" and final.content is None
-        [embed] = final.embeds
-        returns = {}
-        for ticker in CONSTITUENTS:
-            adj = bars_for(ticker, B_2W.date(), TODAY)["adj_close"]
-            returns[ticker] = adj.iloc[-1] / adj.iloc[0] - 1
-        fields = field_map(embed)
-        assert fields["Universe"] == "Russell 2000: 3 IWM holdings as of 2024-06-28"
-        gainers = sorted((t for t in returns if returns[t] > 0), key=lambda t: -returns[t])
-        losers = sorted((t for t in returns if returns[t] < 0), key=lambda t: returns[t])
-        for side, names in (("Top gainers", gainers), ("Top losers", losers)):
-            if names:
-                assert table_tickers(fields[side]) == names
-            else:  # an empty side is shown as such
-                assert table_tickers(fields[f"{side}: none"]) == []
-        assert fields["Median"] == f"{statistics.median(returns.values()) * 100:+.2f}%"
-        assert [call[0] for call in e2e_provider.calls] == [CONSTITUENTS]
-        assert final.files["chart.png"].startswith(PNG_SIGNATURE)
+    ishares.ajax = Reply(200, ishares_csv().encode(), "text/csv")
+    handle = await market_bot.fake.send_interaction("movers", {"window": "2w"})
+    messages = await handle.settled(10)
+    assert messages[0].type == 5
+    *progress, final = messages[1:]
+    # Two phases: the download, then the pricing counted under its own label (edits may land
+    # in any order; a count within 1.5 s of the last edit is skipped, never the last one).
+    shown = {m.content for m in progress}
+    assert "⏳ Downloading IWM holdings…" in shown
+    assert "⏳ Fetching prices for IWM: 3 of 3 (100%)" in shown
+    assert shown <= {
+        "⏳ Downloading IWM holdings…",
+        "⏳ Fetching prices for IWM…",
+        "⏳ Fetching prices for IWM: 0 of 3 (0%)",
+        "⏳ Fetching prices for IWM: 3 of 3 (100%)",
+    }
+    assert final.kind == "edit" and final.content is None
+    [embed] = final.embeds
+    returns = {}
+    for ticker in CONSTITUENTS:
+        adj = bars_for(ticker, B_2W.date(), TODAY)["adj_close"]
+        returns[ticker] = adj.iloc[-1] / adj.iloc[0] - 1
+    fields = field_map(embed)
+    assert fields["Universe"] == "Russell 2000: 3 IWM holdings as of 2024-06-28"
+    gainers = sorted((t for t in returns if returns[t] > 0), key=lambda t: -returns[t])
+    losers = sorted((t for t in returns if returns[t] < 0), key=lambda t: returns[t])
+    for side, names in (("Top gainers", gainers), ("Top losers", losers)):
+        if names:
+            assert table_tickers(fields[side]) == names
+        else:  # an empty side is shown as such
+            assert table_tickers(fields[f"{side}: none"]) == []
+    assert fields["Median"] == f"{statistics.median(returns.values()) * 100:+.2f}%"
+    assert [call[0] for call in e2e_provider.calls] == [CONSTITUENTS]
+    assert final.files["chart.png"].startswith(PNG_SIGNATURE)
 
-        # Again: holdings from the store, prices from the cache, no progress.
-        reply = await market_bot.invoke("movers", window="2w")
-        assert [m.kind for m in reply.messages] == ["callback", "followup"]
-        assert reply.embeds[0]["title"] == embed["title"]
-        assert len(fake.requests) == 1
-        assert len(e2e_provider.calls) == 1
+    # Again: holdings from the store, prices from the cache, no progress.
+    reply = await market_bot.invoke("movers", window="2w")
+    assert [m.kind for m in reply.messages] == ["callback", "followup"]
+    assert reply.embeds[0]["title"] == embed["title"]
+    assert len(ishares.requests) == 1
+    assert len(e2e_provider.calls) == 1
 
 
 async def test_named_list_from_the_lists_folder_and_its_autocomplete(
@@ -208,3 +233,9 @@ async def test_window_longer_than_the_data_after_defer(market_bot, e2e_provider,
 async def test_top_out_of_range_is_refused_by_discord(market_bot):
     with pytest.raises(ValueError):
         await market_bot.fake.send_interaction("movers", {"top": 26})
+
+
+async def test_the_tickers_file_option_is_the_clis_only(market_bot):
+    synced = {c["name"]: c for c in market_bot.fake.synced_commands[GUILD_ID]}
+    names = [o["name"] for o in synced["movers"]["options"]]
+    assert names == ["window", "universe", "tickers", "direction", "top", "min_move", "as_of"]

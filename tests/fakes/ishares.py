@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import datetime as dt
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +74,12 @@ class FakeIShares:
             reply = self.latest
         else:
             reply = error_reply(404)
-        return web.Response(status=reply.status, body=reply.body, content_type=reply.content_type)
+        response = web.Response(
+            status=reply.status, body=reply.body, content_type=reply.content_type
+        )
+        # No keep-alive: a server that outlives a test's bot leaves no connection task behind.
+        response.force_close()
+        return response
 
     async def __aenter__(self) -> FakeIShares:
         app = web.Application()
@@ -95,3 +103,78 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@contextlib.asynccontextmanager
+async def downloads_from(market, fake: FakeIShares | str):
+    """Let `market` (a MarketData) download holdings from `fake` for the block: its iShares URL
+    comes from Settings (bot.services.attach_holdings) and its HTTP bridge runs on this loop, so
+    answers computed in a worker thread (`asyncio.to_thread`) download as in the bot."""
+    import asyncio
+
+    import aiohttp
+
+    from analytics.data.http import HttpBridge
+    from bot.services import attach_holdings
+    from bot.settings import Settings
+
+    url = fake if isinstance(fake, str) else fake.base_url
+    before = market.ishares_url
+    attach_holdings(market, Settings(db_path=market.cache.path, ishares_url=url))
+    async with aiohttp.ClientSession() as session:
+        market.attach_http(HttpBridge(session, asyncio.get_running_loop()))
+        try:
+            yield market
+        finally:
+            market.attach_http(None)
+            market.ishares_url = before
+
+
+# (ticker, name, weight): a small fund's stocks; EEE is a ticker the fake price source does not know.
+PLANTED_FUND = [
+    ("AAA", "ALPHA CORP", 0.40),
+    ("BBB", "BRAVO INC", 0.30),
+    ("CCC", "CHARLIE LTD", 0.15),
+    ("DDD", "DELTA CO", 0.10),
+    ("EEE", "ECHO HOLDINGS", 0.05),
+]
+
+
+def ishares_csv(
+    as_of: dt.date, universe=PLANTED_FUND, fund_name: str = "iShares Russell 2000 ETF"
+) -> str:
+    """An iShares holdings file in the real layout (preamble, header, rows, cash, disclaimer)."""
+    lines = [
+        f"\ufeff{fund_name}",
+        f'Fund Holdings as of,"{as_of.strftime("%b %d, %Y")}"',
+        'Inception Date,"May 22, 2000"',
+        "\xa0",
+        "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Notional Value,Quantity,Price,"
+        "Location,Exchange,Currency,FX Rate,Market Currency,Accrual Date",
+    ]
+    for ticker, name, weight in universe:
+        lines.append(
+            f'"{ticker}","{name}","Industrials","Equity","1,000.00","{weight * 100:.4f}","1,000.00",'
+            '"10.00","100.00","United States","NASDAQ","USD","1.00","USD","-"'
+        )
+    lines.append(
+        '"XTSLA","BLK CSH FND","Cash and/or Derivatives","Money Market","1.00","0.00",'
+        '"1.00","1.00","1.00","United States","-","USD","1.00","USD","-"'
+    )
+    lines += ["\xa0", '"The content is owned by BlackRock.\nHoldings subject to change."']
+    return "\n".join(lines) + "\n"
+
+
+def equity_weights(path: Path) -> dict[str, float]:
+    """The file's equity rows read with the csv module: ticker -> summed weight (fraction)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Ticker,"))
+    weights: dict[str, float] = {}
+    for row in csv.DictReader(lines[header:]):
+        if row["Name"] is None:
+            break
+        if row["Asset Class"] == "Equity" and row["Ticker"] != "-":
+            weights[row["Ticker"]] = (
+                weights.get(row["Ticker"], 0.0) + float(row["Weight (%)"]) / 100
+            )
+    return weights

@@ -5,12 +5,15 @@ What it serves (facts in /work/shared/notes/discord-offline-testing.md):
 
 - ``ws://127.0.0.1:PORT/gateway``: HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE
   (one guild, two text channels with permission overwrites, @everyone and a bot role, the bot
-  member), RESUME -> op 9 ``false``, request-members -> one GUILD_MEMBERS_CHUNK. Frames are
-  plain text: the client only inflates binary ones, so ``compress=zlib-stream`` is ignored.
+  member; more guilds with ``add_guild``), RESUME -> op 9 ``false``, request-members -> one
+  GUILD_MEMBERS_CHUNK. Frames are plain text: the client only inflates binary ones, so
+  ``compress=zlib-stream`` is ignored.
 - ``http://127.0.0.1:PORT/api/v10``: users/@me, oauth2/applications/@me, gateway(/bot),
   command sync (PUT/GET, global and guild), interaction callbacks, webhook follow-ups
-  (POST, GET/PATCH/DELETE of @original or a message id), GET /channels/{id} and
-  POST /channels/{id}/messages. Bodies are JSON or multipart (``payload_json`` + ``files[n]``).
+  (POST, GET/PATCH/DELETE of @original or a message id), GET /channels/{id},
+  GET/POST /channels/{id}/messages (guild and DM channels), POST /users/@me/channels (a DM
+  channel; a user with closed DMs makes the post answer 50007). Bodies are JSON or multipart
+  (``payload_json`` + ``files[n]``).
   JSON replies carry ``Content-Type: application/json`` exactly: with ``; charset=utf-8``
   discord.py reads the body as text.
 
@@ -25,8 +28,9 @@ sent, posting needs View Channel / Send Messages / Attach Files in the channel.
 
 One FakeDiscord serves one bot at a time; start and stop it in the test's event loop.
 
-The package is split by concern: ``world`` (guild, users, channels, permissions), ``gateway``
-(the websocket), ``interactions`` (dispatching slash commands, ``InteractionHandle``),
+The package is split by concern: ``world`` (guild, users, channels, permissions), ``guilds``
+(more servers), ``dms`` (direct messages, closed DMs), ``gateway`` (the websocket),
+``interactions`` (dispatching slash commands, ``InteractionHandle``),
 ``commands`` (command sync and its validation), ``messages`` (callbacks, follow-ups, channel
 posts, ``Sent``), ``routes`` (the REST table, recording, auth, injected failures), ``wire``
 (shared constants and errors) and ``server`` (``FakeDiscord``, which joins them). The names

@@ -70,7 +70,7 @@ class GatewayMixin:
             ready: dict[str, Any] = {
                 "v": 10,
                 "user": self.bot_user,
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in self.guild_ids],
                 "session_id": secrets.token_hex(16),
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": str(self.application_id), "flags": 0},
@@ -83,7 +83,8 @@ class GatewayMixin:
                 ready["shard"] = data["shard"]
             session.identified = True
             await session.send({"op": 0, "t": "READY", "d": ready})
-            await session.send({"op": 0, "t": "GUILD_CREATE", "d": self.guild_payload()})
+            for guild in self.guild_ids:
+                await session.send({"op": 0, "t": "GUILD_CREATE", "d": self.guild_payload(guild)})
         elif op == 6:
             await session.send({"op": 9, "d": False})  # resuming is not supported
         elif op == 8:

@@ -117,10 +117,12 @@ class InteractionsMixin:
         if type not in (2, 4):
             raise ValueError("type must be 2 (slash command) or 4 (autocomplete)")
         guild = self.guild_id if guild_id is _GUILD else guild_id
-        if guild is not None and guild != self.guild_id:
-            raise ValueError(f"the fake has one guild, {self.guild_id}, not {guild}")
+        if guild is not None and guild not in self.guild_ids:
+            raise ValueError(f"the fake's guilds are {self.guild_ids}, not {guild}")
         if channel_id is None:
             channel_id = GENERAL_CHANNEL_ID if guild is not None else DM_CHANNEL_ID
+        if guild is not None and int(self._channel(channel_id)["guild_id"]) != guild:
+            raise ValueError(f"channel {channel_id} is not in guild {guild}")
         root, *subpath = name.split()
         cmd, command_guild = self._find_command(root, guild)
         given = dict(options or {})
@@ -334,7 +336,7 @@ class InteractionsMixin:
             perms = self.permissions_in(channel_id, user_id)
         else:
             perms = _perm_value(user_permissions)
-        member = self._member(user_id) | {"permissions": str(perms)}
+        member = self._member(user_id, guild=guild) | {"permissions": str(perms)}
         member["user"] = user
         payload |= {
             "guild_id": str(guild),

@@ -22,7 +22,8 @@ class Sent:
     """Something the bot sent for an interaction or to a channel.
 
     kind: "callback" (interaction response), "followup" (webhook POST), "edit" (webhook
-    PATCH of @original or of a follow-up) or "channel" (POST /channels/{id}/messages).
+    PATCH of @original or of a follow-up), "channel" (POST /channels/{id}/messages) or "dm"
+    (the same in a DM channel, dms.py).
     payload: the JSON body the bot sent (``payload_json`` of a multipart body); for a
     callback it is ``{"type": N, "data": {...}}``. files: uploaded files by filename.
     message: the message object the fake answered with (None for callbacks without one).
@@ -197,7 +198,7 @@ class MessagesMixin:
                 self.nonce_repeats.append(req)
                 return 200, copy.deepcopy(first[1])
         message = self._message(channel_id, data, req.files, flags=int(data.get("flags") or 0))
-        message["guild_id"] = str(self.guild_id)
+        message["guild_id"] = str(self._channel(channel_id)["guild_id"])
         if nonce is not None:
             message["nonce"] = nonce
             self._nonces[key] = (self.clock(), copy.deepcopy(message))

@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from .commands import CommandsMixin
+from .dms import DmsMixin
 from .gateway import GATEWAY_PATH, GatewayMixin, _GatewaySession
+from .guilds import GuildsMixin
 from .interactions import InteractionHandle, InteractionsMixin
 from .messages import MessagesMixin, Sent
 from .routes import RoutesMixin, _Failure
@@ -22,7 +24,14 @@ NONCE_WINDOW = 120.0
 
 
 class FakeDiscord(
-    WorldMixin, GatewayMixin, InteractionsMixin, CommandsMixin, MessagesMixin, RoutesMixin
+    DmsMixin,
+    GuildsMixin,
+    WorldMixin,
+    GatewayMixin,
+    InteractionsMixin,
+    CommandsMixin,
+    MessagesMixin,
+    RoutesMixin,
 ):
     """Gateway + REST Discord on an ephemeral 127.0.0.1 port.
 
@@ -33,7 +42,9 @@ class FakeDiscord(
     ``send_interaction`` (dispatch a slash command or autocomplete and get a handle).
     Records: ``requests``, ``unexpected``, ``synced_commands``, ``channel_messages``,
     ``nonce_repeats``,
-    ``gateway_received`` (what the client sent on the websocket).
+    ``gateway_received`` (what the client sent on the websocket),
+    ``dm_messages`` (DMs by user; ``close_dms`` refuses them with 50007, dms.py).
+    ``add_guild`` adds a server (guilds.py).
     """
 
     def __init__(self, *, token: str = DEFAULT_TOKEN, guild_id: int = GUILD_ID) -> None:
@@ -61,7 +72,9 @@ class FakeDiscord(
         self._runner: web.AppRunner | None = None
         self._sync_seen: asyncio.Event | None = None
         self.port = 0
+        self._build_guilds()
         self._build_world()
+        self._build_dms()
         self._routes = self._route_table()
 
     # ----------------------------------------------------------------- life

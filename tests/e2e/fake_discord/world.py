@@ -129,9 +129,13 @@ class WorldMixin:
             "flags": 0,
         }
 
-    def _member(self, user_id: int, *, with_user: bool = True) -> dict[str, Any]:
+    def _member(
+        self, user_id: int, *, with_user: bool = True, guild: int | None = None
+    ) -> dict[str, Any]:
+        guild = self.guild_id if guild is None else guild
+        roles = [r for r in self.member_roles.get(user_id, []) if self.guild_of_role(r) == guild]
         member: dict[str, Any] = {
-            "roles": [str(r) for r in self.member_roles.get(user_id, [])],
+            "roles": [str(r) for r in roles],
             "joined_at": "2024-01-02T03:04:05+00:00",
             "nick": None,
             "avatar": None,
@@ -146,24 +150,26 @@ class WorldMixin:
             member["user"] = self.users.get(str(user_id)) or self._user(user_id, f"user{user_id}")
         return member
 
-    def guild_payload(self) -> dict[str, Any]:
-        """The GUILD_CREATE payload (also what the bot caches as its one guild)."""
+    def guild_payload(self, guild_id: int | None = None) -> dict[str, Any]:
+        """The GUILD_CREATE payload of a guild (default: the first one): its roles and
+        channels only (guilds.py adds more guilds)."""
+        guild = self.guild_id if guild_id is None else guild_id
+        roles = [r for rid, r in self.roles.items() if self.guild_of_role(rid) == guild]
+        channels = [c for c in self.channels.values() if int(c["guild_id"]) == guild]
         return {
-            "id": str(self.guild_id),
-            "name": "Market Writers",
+            "id": str(guild),
+            "name": self.guild_name(guild),
             "icon": None,
-            "owner_id": str(OWNER_ID),
+            "owner_id": str(self.guild_owner(guild)),
             "unavailable": False,
             "large": False,
             "member_count": 3,
             "joined_at": "2024-01-02T03:04:05+00:00",
             "features": [],
             "preferred_locale": "en-US",
-            "roles": list(self.roles.values()),
-            "channels": [
-                {k: v for k, v in c.items() if k != "guild_id"} for c in self.channels.values()
-            ],
-            "members": [self._member(BOT_USER_ID)],
+            "roles": roles,
+            "channels": [{k: v for k, v in c.items() if k != "guild_id"} for c in channels],
+            "members": [self._member(BOT_USER_ID, guild=guild)],
             "threads": [],
             "emojis": [],
             "stickers": [],
@@ -171,7 +177,7 @@ class WorldMixin:
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
-            "system_channel_id": str(GENERAL_CHANNEL_ID),
+            "system_channel_id": str(channels[0]["id"]) if channels else None,
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
@@ -185,10 +191,11 @@ class WorldMixin:
     def permissions_in(self, channel_id: int, user_id: int) -> int:
         """Discord's permission algorithm: base roles, then @everyone, role, member overwrites."""
         channel = self._channel(channel_id)
-        if user_id == OWNER_ID:
+        guild = int(channel["guild_id"])
+        if user_id == self.guild_owner(guild):
             return ALL_PERMISSIONS
-        role_ids = self.member_roles.get(user_id, [])
-        perms = int(self.roles[self.guild_id]["permissions"])
+        role_ids = [r for r in self.member_roles.get(user_id, []) if self.guild_of_role(r) == guild]
+        perms = int(self.roles[guild]["permissions"])
         for rid in role_ids:
             perms |= int(self.roles[rid]["permissions"])
         if perms & _ADMIN:
@@ -198,7 +205,7 @@ class WorldMixin:
         def apply(perms: int, allow: int, deny: int) -> int:
             return (perms & ~deny) | allow
 
-        if (ow := overwrites.get((self.guild_id, 0))) is not None:
+        if (ow := overwrites.get((guild, 0))) is not None:
             perms = apply(perms, int(ow["allow"]), int(ow["deny"]))
         role_allow = role_deny = 0
         for rid in role_ids:

@@ -1,0 +1,92 @@
+"""The movers chart (analytics/charts/movers_chart.py): a phone-sized Figure, two panels past
+24 bars, nothing to draw is NoData, the partial badge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from analytics.charts.movers_chart import movers_chart
+from analytics.charts.style import DOWN, UP, encode_png
+from analytics.errors import NoData
+from tests.analytics.charts.drawn import badge_texts, hbars
+
+
+def test_chart_is_phone_sized_png() -> None:
+    gainers = pd.Series({"AAA": 0.5, "BBB": 0.2})
+    losers = pd.Series({"CCC": -0.3})
+    png = encode_png(
+        movers_chart(
+            gainers,
+            losers,
+            title="AAA +50% led",
+            median=0.01,
+            threshold=0.1,
+            source="Fake",
+            as_of=dt.date(2026, 8, 21),
+        )
+    )
+    assert Image.open(io.BytesIO(png)).size == (1200, 675)
+    many = pd.Series({f"G{i}": 0.3 - i / 100 for i in range(25)})
+    png = encode_png(movers_chart(many, -many.rename(lambda t: "L" + t[1:]), title="Two panels"))
+    assert Image.open(io.BytesIO(png)).size == (1200, 675)
+
+
+def test_chart_of_nothing_is_no_data() -> None:
+    with pytest.raises(NoData):
+        movers_chart(pd.Series(dtype="float64"), pd.Series(dtype="float64"), title="x")
+
+
+def test_a_partial_chart_carries_a_badge() -> None:
+    from analytics.charts.style import HIGHLIGHT
+
+    gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
+    target = np.array([int(HIGHLIGHT[i : i + 2], 16) for i in (1, 3, 5)])
+
+    def badge_pixels(png: bytes) -> int:
+        pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        return int((np.abs(pixels - target).max(axis=2) < 6).sum())
+
+    plain = encode_png(movers_chart(gainers, losers, title="AAA +50% led"))
+    badged = encode_png(
+        movers_chart(gainers, losers, title="AAA +50% led", partial="Partial: 10 of 12 names")
+    )
+    assert badge_pixels(plain) == 0
+    assert badge_pixels(badged) > 1000
+
+
+def test_gainers_are_green_losers_red_each_bar_as_long_as_its_return() -> None:
+    gainers = pd.Series({"AAA": 0.5, "BBB": 0.2})
+    losers = pd.Series({"DDD": -0.4, "CCC": -0.1})  # worst first, as ranked
+    fig = movers_chart(gainers, losers, title="t", median=0.05)
+    # Gainers best first on top, then losers with the worst at the bottom.
+    assert hbars(fig.axes[0]) == [
+        ("AAA", 0.5, UP),
+        ("BBB", 0.2, UP),
+        ("CCC", -0.1, DOWN),
+        ("DDD", -0.4, DOWN),
+    ]
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert {"+50.0%", "+20.0%", "-10.0%", "-40.0%"} <= labels
+    assert badge_texts(fig) == []
+
+
+def test_past_24_bars_gainers_and_losers_get_a_panel_each() -> None:
+    many = pd.Series({f"G{i}": 0.3 - i / 100 for i in range(13)})
+    fig = movers_chart(many, -many.rename(lambda t: "L" + t[1:]), title="Two panels")
+    left, right = fig.axes
+    assert [b[0] for b in hbars(left)] == list(many.index)
+    assert all(colour == UP for _, _, colour in hbars(left))
+    assert all(colour == DOWN for _, _, colour in hbars(right))
+    assert [b[1] for b in hbars(right)] == pytest.approx(sorted(-many.to_numpy(), reverse=True))
+
+
+def test_the_badge_names_what_is_priced_exactly_when_partial() -> None:
+    gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
+    fig = movers_chart(gainers, losers, title="t", partial="Partial: 10 of 12 names priced")
+    assert badge_texts(fig) == ["Partial: 10 of 12 names priced"]
