@@ -88,6 +88,11 @@ def test_asked_universes_are_remembered_with_their_first_ask(cache):
     asked = store.asked_since(AT + dt.timedelta(days=10))
     assert asked == {"IWM": AT, "IWB": AT + dt.timedelta(days=20)}
     assert store.asked_since(AT + dt.timedelta(days=21)) == {}
+    # asked again the same day: nothing is written (the cache's generation stays)
+    generation = cache.generation()
+    store.note_asked(["IWM", "IWB"], AT + dt.timedelta(days=20, hours=5))
+    assert cache.generation() == generation
+    assert store.asked_since(AT + dt.timedelta(days=20)) == asked  # last_asked kept
 
 
 def test_a_failing_write_leaves_nothing_of_the_fetch(cache, monkeypatch):

@@ -51,6 +51,9 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
 )
 CHECK_COLUMNS: tuple[str, ...] = ("ticker", "date", "outcome", "source")
 
+ASKED_AGAIN_AFTER = dt.timedelta(days=1)
+"""A universe asked about again within this long is not written again."""
+
 
 @dataclass(frozen=True)
 class Night:
@@ -136,6 +139,12 @@ class RevisionStore:
         names = list(dict.fromkeys(universes))
         if not names or self.cache.read_only:
             return
+        # Once a day is enough for a 30-day window, and a write changes the cache's generation
+        # (which keys the bot's answer memo): a fund asked again today writes nothing.
+        recent = set(self.asked_since(when - ASKED_AGAIN_AFTER))
+        names = [n for n in names if n not in recent or not self._ready]
+        if not names:
+            return
         stamp = when.astimezone(dt.UTC).isoformat()
         with self.cache.transaction() as conn:
             conn.executemany(
@@ -146,7 +155,7 @@ class RevisionStore:
 
     # -- reads -------------------------------------------------------------------------------
     def asked_since(self, since: dt.datetime) -> dict[str, dt.datetime]:
-        """Universes asked about at or after `since` -> when first asked (UTC)."""
+        """Universes last asked about at or after `since` -> when first asked (UTC)."""
         if not self._ready:
             return {}
         rows = self.cache.db.execute(
