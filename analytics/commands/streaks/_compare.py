@@ -233,7 +233,9 @@ def _dating(
     market: MarketData, result: PriceResult, returns: WindowReturns, asked: dt.date | None
 ) -> Dating:
     ends = {str(t): row.date() for t, row in returns.table["end_date"].items()}
-    return price_dating(market, result, returns.end.date(), asked, ends=ends)
+    return price_dating(
+        market, result, returns.end.date(), asked, ends=ends, since=returns.start.date()
+    )
 
 
 def _source(result: PriceResult, returns: WindowReturns, fallback: str) -> str:
