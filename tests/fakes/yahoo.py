@@ -28,7 +28,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ from analytics.data.provider import BAR_COLUMNS
 EASTERN = "America/New_York"
 CHART_PREFIX = "/v8/finance/chart/"
 FAKE_CRUMB = "fakeCrumb.0123"
+
+Route = Callable[[str, dict[str, str]], "tuple[int, dict[str, Any]] | None"]
+"""An extra endpoint: (path, query) -> (status, JSON body), or None for not mine."""
 
 NOT_FOUND_DESCRIPTION = "No data found, symbol may be delisted"
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
@@ -381,6 +384,9 @@ def synthetic_bars(
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as curl expects
+    # Headers and body go out as two writes: with Nagle on, each answer waited ~40 ms for the
+    # client's delayed ACK (45 ms a request instead of 3).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -470,6 +476,7 @@ class FakeYahoo:
         self._recent: collections.deque[float] = collections.deque()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._routes: list[Route] = []
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -522,6 +529,13 @@ class FakeYahoo:
         """Serve a recorded Yahoo chart body for `symbol`, sliced per request like the rest."""
         with self._lock:
             self._charts[symbol.upper()] = copy.deepcopy(body)
+
+    def add_route(self, route: Route) -> None:
+        """Answer with `route(path, query)` when it returns (status, JSON body); None passes the
+        request on. Routes see requests after the outage and rate-limit knobs (other endpoints
+        live in their own modules, e.g. tests/fakes/yahoo_quote_summary.py)."""
+        with self._lock:
+            self._routes.append(route)
 
     # -- knobs -------------------------------------------------------------------------------
 
@@ -600,6 +614,8 @@ class FakeYahoo:
                 self._send_text(handler, fail_status, phrase)
         elif throttled:
             self._send_text(handler, 429, "Too Many Requests\r\n")
+        elif (routed := self._route(path, query)) is not None:
+            self._send_json(handler, *routed)
         elif path in ("", "/"):
             # fc.yahoo.com: the response does not matter, the cookie does.
             cookie = "A3=fake-a3-cookie; Max-Age=31557600; Path=/; HttpOnly"
@@ -626,6 +642,15 @@ class FakeYahoo:
             self._send_json(handler, 200, {"timeseries": {"result": [], "error": None}})
         else:
             self._send_text(handler, 404, "Not Found")
+
+    def _route(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]] | None:
+        with self._lock:
+            routes = list(self._routes)
+        for route in routes:
+            answer = route(path, query)
+            if answer is not None:
+                return answer
+        return None
 
     def _send_chart(self, handler: _Handler, symbol: str, query: dict[str, str]) -> None:
         with self._lock:
