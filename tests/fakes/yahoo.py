@@ -28,7 +28,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,17 @@ def _session_open(day: pd.Timestamp, tz: str) -> pd.Timestamp:
     return (pd.Timestamp(day.date()) + pd.Timedelta(hours=9, minutes=30)).tz_localize(tz)
 
 
+def _open_stamps(index: pd.DatetimeIndex, tz: str) -> list[int]:
+    """Epoch seconds of 09:30 exchange time on each day (vectorised `_session_open`)."""
+    if len(index) == 0:
+        return []
+    local = (index.normalize() + pd.Timedelta(hours=9, minutes=30)).tz_localize(tz)
+    seconds = (local.tz_convert("UTC").tz_localize(None) - pd.Timestamp("1970-01-01")) // pd.Timedelta(
+        seconds=1
+    )
+    return [int(s) for s in seconds]
+
+
 def _trading_period(day: pd.Timestamp, tz: str) -> dict[str, Any]:
     base = pd.Timestamp(day.date())
     offset = int(base.tz_localize(tz).utcoffset().total_seconds())
@@ -120,8 +131,7 @@ def chart_body(
     """
     tz = exchange_timezone
     index = pd.DatetimeIndex(bars.index)
-    opens_at = [_session_open(day, tz) for day in index]
-    stamps = [int(ts.timestamp()) for ts in opens_at]
+    stamps = _open_stamps(index, tz)
     close = bars["close"]
     adj = bars.get("adj_close", close)
     last_day = index[-1] if len(index) else pd.Timestamp("2024-01-02")
@@ -444,6 +454,10 @@ class FakeYahooSession(curl_requests.Session):
         return super().request(method, self.rewrite(url), *args, **kwargs)
 
 
+Route = Callable[["FakeYahoo", _Handler, str, dict[str, str]], bool]
+"""A handler another fake module adds: (fake, handler, path, query) -> True when it answered."""
+
+
 class FakeYahoo:
     """Yahoo's cookie, crumb and v8 chart endpoints, served from registered frames.
 
@@ -456,10 +470,14 @@ class FakeYahoo:
                            with a 200 that is not a well-formed chart (MALFORMED_KINDS);
                            heal() ends it
     `requests` logs every request as (path, query dict), throttled ones included.
+    `routes`: handlers other fake modules add (tests/fakes/yahoo_multi.py): each is asked, in
+    order, after the outage and throttle checks and before the built-in routes, and answers by
+    returning True.
     """
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.routes: list[Route] = []
         self.delay_seconds: float = 0.0
         self.requests_per_second: float | None = None
         self._charts: dict[str, dict[str, Any]] = {}
@@ -600,6 +618,8 @@ class FakeYahoo:
                 self._send_text(handler, fail_status, phrase)
         elif throttled:
             self._send_text(handler, 429, "Too Many Requests\r\n")
+        elif any(route(self, handler, path, query) for route in list(self.routes)):
+            pass
         elif path in ("", "/"):
             # fc.yahoo.com: the response does not matter, the cookie does.
             cookie = "A3=fake-a3-cookie; Max-Age=31557600; Path=/; HttpOnly"
