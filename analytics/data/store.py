@@ -3,7 +3,12 @@
 All of it in one transaction (`PriceCache.transaction`): a crash or a failed write between
 the re-base and the coverage would leave history re-based without the record of the fetch
 that re-based it, and the next fetch would see the same split and re-base it again (a 10:1
-split applied twice reads prices at a hundredth).
+split applied twice reads prices at a hundredth). The events a re-base applied are recorded
+in the same transaction (analytics.data.events), so a later fetch over the same days (the
+nightly dividend check, a bar refetched after the close) does not apply them again.
+
+`store_latest` saves the newest session of many tickers from a multi-symbol quote: the bar,
+the coverage, and the session as one whose events are not seen yet.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import logging
 
 import pandas as pd
 
+from analytics.data import events
 from analytics.data.cache import HISTORY_FLOOR, PriceCache
 from analytics.data.gaps import Gap
-from analytics.data.provider import FetchResult
+from analytics.data.provider import FetchResult, LatestBar
 from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
 from analytics.data.validate import clean_bars
 
@@ -37,18 +43,44 @@ def store_fetch(
             bars, skipped = clean_bars(bars)  # a provider's bad rows are never stored either
             if skipped.total:
                 log.info("%s: %s from %s", ticker, skipped.text(), source)
-            rebase_history(cache, ticker, bars)
+            rebase_history(cache, ticker, events.unseen_events(cache, ticker, bars, fetched_at))
             cache.store_bars(ticker, bars, source)
             if gap.hole:
                 assert gap.start is not None
                 cache.clear_hole(ticker, gap.start)  # inside the checked range already
             else:
                 cache.mark_checked(ticker, gap.start or HISTORY_FLOOR, gap.end, fetched_at, source)
+            events.clear_pending(cache, ticker, gap.start, gap.end)
         if result.unknown:
             cache.mark_unknown(result.unknown, fetched_at, source)
         found = [t for t in gap.tickers if t in result.bars]
         if found:
             cache.forget_unknown(found)
+
+
+def store_latest(
+    cache: PriceCache,
+    bars: dict[str, LatestBar],
+    payers: set[str],
+    fetched_at: dt.datetime,
+    source: str,
+) -> list[str]:
+    """The newest session of each ticker from a quote, in one transaction: its bar, its checked
+    range extended to the session, and the session marked as one whose events are not seen
+    (`payers` say "dividends pending" until the check). Returns the tickers stored (a bar
+    the bad-row gate refuses is left out, to be fetched per symbol)."""
+    stored: list[str] = []
+    with cache.transaction():
+        for ticker, bar in bars.items():
+            frame, skipped = clean_bars(bar.frame())
+            if frame.empty:
+                log.info("%s: %s from %s's quote", ticker, skipped.text(), source)
+                continue
+            cache.store_bars(ticker, frame, source)
+            cache.mark_checked(ticker, bar.session, bar.session, fetched_at, source)
+            events.mark_quoted(cache, bar.session, {ticker: ticker in payers})
+            stored.append(ticker)
+    return stored
 
 
 def rebase_history(cache: PriceCache, ticker: str, bars: pd.DataFrame) -> None:
