@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Sequence
 
 import aiohttp
@@ -47,6 +48,11 @@ class MarketTree(app_commands.CommandTree):
             message = f"🔒 {error}"
         elif isinstance(original, UpstreamError):
             message = f"📡 {original.message}"
+        elif isinstance(original, sqlite3.Error):
+            from analytics.data.cache_file import explain_sqlite_error
+
+            log.warning("cache error in an interaction: %s", original)
+            message = f"🗄️ {explain_sqlite_error(self.client.services.cache.path, original)}"
         elif isinstance(original, MarketbotError):
             message = f"❌ {original.message}"
         else:

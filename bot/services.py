@@ -1,4 +1,5 @@
-"""Building the shared services (cache, provider, MarketData) from Settings, for CLI and bot."""
+"""Building the shared services (cache, provider, MarketData and its sources) from Settings,
+for the CLI and the bot."""
 
 from __future__ import annotations
 
@@ -49,9 +50,23 @@ def make_provider(settings: Settings):
     return YahooProvider(cache_dir=Path(settings.db_path).parent / "yfinance")
 
 
+def attach_fred(market: MarketData, settings: Settings) -> MarketData:
+    """Give the facade its FRED source (`market.fred`), asking FRED where Settings say with
+    Settings' key. It downloads only while the facade is online and has an HttpBridge."""
+    from analytics.macro.source import FredConfig, FredSource
+
+    config = FredConfig(
+        base_url=settings.fred_url,
+        api_base_url=settings.fred_api_url,
+        api_key=settings.fred_api_key,
+    )
+    market.fred = FredSource(market, config)
+    return market
+
+
 @contextmanager
 def open_services(settings: Settings, provider=None) -> Iterator[Services]:
-    """Open the cache and the data facade; close the cache on exit."""
+    """Open the cache and the data facade with its sources; close the cache on exit."""
     cache = PriceCache(settings.db_path)
     try:
         market = MarketData(
@@ -59,6 +74,7 @@ def open_services(settings: Settings, provider=None) -> Iterator[Services]:
             provider if provider is not None else make_provider(settings),
             offline=settings.offline,
         )
+        attach_fred(market, settings)
         yield Services(settings=settings, cache=cache, market=market)
     finally:
         cache.close()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analytics.data.paths import default_db_path
+from analytics.macro.source import FRED_API_BASE_URL, FRED_BASE_URL
 
 
 class SettingsError(ValueError):
@@ -30,13 +31,18 @@ class Settings:
     log_level: str = "INFO"
     guild_id: int | None = None
     fred_api_key: str | None = None
+    fred_url: str = FRED_BASE_URL
+    """FRED's no-key CSV download (MARKETBOT_FRED_URL; tests point it at a fake)."""
+    fred_api_url: str = FRED_API_BASE_URL
+    """FRED's keyed JSON API, ALFRED's vintages included (MARKETBOT_FRED_API_URL)."""
 
     def __repr__(self) -> str:  # never print secrets
         token = "set" if self.discord_token else "unset"
         fred = "set" if self.fred_api_key else "unset"
         return (
             f"Settings(discord_token={token}, db_path={self.db_path}, offline={self.offline}, "
-            f"log_level={self.log_level}, guild_id={self.guild_id}, fred_api_key={fred})"
+            f"log_level={self.log_level}, guild_id={self.guild_id}, fred_api_key={fred}, "
+            f"fred_url={self.fred_url}, fred_api_url={self.fred_api_url})"
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -62,7 +68,22 @@ def load_settings(
         log_level=_level(env),
         guild_id=_int(env, "MARKETBOT_GUILD_ID"),
         fred_api_key=(env.get("FRED_API_KEY") or "").strip() or None,
+        fred_url=_url(env, "MARKETBOT_FRED_URL", FRED_BASE_URL),
+        fred_api_url=_url(env, "MARKETBOT_FRED_API_URL", FRED_API_BASE_URL),
     )
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    """A service's base URL (scheme and host, maybe a path), without a trailing slash."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    scheme, sep, rest = raw.partition("://")
+    if scheme.lower() not in ("http", "https") or not sep or not rest.strip("/"):
+        raise SettingsError(
+            f"{name}={raw!r} is not a web address; write it like {default} (or leave it empty)."
+        )
+    return raw.rstrip("/")
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:

@@ -23,7 +23,6 @@ LEGACY: dict[str, str] = {
     "price": "prices",
     "movers": "movers",
     "contributors": "contributors",
-    "macro": "macro",
     "digest": "digest",
 }
 """Discord name -> CLI name."""

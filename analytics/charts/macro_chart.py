@@ -1,5 +1,8 @@
 """The macro chart: a series' history, recessions shaded, the earlier episodes marked, the
-latest reading annotated and a dashed line at its level so "highest since" reads at a glance."""
+latest reading annotated and a dashed line at its level so "highest since" reads at a glance.
+
+`macro_chart` builds the Figure (tests inspect what it draws); analytics.charts.style.encode_png
+turns it into PNG bytes when the chart is shown."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-from analytics.charts.style import ACCENT, HIGHLIGHT, MUTED, TEXT, finish, new_figure
+from analytics.charts.style import ACCENT, HIGHLIGHT, MUTED, TEXT, new_figure, stamp
 from analytics.macro.context import Observation
 
 RECESSION_SHADE = "#4a5168"
@@ -54,8 +58,8 @@ def macro_chart(
     exclude: Sequence[tuple[dt.date, dt.date]] = (),
     source: str = "FRED",
     as_of: dt.date | None = None,
-) -> bytes:
-    """PNG bytes of the chart.
+) -> Figure:
+    """The chart's Figure, stamped with `source` and `as_of`.
 
     history:     the series drawn as a line (NaN gaps are dropped).
     latest:      the reading annotated with `latest_text`; defaults to history's last point
@@ -174,4 +178,4 @@ def macro_chart(
                 fontweight="bold",
                 ha="right",
             )
-    return finish(fig, source=source, as_of=as_of)
+    return stamp(fig, source=source, as_of=as_of)

@@ -12,7 +12,7 @@ import importlib
 
 from analytics.spec import CommandSpec, FrontEndOnly
 
-SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records",)
+SPEC_MODULES: tuple[str, ...] = ("analytics.commands.records", "analytics.commands.macro")
 
 GROUPS: tuple[tuple[str, str], ...] = ()
 """Descriptions of command groups ("alert add" is in the group "alert")."""

@@ -90,6 +90,7 @@ class MarketData:
         self._waiting_changed = threading.Condition()
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
+        self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
 
     @property
     def waiting_commands(self) -> int:

@@ -10,18 +10,18 @@ period it was current (realtime_start .. realtime_end). From those rows:
 - the latest vintage is the rows still current (realtime_end 9999-12-31).
 
 Growth on both bases then follows as in analytics.macro.vintages (levels of one vintage), so an
-online table and the imported release table give the same numbers. `load_releases` keeps the
-result in the cache (gdp_releases), refetched after a day; offline, or with no key, the stored
-table (an import) is used as it is.
+online table and the imported release table give the same numbers. `load_releases` (behind
+`data.fred.releases()`) keeps the result in the cache (gdp_releases), refetched after a day;
+offline, or with no key, the stored table (an import) is used as it is.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -29,6 +29,9 @@ from analytics.errors import BadInput, UpstreamError
 from analytics.macro.fred import FredClient
 from analytics.macro.releases_store import FILE_SOURCE_PREFIX, ReleaseStore
 from analytics.macro.vintages import annualized_growth, releases_frame
+
+if TYPE_CHECKING:
+    from analytics.data.cache import PriceCache
 
 REALTIME_START = "1776-07-04"  # FRED's "all vintages"
 REALTIME_END = "9999-12-31"
@@ -174,16 +177,28 @@ class LoadedReleases:
     warning: str = ""
 
 
-async def load_releases(cache, client: AlfredClient | None, *, now: dt.datetime) -> LoadedReleases:
-    """Cache first: the stored table when offline, without a key, or fetched from ALFRED less
-    than a day ago; else ALFRED, stored in place of the table. When ALFRED fails the stored
-    table is used with a warning (an empty frame when there is none): the first-release basis
-    is context, so its absence never fails an answer."""
+class ReleaseFetcher(Protocol):
+    """What `load_releases` needs from ALFRED (analytics.macro.source.BridgedFred)."""
+
+    @property
+    def has_key(self) -> bool: ...
+
+    def fetch_releases(self) -> pd.DataFrame: ...
+
+
+def load_releases(
+    cache: PriceCache, fetcher: ReleaseFetcher | None, *, now: dt.datetime
+) -> LoadedReleases:
+    """Cache first: the stored table when offline (fetcher None), without a key, or fetched
+    from ALFRED less than a day ago; else ALFRED, stored in place of the table. When ALFRED
+    fails the stored table is used with a warning (an empty frame when there is none): the
+    first-release basis is context, so its absence never fails an answer. Blocking (SQLite on
+    the calling thread; the fetcher blocks until ALFRED answers)."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
-    stored, record = await asyncio.to_thread(_stored, cache)
+    stored, record = _stored(cache)
     source = record.source if record else ""
-    online = client is not None and client.has_key
+    online = fetcher is not None and fetcher.has_key
     fresh = (
         record is not None
         and not record.source.startswith(FILE_SOURCE_PREFIX)
@@ -191,14 +206,15 @@ async def load_releases(cache, client: AlfredClient | None, *, now: dt.datetime)
     )
     if not online or fresh:
         return LoadedReleases(stored, source)
+    assert fetcher is not None
     try:
-        fetched = await client.fetch_releases()
+        fetched = fetcher.fetch_releases()
     except (UpstreamError, BadInput) as exc:
         note = f"{exc.message} The first-release comparison " + (
             f"uses the stored table ({source})." if not stored.empty else "is left out."
         )
         return LoadedReleases(stored, source, note)
-    await asyncio.to_thread(_store, cache, fetched, now)
+    _store(cache, fetched, now)
     return LoadedReleases(fetched, SOURCE)
 
 

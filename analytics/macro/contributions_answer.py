@@ -1,9 +1,9 @@
 """The /macro gdp-contributions Answer: the latest quarters' contributions, whether they add up
 to real GDP growth, the writer's sentence and a stacked bar chart.
 
-`load_contribution_series` fetches the five FRED series the way /macro loads a series (cache
-first, FRED when stale, the cache with a warning when FRED is down); `gdp_contributions_answer`
-is blocking and pure: run it in a worker thread.
+`load_contribution_series` reads the five FRED series through the data facade's FRED source
+(`data.fred`: cache first, FRED when stale, the cache with a warning when FRED is down);
+`gdp_contributions_answer` is pure. Both block: run them in the answer's worker thread.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +27,10 @@ from analytics.macro.contributions import (
     gdp_contributions,
 )
 
+if TYPE_CHECKING:
+    from analytics.macro.source import FredSource
+    from analytics.spec import Progress
+
 DEFAULT_QUARTERS = 8
 
 
@@ -38,21 +43,25 @@ class ContributionSeries:
     headline: pd.Series
     source: str
     warnings: tuple[str, ...] = ()
+    why_old: str = ""
+    """Why the headline series ends where it does (for the "as of" warning)."""
 
 
-async def load_contribution_series(*, cache, client, now: dt.datetime) -> ContributionSeries:
-    """The five series through analytics.commands.macro.load_series (client None: offline,
-    the cache only). Its errors (NoData saying how to import, UpstreamError) pass through."""
-    from analytics.commands.macro import load_series, source_label
+def load_contribution_series(
+    fred: FredSource, progress: Progress | None = None
+) -> ContributionSeries:
+    """The five series through `fred` (FredSource.series). Its errors (NoData saying how to
+    import, UpstreamError when FRED is down with nothing stored) pass through."""
+    from analytics.macro.loading import source_label
 
-    # One after another, as /macro loads its series: each may write the cache.
-    loaded = [await load_series(sid, cache=cache, client=client, now=now) for sid in SERIES_IDS]
+    loaded = [fred.series(sid, progress) for sid in SERIES_IDS]
     by_id = {item.series_id: item for item in loaded}
     return ContributionSeries(
         components={c.series_id: by_id[c.series_id].observations for c in COMPONENTS},
         headline=by_id[HEADLINE_ID].observations,
         source=f"BEA via {source_label(by_id[HEADLINE_ID].record)}",
         warnings=tuple(dict.fromkeys(item.warning for item in loaded if item.warning)),
+        why_old=by_id[HEADLINE_ID].why_old,
     )
 
 

@@ -22,11 +22,11 @@ import pandas as pd
 
 from analytics.errors import BadInput, MarketbotError, NoData, RateLimited, UpstreamError
 from analytics.macro.series import is_series_id, lookup, normalize_series_id
+from analytics.macro.source import FRED_API_BASE_URL, FRED_BASE_URL
 
 log = logging.getLogger(__name__)
 
-FRED_BASE_URL = "https://fred.stlouisfed.org"
-FRED_API_BASE_URL = "https://api.stlouisfed.org"
+__all__ = ["FRED_API_BASE_URL", "FRED_BASE_URL", "FredClient", "parse_fred_csv", "parse_fred_json"]
 # FRED usually answers in well under a second; a minute-long hang means it is down.
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 USER_AGENT = "marketbot/0.1 (aiohttp)"

@@ -1,12 +1,14 @@
 """How a macro answer reads: names, number formats, the fields, the summary and the chart.
 
-Used by analytics.commands.macro once the reading and its context are computed.
+Used by the /macro answer (analytics/commands/macro/) once the reading and its context are
+computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,6 +24,9 @@ from analytics.macro.context import (
 from analytics.macro.options import Range
 from analytics.macro.series import MacroSeries, lookup
 from analytics.macro.since import Since, shortened
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def short_name(spec: MacroSeries) -> str:
@@ -157,7 +162,7 @@ def summary_text(
     return text
 
 
-def chart_png(
+def chart_figure(
     spec: MacroSeries,
     recessions: pd.Series | None,
     reading: Reading,
@@ -168,7 +173,7 @@ def chart_png(
     ranges: tuple[Range, ...],
     source: str,
     title: str,
-) -> bytes:
+) -> Figure:
     """The history with the primary context's episodes marked; `title` is the answer's
     headline cut to the chart's width (the latest episode, or the moves when none is news)."""
     from analytics.charts.macro_chart import macro_chart

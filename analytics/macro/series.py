@@ -28,9 +28,14 @@ FASTEST = Wording(high="fastest", low="slowest", high_adj="fast", low_adj="slow"
 STRONGEST = Wording(high="strongest", low="weakest", high_adj="strong", low_adj="weak")
 
 SERIES_HELP = (
-    "Try a name like gdpnow, gdp, unemployment, cpi, payrolls, 10y, 2y, curve, fed funds, "
-    "claims, vix, sp500, or any FRED series id such as UNRATE or T10YIE."
+    "Try a name like gdpnow, gdp, gdp-contributions, unemployment, cpi, payrolls, 10y, 2y, "
+    "curve, fed funds, claims, vix, sp500, or any FRED series id such as UNRATE or T10YIE."
 )
+
+FRED = "fred"
+"""Kind of an entry answered from one FRED series (with its history as context)."""
+GDP_CONTRIBUTIONS = "gdp-contributions"
+"""Kind of the entry answered from BEA's four contributions to real GDP growth."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class MacroSeries:
     wording:     how "high" and "low" readings are described ("fastest"/"slowest").
     signed:      show a + on positive values (changes, spreads).
     curated:     False for ids accepted as-is with generic wording.
+    kind:        FRED (one series) or GDP_CONTRIBUTIONS (the four contributions and growth,
+                 analytics.macro.contributions; `id` is then a name, not a FRED id).
     """
 
     id: str
@@ -67,6 +74,7 @@ class MacroSeries:
     wording: Wording = HIGHEST
     signed: bool = False
     curated: bool = True
+    kind: str = FRED
 
     @property
     def context_id(self) -> str:
@@ -104,6 +112,24 @@ CURATED: tuple[MacroSeries, ...] = (
         gdp_type=True,
         wording=FASTEST,
         signed=True,
+    ),
+    MacroSeries(
+        id="gdp-contributions",
+        name="What drives GDP (contributions to real GDP growth)",
+        aliases=(
+            "gdp-contributions",
+            "gdp contributions",
+            "contributions",
+            "gdp drivers",
+            "what drives gdp",
+            "gdp components",
+        ),
+        units="percentage points of real GDP growth (% SAAR)",
+        suffix=" pp",
+        decimals=2,
+        frequency="quarterly",
+        signed=True,
+        kind=GDP_CONTRIBUTIONS,
     ),
     MacroSeries(
         id="UNRATE",
@@ -199,7 +225,7 @@ CURATED: tuple[MacroSeries, ...] = (
     ),
 )
 
-_BY_ID = {s.id: s for s in CURATED}
+_BY_ID = {s.id.upper(): s for s in CURATED}
 _BY_ALIAS = {alias: s for s in CURATED for alias in s.aliases}
 
 

@@ -3,13 +3,19 @@
 The lead's cache owns the database file and its migrations; `FredStore` only creates its
 own `fred_` tables when they are missing. All methods block: call them from a worker thread
 (`asyncio.to_thread`), never on the event loop, with a connection used by one thread at a time.
+Writes are plain SQL in one transaction: `PriceCache.transaction()` when the store is opened on
+the cache (`FredStore(cache.db, cache=cache)`, as the data facade does), else sqlite-utils'
+`atomic()` on the bare database (a file import given only the database).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlite_utils
@@ -18,6 +24,11 @@ from analytics.errors import BadInput
 from analytics.macro.context import infer_frequency
 from analytics.macro.fred import parse_fred_csv
 from analytics.macro.series import CURATED, is_series_id
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from analytics.data.cache import PriceCache
 
 OBSERVATIONS = "fred_observations"
 FETCHES = "fred_fetches"
@@ -76,8 +87,9 @@ class ImportResult:
 class FredStore:
     """Observations (series_id, date, value) and one fetch record per series."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, cache: PriceCache | None = None) -> None:
         self.db = db
+        self.cache = cache
         db.table(OBSERVATIONS).create(
             {"series_id": str, "date": str, "value": float},
             pk=("series_id", "date"),
@@ -126,29 +138,42 @@ class FredStore:
             }
             for day, v in clean.items()
         ]
-        with self.db.atomic():
+        with self._writing() as conn:
             if replace:
-                self.db.execute(f"DELETE FROM {OBSERVATIONS} WHERE series_id = ?", [series_id])
-            if records:
-                self.db.table(OBSERVATIONS).upsert_all(records, pk=("series_id", "date"))
+                conn.execute(f"DELETE FROM {OBSERVATIONS} WHERE series_id = ?", [series_id])
+            conn.executemany(
+                f"INSERT INTO {OBSERVATIONS} (series_id, date, value) VALUES (:series_id, :date,"
+                " :value) ON CONFLICT(series_id, date) DO UPDATE SET value = excluded.value",
+                records,
+            )
             stored = self.observations(series_id)
             last = stored.index[-1].date().isoformat() if not stored.empty else None
-            self.db.table(FETCHES).upsert(
-                {
-                    "series_id": series_id,
-                    "fetched_at": _utc(fetched_at).isoformat(),
-                    "last_observation": last,
-                    "source": source,
-                    "title": title,
-                    "units": units,
-                    "frequency": frequency
-                    or _CURATED_FREQUENCY.get(series_id)
-                    or infer_frequency(stored),
-                    "rows": len(stored),
-                },
-                pk="series_id",
+            conn.execute(
+                f"INSERT OR REPLACE INTO {FETCHES} (series_id, fetched_at, last_observation,"
+                " source, title, units, frequency, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    series_id,
+                    _utc(fetched_at).isoformat(),
+                    last,
+                    source,
+                    title,
+                    units,
+                    frequency or _CURATED_FREQUENCY.get(series_id) or infer_frequency(stored),
+                    len(stored),
+                ],
             )
         return len(records)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: the cache's BEGIN IMMEDIATE transaction (nested calls join it), or
+        sqlite-utils' atomic() on a bare database."""
+        if self.cache is not None:
+            with self.cache.transaction() as conn:
+                yield conn
+            return
+        with self.db.atomic():
+            yield self.db.conn
 
     def observations(
         self, series_id: str, start: dt.date | None = None, end: dt.date | None = None

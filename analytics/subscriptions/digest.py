@@ -362,21 +362,31 @@ async def contributors_section(ctx: DigestContext, day: dt.date) -> Answer:
 
 
 async def macro_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The latest GDPNow reading with its history as context (the /macro gdpnow answer)."""
-    from analytics.commands.macro import macro_answer
-    from analytics.macro.fred import FredClient
+    """GDPNow as of the day: the /macro gdpnow answer (the Atlanta Fed's daily track when one is
+    imported, else FRED's quarterly series), FRED read through the facade, cache first."""
+    import copy
 
-    client = None
-    if ctx.session is not None:
-        client = FredClient(ctx.session, api_key=ctx.fred_api_key)
-    return await macro_answer(
-        MACRO_SERIES,
-        cache=ctx.market.cache,
-        client=client,
-        now=ctx.market.now,
-        as_of=day,
-        chart=ctx.chart,
+    from analytics.commands.macro import MACRO
+    from analytics.spec import NoProgress, ParseContext
+
+    market = ctx.market
+    if market.http is None and ctx.session is not None and not market.offline:
+        # `marketbot digest` opens its own session instead of attaching one: FRED goes
+        # through it, on a view so the shared facade is left as it is.
+        from analytics.data.http import HttpBridge
+
+        market = copy.copy(market)
+        market.http = HttpBridge(ctx.session, asyncio.get_running_loop())
+    request = MACRO.parse_values(
+        {"series": MACRO_SERIES, "as_of": day.isoformat()}, ParseContext(today=market.today())
     )
+    progress = ctx.progress if hasattr(ctx.progress, "phase") else NoProgress()
+    answer = await asyncio.to_thread(MACRO.answer_function(), market, request, progress)
+    if ctx.chart and answer.chart is not None:
+        # The post attaches `chart_png`; drawing it here keeps matplotlib off the event loop.
+        png = await asyncio.to_thread(lambda: answer.png)
+        answer = replace(answer, chart_png=png)
+    return answer
 
 
 SECTIONS: dict[str, Section] = {

@@ -72,3 +72,14 @@ async def test_past_its_budget_a_command_answers_from_the_cache_marked_partial(t
             break
         await asyncio.sleep(0.02)
     assert not _background
+
+
+async def test_a_cache_error_is_a_plain_reply_naming_the_cache_not_an_apology(
+    toy_bot, e2e_services
+):
+    reply = await toy_bot.invoke("toy", ticker="locked")
+    assert reply.ephemeral
+    assert reply.content == (
+        f"🗄️ The cache {e2e_services.cache.path} is locked by another marketbot process: try again "
+        "when it is done (or stop the other process)."
+    )

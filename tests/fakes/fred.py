@@ -7,14 +7,22 @@ give a web page with 200, any status code (500, 429) or a slow answer.
 
     async with FakeFred({"GDPNOW": text}) as fake:
         client = FredClient(session, base_url=fake.base_url, api_base_url=fake.base_url)
+
+    with FakeFred({"GDPNOW": text}).in_thread() as fake:   # for the CLI (its own event loop)
+        monkeypatch.setenv("MARKETBOT_FRED_URL", fake.base_url)
+
+`settings_env(fake)` is the environment that points marketbot's Settings at the fake.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
@@ -66,6 +74,15 @@ def _api_error(status: int, message: str) -> web.Response:
     )
 
 
+@web.middleware
+async def _one_request_per_connection(request: web.Request, handler) -> web.StreamResponse:
+    """No keep-alive: a client's pooled connection would keep a server task alive after the
+    test (the e2e harness checks that no task outlives the bot)."""
+    response = await handler(request)
+    response.force_close()
+    return response
+
+
 class FakeFred:
     """The fake server. `requests` records (path, query dict) of every request received."""
 
@@ -86,7 +103,7 @@ class FakeFred:
         self.slow_ids = slow_ids or {}
         self.api_key = api_key
         self.requests: list[tuple[str, dict[str, str]]] = []
-        app = web.Application()
+        app = web.Application(middlewares=[_one_request_per_connection])
         app.router.add_get("/graph/fredgraph.csv", self._fredgraph)
         app.router.add_get("/fred/series/observations", self._observations)
         app.router.add_get("/fred/series", self._series)
@@ -103,6 +120,24 @@ class FakeFred:
     @property
     def base_url(self) -> str:
         return str(self._server.make_url("")).rstrip("/")
+
+    @contextlib.contextmanager
+    def in_thread(self) -> Iterator[FakeFred]:
+        """Serve from an event loop in a thread of its own, for code that runs its own loop
+        (the CLI's asyncio.run) in the test's thread."""
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="fake-fred", daemon=True)
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self.__aenter__(), loop).result(10)
+            try:
+                yield self
+            finally:
+                asyncio.run_coroutine_threadsafe(self.__aexit__(None, None, None), loop).result(10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
 
     async def _override(self, series_id: str, *, api: bool) -> web.Response | None:
         if series_id in self.slow_ids:
@@ -162,3 +197,8 @@ class FakeFred:
         item = {"id": series_id, "title": series_id, "frequency": "Monthly", "units": "Percent"}
         item.update(self.info.get(series_id, {}))
         return web.json_response({"seriess": [item]})
+
+
+def settings_env(fake: FakeFred) -> dict[str, str]:
+    """The environment pointing Settings' FRED endpoints (both) at `fake`."""
+    return {"MARKETBOT_FRED_URL": fake.base_url, "MARKETBOT_FRED_API_URL": fake.base_url}

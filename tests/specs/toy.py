@@ -42,6 +42,10 @@ def parse(values: dict, ctx: ParseContext) -> ToyRequest:
 
 def answer(data, request: ToyRequest, progress) -> Answer:
     CALLS.append((request.ticker, bool(data.offline)))
+    if request.ticker == "LOCKED":
+        import sqlite3
+
+        raise sqlite3.OperationalError("database is locked")
     progress.phase("Toying")
     if request.slow and not data.offline:
         RELEASE.wait(30)

@@ -25,6 +25,7 @@ from analytics.macro.context import (
 )
 from analytics.macro.gdpnow.nowcast import IMPORT_HINT, Nowcast, latest_nowcast, nowcast_context
 from analytics.macro.series import lookup
+from analytics.macro.since import direction_for_value
 from analytics.macro.vintages import (
     FIRST,
     HEADLINE_NOTE,
@@ -63,9 +64,11 @@ def gdpnow_track_answer(
     as_of: dt.date,
     exclude: Iterable[tuple[dt.date, dt.date]] | None = None,
     direction: str | None = None,
+    value: float | None = None,
     releases: pd.DataFrame | None = None,
     source: str = "Atlanta Fed GDPNow",
     history_source: str = "FRED",
+    releases_source: str = "",
     warnings: Sequence[str] = (),
     chart: bool = True,
 ) -> Answer:
@@ -73,19 +76,32 @@ def gdpnow_track_answer(
 
     track:     the stored track (GdpNowStore.track()); history: BEA's growth (% SAAR) by quarter.
     exclude:   ranges left out of the history; None = GDPNow's default (2020 Q2-2021 Q4).
-    direction: "high"/"low" to force the context question; None = above/below the median.
-    releases:  the release table (analytics.macro.vintages): adds the first-release basis.
+    direction: "high"/"low" to force the context question; None = above/below the median
+               (with `value`: high above the nowcast, low below, as /macro asks about a value).
+    value:     ask the context question for this value (% SAAR) instead of the nowcast: how long
+               since BEA's growth was this fast (slow) before the quarter being forecast.
+    releases:  the release table (analytics.macro.vintages): adds the first-release basis;
+               `releases_source` names where it came from (added to the source line).
     Data (--json): series, value, nowcast_date, quarter (first day), change (pp, null for a
     quarter's first nowcast), previous_update {date, value}, direction, excluded, previous (the
     context episodes, most recent first, {date, value}), track ([{date, value}] of the quarter
-    through the nowcast), first_releases (with `releases`: {since, previous, differ}), headline_basis.
+    through the nowcast), first_releases (with `releases`: {since, previous, differ}), headline_basis,
+    asked (the `value` asked about, or null).
     """
     nowcast = latest_nowcast(track, as_of)
     ranges = tuple(GDPNOW.default_exclusions if exclude is None else exclude)
     if history.dropna().empty:
         raise NoData(f"BEA's GDP history ({HISTORY_ID}) is empty: import it or go online.")
+    if value is not None and direction is None:
+        direction = direction_for_value(value, nowcast.value)
+    compared = nowcast.value if value is None else value
     context = nowcast_context(
-        nowcast, history, exclude=ranges, direction=direction, max_episodes=MAX_EPISODES
+        nowcast,
+        history,
+        exclude=ranges,
+        direction=direction,
+        value=value,
+        max_episodes=MAX_EPISODES,
     )
     vintages = None
     last_bea = history.dropna().index.max()
@@ -96,17 +112,22 @@ def gdpnow_track_answer(
     if releases is not None and not releases.empty:
         first = first_release_context(
             releases,
-            nowcast.value,
+            compared,
             nowcast.quarter,
             direction=context.direction,
             known_on=nowcast.date,
             exclude=ranges,
             max_episodes=MAX_EPISODES,
         )
-        vintages = VintageContext(context, first, nowcast.value, nowcast.value)
+        vintages = VintageContext(context, first, compared, compared)
 
     phrase = context_phrase(context, frequency="quarterly", wording=GDPNOW.wording)
     title = f"GDPNow {_pct(nowcast.value)} for {_quarter(nowcast.quarter)}: {phrase}"
+    if value is not None:
+        title = (
+            f"{_pct(value)} for {_quarter(nowcast.quarter)}: {phrase} "
+            f"(GDPNow: {_pct(nowcast.value)})"
+        )
     notes = list(dict.fromkeys(w for w in warnings if w))
     behind = behind_note(nowcast.track_end, as_of) if nowcast.stale else None
     if behind is not None:
@@ -125,17 +146,28 @@ def gdpnow_track_answer(
             "not compared. Import a newer copy or go online."
         )
     full_source = f"{source}; BEA via {history_source}"
+    if vintages is not None and releases_source:
+        full_source += f"; first releases: {releases_source}"
     return Answer(
         title=title,
-        summary=_summary(nowcast, track, context, ranges, vintages),
+        summary=_asked(value, nowcast) + _summary(nowcast, track, context, ranges, vintages),
         fields=_fields(nowcast, vintages),
         tables=(_updates_table(nowcast),),
-        chart=Chart(lambda: _figure(nowcast, context, full_source)) if chart else None,
+        chart=Chart(lambda: _figure(nowcast, context, full_source, value)) if chart else None,
         source=full_source,
         as_of=nowcast.date,
         warnings=tuple(notes),
-        data=_data(nowcast, context, ranges, vintages),
+        data={**_data(nowcast, context, ranges, vintages), "asked": value},
         advice_disclaimer=False,
+    )
+
+
+def _asked(value: float | None, nowcast: Nowcast) -> str:
+    if value is None:
+        return ""
+    return (
+        f"Asked about {_pct(value)} for {_quarter(nowcast.quarter)}, against BEA's growth in "
+        "the quarters before it. "
     )
 
 
@@ -295,11 +327,14 @@ def _data(
     return data
 
 
-def _figure(nowcast: Nowcast, context: Context, source: str):
+def _figure(nowcast: Nowcast, context: Context, source: str, value: float | None = None):
     from analytics.charts.gdpnow_chart import gdpnow_chart
 
     first_only = replace(context, episodes=context.episodes[:1])
     phrase = context_phrase(first_only, frequency="quarterly", wording=GDPNOW.wording)
+    headline = f"GDPNow {_pct(nowcast.value)} for {_quarter(nowcast.quarter)}: {phrase}"
+    if value is not None:
+        headline = f"{_pct(value)} for {_quarter(nowcast.quarter)}: {phrase}"
     reference = None
     if context.episodes:
         last = context.episodes[0].last
@@ -309,7 +344,7 @@ def _figure(nowcast: Nowcast, context: Context, source: str):
         subtitle += " · dashed: the BEA quarter it is compared with"
     return gdpnow_chart(
         [(p.date, p.value) for p in nowcast.path],
-        title=f"GDPNow {_pct(nowcast.value)} for {_quarter(nowcast.quarter)}: {phrase}",
+        title=headline,
         subtitle=subtitle,
         latest_text=f"{_pct(nowcast.value)} ({nowcast.date:%b} {nowcast.date.day})",
         quarter_end=nowcast.quarter_end,

@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.commands.macro import macro_answer
 from analytics.data.cache import PriceCache
 from analytics.errors import BadInput
 from analytics.macro.context import HIGH, LOW, latest_reading
@@ -34,6 +33,7 @@ from analytics.macro.since import (
     since_from_moves,
 )
 from analytics.macro.store import import_fred_file
+from tests.analytics.commands.macro.asking import ask, offline_facade
 from tests.cli import run
 
 MONTHS = pd.date_range("2020-01-01", periods=30, freq="MS")
@@ -271,13 +271,27 @@ def test_cli_direction_value_and_exclude(loaded, capsys):
     assert hidden["excluded"] == [["2021-01-01", "2021-12-31"]]
 
 
-def test_cli_bad_direction_is_one_line_and_exit_2(cli_env, capsys):
-    code, out, err = run(capsys, "--offline", "macro", "unemployment", "--direction", "up")
-    assert (code, out) == (2, "")
-    assert err.strip().splitlines() == [
-        "marketbot: Direction 'up' is neither high nor low. Write direction high (when was it "
+def test_cli_bad_direction_exits_2_naming_the_choices(cli_env, capsys):
+    # direction has choices (a menu on Discord): argparse refuses anything else itself.
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, "--offline", "macro", "unemployment", "--direction", "up")
+    out, err = capsys.readouterr()
+    assert (exited.value.code, out) == (2, "")
+    assert err.strip().splitlines()[-1] == (
+        "marketbot macro: error: argument --direction: invalid choice: 'up' "
+        "(choose from 'high', 'low')"
+    )
+    assert "Traceback" not in err
+
+
+def test_parse_refuses_a_bad_direction_in_one_line(cache):
+    """What reaches parse without the menu (the digest, a script) gets the specific line."""
+    with pytest.raises(BadInput) as refused:
+        ask(offline_facade(cache, at("2026-01-02 12:00")), "unemployment", direction="up")
+    assert refused.value.message == (
+        "Direction 'up' is neither high nor low. Write direction high (when was it "
         "last this high) or low (this low), or leave it out to follow the latest move."
-    ]
+    )
 
 
 # --- dated answers --------------------------------------------------------------------------------
@@ -302,14 +316,12 @@ def at(text: str):
     return lambda: moment
 
 
-async def test_offline_as_of_after_the_file_ends_is_labelled(cache, fred):
+def test_offline_as_of_after_the_file_ends_is_labelled(cache, fred):
     import_fred_file(cache.db, fred / "UNRATE.csv", now=at("2026-01-02 12:00")())
     rows = read_rows(fred / "UNRATE.csv")
     now = at("2026-12-01 18:00")
     asked = dt.date(2026, 11, 20)
-    answer = await macro_answer(
-        "unemployment", cache=cache, client=None, now=now, as_of=asked, chart=False
-    )
+    answer = ask(offline_facade(cache, now), "unemployment", as_of=asked.isoformat())
     data = answer.to_json()
     assert data["as_of"] == rows[-1][0].isoformat() == "2025-11-01"
     assert answer.title.endswith(" (as of November 2025)")
@@ -325,14 +337,10 @@ async def test_offline_as_of_after_the_file_ends_is_labelled(cache, fred):
         "series normally is on 2026-11-20: offline mode is on"
     )
     # The same file asked about within a normal release lag is current: no label.
-    fresh = await macro_answer(
-        "unemployment", cache=cache, client=None, now=at("2026-01-02 18:00"), chart=False
-    )
+    fresh = ask(offline_facade(cache, at("2026-01-02 18:00")), "unemployment")
     assert "(as of" not in fresh.title and fresh.to_json()["behind"] is None
 
 
-async def test_bad_direction_to_the_function_is_refused(cache):
+def test_bad_direction_is_refused_before_any_data_is_read(cache):
     with pytest.raises(BadInput, match="neither high nor low"):
-        await macro_answer(
-            "unrate", cache=cache, client=None, now=at("2026-01-02 12:00"), direction="sideways"
-        )
+        ask(offline_facade(cache, at("2026-01-02 12:00")), "unrate", direction="sideways")

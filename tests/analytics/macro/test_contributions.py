@@ -1,6 +1,6 @@
 """What drives GDP: the four contributions and real GDP growth on generated series served by the
-fake FRED, loaded the way /macro loads a series; the add-up check, the writer's sentence and the
-stacked bar chart.
+fake FRED, loaded through the data facade's FRED source as /macro loads a series; the add-up
+check, the writer's sentence and the stacked bar chart.
 
 The generated quarters are written here as literal tables; sums, residuals and the stacking are
 recomputed in the tests with plain arithmetic.
@@ -8,10 +8,10 @@ recomputed in the tests with plain arithmetic.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 
-import aiohttp
 import pytest
 
 from analytics.data.cache import PriceCache
@@ -25,7 +25,8 @@ from analytics.macro.contributions_answer import (
     gdp_contributions_answer,
     load_contribution_series,
 )
-from analytics.macro.fred import FredClient
+from analytics.macro.source import fred_of
+from tests.analytics.commands.macro.asking import offline_facade, online_facade
 from tests.fakes.fred import API_KEY, FakeFred
 
 NOON = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.UTC)
@@ -64,29 +65,22 @@ def cache(tmp_path):
         yield opened
 
 
-@pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as opened:
-        yield opened
-
-
-def client_for(session, fake, **kw) -> FredClient:
-    return FredClient(session, base_url=fake.base_url, api_base_url=fake.base_url, **kw)
-
-
-async def load(cache, session, served, **kw):
-    async with FakeFred(served) as fake:
-        loaded = await load_contribution_series(
-            cache=cache, client=client_for(session, fake, **kw), now=NOON
-        )
+async def load(cache, served, *, api_key=None):
+    """The five series through an online facade's FRED source (in a worker thread, as an
+    answer reads them), and the requests the fake received."""
+    async with (
+        FakeFred(served) as fake,
+        online_facade(cache, fake, lambda: NOON, api_key=api_key) as data,
+    ):
+        loaded = await asyncio.to_thread(load_contribution_series, fred_of(data))
         return loaded, fake.requests
 
 
 # --- served by the fake FRED ------------------------------------------------------------------------
 
 
-async def test_contributions_add_up_to_growth_to_rounding(cache, session) -> None:
-    loaded, requests = await load(cache, session, texts())
+async def test_contributions_add_up_to_growth_to_rounding(cache) -> None:
+    loaded, requests = await load(cache, texts())
     assert sorted(q["id"] for _, q in requests) == sorted([*IDS, "A191RL1Q225SBEA"])
     answer = gdp_contributions_answer(loaded, quarters=8, chart=False)
     data = answer.to_json()
@@ -113,8 +107,8 @@ async def test_contributions_add_up_to_growth_to_rounding(cache, session) -> Non
     assert "add up to +3.75 pp against growth of +3.8%: equal to rounding." in answer.summary
 
 
-async def test_the_writers_sentence_and_title(cache, session) -> None:
-    loaded, _ = await load(cache, session, texts())
+async def test_the_writers_sentence_and_title(cache) -> None:
+    loaded, _ = await load(cache, texts())
     answer = gdp_contributions_answer(loaded, chart=False)
     # 2025 Q3: 2.39, -0.29, 1.62, 0.03 -> added: consumption 2.4, net exports 1.6;
     # subtracted: investment 0.3; government rounds to 0.0: flat.
@@ -138,8 +132,8 @@ async def test_the_writers_sentence_and_title(cache, session) -> None:
     assert shrink.tone == -1
 
 
-async def test_quarters_and_as_of_pick_the_latest_common_quarters(cache, session) -> None:
-    loaded, _ = await load(cache, session, texts())
+async def test_quarters_and_as_of_pick_the_latest_common_quarters(cache) -> None:
+    loaded, _ = await load(cache, texts())
     answer = gdp_contributions_answer(loaded, quarters=3, as_of=dt.date(2025, 1, 15), chart=False)
     assert [q["quarter"] for q in answer.to_json()["quarters"]] == [
         "2024-07-01",
@@ -151,10 +145,10 @@ async def test_quarters_and_as_of_pick_the_latest_common_quarters(cache, session
     assert table.text_rows()[0][1:3] == ("+0.31 pp", "+3.56 pp")
 
 
-async def test_a_series_that_ends_early_leaves_its_quarter_out_and_says_so(cache, session) -> None:
+async def test_a_series_that_ends_early_leaves_its_quarter_out_and_says_so(cache) -> None:
     served = texts()
     served["A191RL1Q225SBEA"] += "2025-10-01,1.4\n"  # growth has a quarter the parts lack
-    loaded, _ = await load(cache, session, served)
+    loaded, _ = await load(cache, served)
     answer = gdp_contributions_answer(loaded, chart=False)
     assert answer.to_json()["latest"]["quarter"] == "2025-07-01"
     gaps = [w for w in answer.warnings if "is left out" in w]
@@ -164,25 +158,25 @@ async def test_a_series_that_ends_early_leaves_its_quarter_out_and_says_so(cache
     )
 
 
-async def test_the_keyed_api_gives_the_same_answer(cache, session, tmp_path) -> None:
-    loaded, requests = await load(cache, session, texts(), api_key=API_KEY)
+async def test_the_keyed_api_gives_the_same_answer(cache, tmp_path) -> None:
+    loaded, requests = await load(cache, texts(), api_key=API_KEY)
     assert {path for path, _ in requests} >= {"/fred/series/observations"}
     with PriceCache(tmp_path / "other.db") as other:
-        plain, _ = await load(other, session, texts())
+        plain, _ = await load(other, texts())
     keyed = gdp_contributions_answer(loaded, chart=False).data
     assert keyed["quarters"] == gdp_contributions_answer(plain, chart=False).data["quarters"]
     assert loaded.source == "BEA via FRED API"
 
 
-async def test_offline_with_nothing_cached_says_how_to_import(cache) -> None:
-    with pytest.raises(NoData, match="marketbot import fred FILE"):
-        await load_contribution_series(cache=cache, client=None, now=NOON)
+def test_offline_with_nothing_cached_says_how_to_import(cache) -> None:
+    with pytest.raises(NoData, match="offline mode is on: .*marketbot import fred FILE"):
+        load_contribution_series(fred_of(offline_facade(cache, lambda: NOON)))
 
 
-async def test_offline_after_a_fetch_answers_from_the_cache(cache, session) -> None:
-    await load(cache, session, texts())
-    offline = await load_contribution_series(
-        cache=cache, client=None, now=NOON + dt.timedelta(hours=1)
+async def test_offline_after_a_fetch_answers_from_the_cache(cache) -> None:
+    await load(cache, texts())
+    offline = load_contribution_series(
+        fred_of(offline_facade(cache, lambda: NOON + dt.timedelta(hours=1)))
     )
     assert gdp_contributions_answer(offline, chart=False).data["latest"]["growth"] == 3.8
 
@@ -216,12 +210,12 @@ def test_sentence_orders_by_size_and_handles_flat_growth() -> None:
 # --- the chart ------------------------------------------------------------------------------------
 
 
-async def test_chart_stacks_positives_up_and_negatives_down(cache, session) -> None:
+async def test_chart_stacks_positives_up_and_negatives_down(cache) -> None:
     from matplotlib.colors import to_hex
 
     from analytics.charts.style import SERIES_COLORS
 
-    loaded, _ = await load(cache, session, texts())
+    loaded, _ = await load(cache, texts())
     answer = gdp_contributions_answer(loaded, quarters=8)
     ax = answer.chart.figure().axes[0]
     bars = ax.patches

@@ -7,6 +7,7 @@ with plain arithmetic, and the "since" search with plain loops.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import json
@@ -422,41 +423,74 @@ async def test_alfred_needs_a_key(session) -> None:
         assert fake.requests == []
 
 
-async def test_load_releases_is_cache_first(tmp_path, session, table_path) -> None:
-    from analytics.macro.alfred import load_releases
+class Clock:
+    """Hours after NOON, moved by the test."""
 
+    def __init__(self) -> None:
+        self.hours = 0.0
+
+    def __call__(self) -> dt.datetime:
+        return NOON + dt.timedelta(hours=self.hours)
+
+
+async def releases_of(data):
+    """`data.fred.releases()` in a worker thread, as an answer calls it."""
+    from analytics.macro.source import fred_of
+
+    return await asyncio.to_thread(fred_of(data).releases)
+
+
+async def test_load_releases_is_cache_first(tmp_path, table_path) -> None:
+    from analytics.macro.source import fred_of
+    from tests.analytics.commands.macro.asking import offline_facade, online_facade
+
+    clock = Clock()
     with PriceCache(tmp_path / "c.db") as cache:
-        async with FakeAlfred({"GDPC1": vintage_rows()}) as fake:
-            client = alfred_client(session, fake)
-            first = await load_releases(cache, client, now=NOON)
-            again = await load_releases(cache, client, now=NOON + dt.timedelta(hours=23))
+        async with (
+            FakeAlfred({"GDPC1": vintage_rows()}) as fake,
+            online_facade(cache, fake, clock, api_key=API_KEY) as data,
+        ):
+            first = await releases_of(data)
+            clock.hours = 23
+            again = await releases_of(data)
             assert len(fake.requests) == 1  # fetched once, then the cache for a day
             assert (first.source, again.source, again.warning) == ("ALFRED", "ALFRED", "")
             assert again.frame.equals(first.frame)
-            later = await load_releases(cache, client, now=NOON + dt.timedelta(hours=25))
+            clock.hours = 25
+            later = await releases_of(data)
             assert len(fake.requests) == 2 and later.source == "ALFRED"
-        offline = await load_releases(cache, None, now=NOON + dt.timedelta(days=9))
+        clock.hours = 24 * 9
+        offline = fred_of(offline_facade(cache, clock)).releases()
         assert offline.frame.equals(first.frame)
         # ALFRED down: the stored table, with a warning saying so.
-        async with FakeAlfred({"GDPC1": vintage_rows()}, status_ids={"GDPC1": 500}) as fake:
-            down = await load_releases(
-                cache, alfred_client(session, fake), now=NOON + dt.timedelta(days=3)
-            )
+        clock.hours = 24 * 3
+        async with (
+            FakeAlfred({"GDPC1": vintage_rows()}, status_ids={"GDPC1": 500}) as fake,
+            online_facade(cache, fake, clock, api_key=API_KEY) as data,
+        ):
+            down = await releases_of(data)
         assert down.frame.equals(first.frame)
         assert "uses the stored table (ALFRED)" in down.warning
-        # A key-less client uses an imported table as it is, asking nothing.
+        # A key-less source uses an imported table as it is, asking nothing.
         import_release_file(cache, table_path, now=NOON)
-        async with FakeAlfred({"GDPC1": vintage_rows()}) as fake:
-            keyless = await load_releases(cache, alfred_client(session, fake, key=None), now=NOON)
+        clock.hours = 0
+        async with (
+            FakeAlfred({"GDPC1": vintage_rows()}) as fake,
+            online_facade(cache, fake, clock) as data,
+        ):
+            keyless = await releases_of(data)
             assert fake.requests == []
         assert len(keyless.frame) == 314 and keyless.source.startswith("file:")
 
 
-async def test_load_releases_without_anything_leaves_the_basis_out(tmp_path, session) -> None:
-    from analytics.macro.alfred import load_releases
+async def test_load_releases_without_anything_leaves_the_basis_out(tmp_path) -> None:
+    from tests.analytics.commands.macro.asking import online_facade
 
     with PriceCache(tmp_path / "c.db") as cache:
-        async with FakeAlfred({}, status_ids={"GDPC1": 500}) as fake:
-            loaded = await load_releases(cache, alfred_client(session, fake), now=NOON)
+        async with (
+            FakeAlfred({}, status_ids={"GDPC1": 500}) as fake,
+            online_facade(cache, fake, lambda: NOON, api_key=API_KEY) as data,
+        ):
+            loaded = await releases_of(data)
     assert loaded.frame.empty
     assert loaded.warning.endswith("The first-release comparison is left out.")

@@ -170,3 +170,23 @@ def test_import_errors(db, shared_data: Path, tmp_path: Path) -> None:
     page.write_text("<html><body>Sign in</body></html>")
     with pytest.raises(BadInput, match="file UNRATE.csv is a web page"):
         import_fred_file(db, page)
+
+
+def test_on_the_cache_a_write_joins_its_transaction(tmp_path) -> None:
+    """Opened on the PriceCache, an upsert is part of the caller's transaction: when that one
+    rolls back, neither the observations nor the fetch record land."""
+    from analytics.data.cache import PriceCache
+
+    with PriceCache(tmp_path / "c.db") as cache:
+        store = FredStore(cache.db, cache=cache)
+        with pytest.raises(RuntimeError, match="after the write"), cache.transaction():
+            store.upsert("UNRATE", three_months(), source="FRED", fetched_at=NOON)
+            raise RuntimeError("after the write")
+        assert store.fetch_record("UNRATE") is None
+        assert store.observations("UNRATE").empty
+        assert store.upsert("UNRATE", three_months(), source="FRED", fetched_at=NOON) == 3
+        record = store.fetch_record("UNRATE")
+        assert (record.rows, record.last_observation) == (3, dt.date(2025, 4, 1))
+        # Another connection (another thread's) sees the committed rows.
+        other = sqlite_utils.Database(tmp_path / "c.db")
+        assert other.execute(f"SELECT COUNT(*) FROM {OBSERVATIONS}").fetchone()[0] == 3

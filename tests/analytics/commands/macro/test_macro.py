@@ -1,5 +1,5 @@
-"""The `macro` command: real FRED files offline through the CLI, the aiohttp path against a
-fake FRED (cache freshness, FRED down with and without a cache), and bad input.
+"""The `macro` command: real FRED files offline through the CLI, the data facade's FRED source
+against a fake FRED (cache freshness, FRED down with and without a cache), and bad input.
 
 Expected answers are recomputed here from the CSV files with the csv module and plain loops.
 """
@@ -12,13 +12,13 @@ import json
 import statistics
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from analytics.commands.macro import macro_answer, parse_exclusions
 from analytics.data.cache import PriceCache
 from analytics.errors import BadInput, NoData, UpstreamError
+from analytics.macro.options import parse_exclusions
 from analytics.macro.store import import_fred_file
+from tests.analytics.commands.macro.asking import ask_async, online_facade
 from tests.cli import run
 from tests.fakes.fred import API_KEY, FakeFred
 
@@ -133,12 +133,6 @@ def cache(tmp_path):
         yield c
 
 
-@pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
 def run_json(capsys, *argv: str) -> dict:
     code, out, err = run(capsys, *argv)
     assert code == 0, err
@@ -241,15 +235,14 @@ def test_exclude_none_and_custom_ranges(cli_env, capsys, gdp_files) -> None:
     [(direction, previous, _)] = since_by_hand(gdpnow, bea)
     assert (everything["direction"], everything["previous"]) == (direction, previous)
 
+    # Several ranges: separated by commas (spaces too), the same form as on Discord.
     custom = run_json(
         capsys,
         "--offline",
         "macro",
         "gdpnow",
         "--exclude",
-        "2024Q1:2024",
-        "--exclude",
-        "2023-04:2023-06",
+        "2024Q1:2024, 2023-04:2023-06",
         "--json",
     )
     ranges = [
@@ -339,8 +332,9 @@ def test_offline_with_nothing_cached_says_how_to_import(cli_env, capsys) -> None
         (["macro", "un rate!"], "is not a FRED series id or a known name"),
         (["macro", "gdp", "--exclude", "2020:"], "is not a range"),
         (["macro", "gdp", "--exclude", "2021:2020"], "ends before it starts"),
-        (["macro", "gdp", "--exclude", "none", "--exclude", "2020:2021"], "do not combine"),
-        (["macro", "gdp", "--as-of", "2024-13-01"], "--as-of '2024-13-01' is not a date"),
+        (["macro", "gdp", "--exclude", "none,2020:2021"], "do not combine"),
+        (["macro", "gdp", "--as-of", "2024-13-01"], "as_of '2024-13-01' is not a date"),
+        (["macro", "gdp-contributions", "--value", "3"], "value does not apply to it"),
         (["macro", "gdp", "--as-of", "2999-01-01"], "is in the future"),
         (["macro", "gdp", "--value", "nan"], "value must be a number"),
     ],
@@ -361,7 +355,7 @@ def test_parse_exclusions_bounds() -> None:
         parse_exclusions(["2020-13:2021"])
 
 
-# --- the aiohttp path against the fake FRED ---------------------------------------------------------
+# --- the data facade's FRED source against the fake FRED ------------------------------------------
 
 
 @pytest.fixture
@@ -369,103 +363,122 @@ def unrate_text(fred_dir: Path) -> str:
     return (fred_dir / "codex_macro_monitor" / "UNRATE.csv").read_text()
 
 
-def fred_client(session, fake: FakeFred, **kw):
-    from analytics.macro.fred import FredClient
+@pytest.fixture
+def usrec_text(fred_dir: Path) -> str:
+    return (fred_dir / "codex_macro_monitor" / "USREC.csv").read_text()
 
-    return FredClient(session, base_url=fake.base_url, api_base_url=fake.base_url, **kw)
+
+def asked_for(fake: FakeFred, series_id: str) -> list[tuple[str, dict]]:
+    """The fake's requests for one series (the chart's USREC is asked for besides)."""
+    return [(p, q) for p, q in fake.requests if series_id in (q.get("id"), q.get("series_id"))]
 
 
-async def test_fresh_fetch_then_cache_until_stale(cache, session, fred_dir, unrate_text) -> None:
+class Clock:
+    """A clock the test moves: hours after NOON."""
+
+    def __init__(self) -> None:
+        self.hours = 0.0
+
+    def __call__(self) -> dt.datetime:
+        return NOON + dt.timedelta(hours=self.hours)
+
+
+async def test_fresh_fetch_then_cache_until_stale(cache, fred_dir, unrate_text, usrec_text) -> None:
     rows = read_rows(fred_dir / "codex_macro_monitor" / "UNRATE.csv")
-    async with FakeFred({"UNRATE": unrate_text}) as fake:
-        client = fred_client(session, fake)
-        first = await macro_answer(
-            "unemployment", cache=cache, client=client, now=at(0), chart=False
-        )
-        assert fake.requests == [("/graph/fredgraph.csv", {"id": "UNRATE"})]
+    clock = Clock()
+    async with (
+        FakeFred({"UNRATE": unrate_text, "USREC": usrec_text}) as fake,
+        online_facade(cache, fake, clock) as data,
+    ):
+        first = await ask_async(data, "unemployment")
+        assert asked_for(fake, "UNRATE") == [("/graph/fredgraph.csv", {"id": "UNRATE"})]
         # Monthly series are fresh for a day: no request at all within it.
-        second = await macro_answer("UNRATE", cache=cache, client=client, now=at(23), chart=False)
-        assert len(fake.requests) == 1
-        third = await macro_answer("unrate", cache=cache, client=client, now=at(25), chart=False)
-        assert len(fake.requests) == 2
+        clock.hours = 23
+        second = await ask_async(data, "UNRATE")
+        assert len(fake.requests) == 2  # UNRATE and USREC, once each
+        clock.hours = 25
+        third = await ask_async(data, "unrate")
+        assert len(asked_for(fake, "UNRATE")) == 2
     assert first.data == second.data == third.data
     assert (first.data["value"], first.data["date"]) == (rows[-1][1], rows[-1][0].isoformat())
     assert (first.source, first.warnings, second.warnings) == ("FRED", (), ())
 
 
-async def test_gdpnow_fetches_its_history_and_usrec_for_the_chart(
-    cache, session, gdp_files
-) -> None:
+async def test_gdpnow_fetches_its_history_and_usrec_for_the_chart(cache, gdp_files) -> None:
     texts = {p.stem: p.read_text() for p in gdp_files}
-    async with FakeFred(texts) as fake:
-        answer = await macro_answer(
-            "gdpnow", cache=cache, client=fred_client(session, fake), now=at(0)
-        )
+    async with FakeFred(texts) as fake, online_facade(cache, fake, at(0)) as data:
+        answer = await ask_async(data, "gdpnow")
     assert [q["id"] for _, q in fake.requests] == ["GDPNOW", "A191RL1Q225SBEA", "USREC"]
     [(direction, previous, _)] = since_by_hand(
         read_rows(gdp_files[0]), read_rows(gdp_files[1]), exclude=PANDEMIC
     )
     assert (answer.data["direction"], answer.data["previous"]) == (direction, previous)
-    assert answer.chart_png.startswith(PNG)
+    assert answer.png.startswith(PNG)
 
 
-async def test_missing_usrec_only_drops_the_shading(cache, session, unrate_text) -> None:
-    async with FakeFred({"UNRATE": unrate_text}) as fake:  # USREC answers 404
-        answer = await macro_answer(
-            "unrate", cache=cache, client=fred_client(session, fake), now=at(0)
-        )
+async def test_missing_usrec_only_drops_the_shading(cache, unrate_text) -> None:
+    async with FakeFred({"UNRATE": unrate_text}) as fake, online_facade(cache, fake, at(0)) as data:
+        answer = await ask_async(data, "unrate")  # USREC answers 404
     assert [q["id"] for _, q in fake.requests] == ["UNRATE", "USREC"]
-    assert answer.chart_png.startswith(PNG)
+    assert answer.png.startswith(PNG)
     assert answer.warnings == ()
+    from matplotlib.colors import to_hex
+
+    from analytics.charts.macro_chart import RECESSION_SHADE
+
+    ax = answer.chart.figure().axes[0]
+    assert not [p for p in ax.patches if to_hex(p.get_facecolor()) == RECESSION_SHADE]
 
 
-async def test_fred_down_serves_the_cache_with_its_date(cache, session, unrate_text) -> None:
-    async with FakeFred({"UNRATE": unrate_text}) as fake:
-        client = fred_client(session, fake)
-        fresh = await macro_answer("unrate", cache=cache, client=client, now=at(0), chart=False)
+async def test_fred_down_serves_the_cache_with_its_date(cache, unrate_text) -> None:
+    clock = Clock()
+    async with FakeFred({"UNRATE": unrate_text}) as fake, online_facade(cache, fake, clock) as data:
+        fresh = await ask_async(data, "unrate")
         fake.status_ids["UNRATE"] = 500
-        later = await macro_answer("unrate", cache=cache, client=client, now=at(48), chart=False)
-    assert len(fake.requests) == 2
+        clock.hours = 48
+        later = await ask_async(data, "unrate")
+    assert len(asked_for(fake, "UNRATE")) == 2
     assert later.data == fresh.data
     [warning] = later.warnings
     assert "HTTP 500" in warning
     assert "Showing UNRATE as cached on 2026-01-02 (latest observation 2025-11-01)" in warning
 
 
-async def test_fred_down_without_cache_is_a_specific_error(cache, session) -> None:
-    async with FakeFred({}, status_ids={"UNRATE": 503}) as fake:
+async def test_fred_down_without_cache_is_a_specific_error(cache) -> None:
+    async with (
+        FakeFred({}, status_ids={"UNRATE": 503}) as fake,
+        online_facade(cache, fake, at(0)) as data,
+    ):
         with pytest.raises(UpstreamError) as err:
-            await macro_answer("unrate", cache=cache, client=fred_client(session, fake), now=at(0))
+            await ask_async(data, "unrate")
     assert "HTTP 503" in err.value.message
     assert "Nothing is cached for UNRATE to fall back on" in err.value.message
 
 
-async def test_imported_file_is_refreshed_when_online(
-    cache, session, fred_dir, unrate_text
-) -> None:
+async def test_imported_file_is_refreshed_when_online(cache, fred_dir, unrate_text) -> None:
     path = fred_dir / "codex_macro_monitor" / "UNRATE.csv"
     import_fred_file(cache.db, path, now=NOON)
-    async with FakeFred({"UNRATE": unrate_text}) as fake:
-        answer = await macro_answer(
-            "unrate", cache=cache, client=fred_client(session, fake), now=at(1), chart=False
-        )
-    assert len(fake.requests) == 1  # an import makes data available, not current
+    async with FakeFred({"UNRATE": unrate_text}) as fake, online_facade(cache, fake, at(1)) as data:
+        answer = await ask_async(data, "unrate")
+    assert len(asked_for(fake, "UNRATE")) == 1  # an import makes data available, not current
     assert answer.source == "FRED"
 
 
-async def test_unknown_ids_web_pages_and_empty_series(cache, session) -> None:
+async def test_unknown_ids_web_pages_and_empty_series(cache) -> None:
     empty = "observation_date,EMPTY\n2024-01-01,.\n"
-    async with FakeFred({"EMPTY": empty}, html_ids=("HTMLPAGE",)) as fake:
-        client = fred_client(session, fake)
+    async with (
+        FakeFred({"EMPTY": empty}, html_ids=("HTMLPAGE",)) as fake,
+        online_facade(cache, fake, at(0)) as data,
+    ):
         with pytest.raises(BadInput, match="FRED has no series 'NOSUCHSERIES'"):
-            await macro_answer("nosuchseries", cache=cache, client=client, now=at(0))
+            await ask_async(data, "nosuchseries")
         with pytest.raises(BadInput, match="is 'HTMLPAGE' a valid series id"):
-            await macro_answer("htmlpage", cache=cache, client=client, now=at(0))
+            await ask_async(data, "htmlpage")
         with pytest.raises(NoData, match="no observations for EMPTY"):
-            await macro_answer("EMPTY", cache=cache, client=client, now=at(0))
+            await ask_async(data, "EMPTY")
 
 
-async def test_uncurated_id_with_api_key_takes_freds_title(cache, session, unrate_text) -> None:
+async def test_uncurated_id_with_api_key_takes_freds_title(cache, unrate_text) -> None:
     text = unrate_text.replace("date,value", "observation_date,T5YIE", 1)
     info = {
         "T5YIE": {
@@ -474,9 +487,26 @@ async def test_uncurated_id_with_api_key_takes_freds_title(cache, session, unrat
             "units": "Percent",
         }
     }
-    async with FakeFred({"T5YIE": text}, info=info) as fake:
-        client = fred_client(session, fake, api_key=API_KEY)
-        answer = await macro_answer("t5yie", cache=cache, client=client, now=at(0), chart=False)
-    assert [path for path, _ in fake.requests] == ["/fred/series/observations", "/fred/series"]
+    async with (
+        FakeFred({"T5YIE": text}, info=info) as fake,
+        online_facade(cache, fake, at(0), api_key=API_KEY) as data,
+    ):
+        answer = await ask_async(data, "t5yie")
+    assert [path for path, _ in asked_for(fake, "T5YIE")] == [
+        "/fred/series/observations",
+        "/fred/series",
+    ]
     assert answer.title.startswith("5-Year Breakeven Inflation Rate 4.60: ")
     assert answer.source == "FRED API"
+
+
+def test_the_cli_asks_fred_where_settings_say(cli_env, capsys, monkeypatch, unrate_text) -> None:
+    """MARKETBOT_FRED_URL points the CLI at the fake: no cog or client attribute is set."""
+    with FakeFred({"UNRATE": unrate_text}).in_thread() as fake:
+        monkeypatch.setenv("MARKETBOT_FRED_URL", fake.base_url)
+        payload = run_json(capsys, "macro", "unrate", "--json")
+        requests = list(fake.requests)
+    assert ("/graph/fredgraph.csv", {"id": "UNRATE"}) in requests
+    assert payload["series"] == "UNRATE" and payload["source"] == "FRED"
+    # The real file ends 2025-11; on today's clock it may be old, and then it says FRED was asked.
+    assert payload["behind"] is None or payload["behind"]["why"] == "FRED has nothing newer"

@@ -1,17 +1,17 @@
-"""Macro "history as context": episodes, readings, labels, transforms, the registry, the chart."""
+"""Macro "history as context": episodes, readings, labels, transforms, the registry.
+
+The chart's tests are in tests/analytics/charts/test_macro_chart.py."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import statistics
-import struct
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analytics.charts.macro_chart import macro_chart, recession_spans
 from analytics.errors import BadInput, NoData
 from analytics.macro.context import (
     Observation,
@@ -371,37 +371,7 @@ def test_lookup_aliases_ids_and_generic() -> None:
 def test_search_prefix() -> None:
     assert [s.id for s in search("un")] == ["UNRATE"]
     assert [s.id for s in search("10")] == ["DGS10", "T10Y2Y"]
-    assert [s.id for s in search("GDP")] == ["GDPNOW", "A191RL1Q225SBEA"]
-    assert len(search("")) == 12
+    assert [s.id for s in search("GDP")] == ["GDPNOW", "A191RL1Q225SBEA", "gdp-contributions"]
+    assert [s.id for s in search("contrib")] == ["gdp-contributions"]
+    assert len(search("")) == 13
     assert search("zzz") == []
-
-
-# --- chart --------------------------------------------------------------------------------------
-
-
-def test_recession_spans_real_usrec(shared_data: Path) -> None:
-    rows = read_rows(shared_data / "fred" / "codex_macro_monitor" / "USREC.csv")
-    spans = recession_spans(pd.Series(dict(rows)))
-    starts = [d for i, (d, x) in enumerate(rows) if x == 1 and (i == 0 or rows[i - 1][1] == 0)]
-    assert [s.date() for s, _ in spans] == starts
-    assert (pd.Timestamp("2020-03-01"), pd.Timestamp("2020-05-01")) in spans  # Mar-Apr 2020
-    assert recession_spans(pd.Series([], dtype="float64")) == []
-
-
-def test_macro_chart_png_size(shared_data: Path) -> None:
-    base = shared_data / "fred"
-    actual = pd.Series(dict(read_rows(base / "A191RL1Q225SBEA.csv")))
-    usrec = pd.Series(dict(read_rows(base / "codex_macro_monitor" / "USREC.csv")))
-    png = macro_chart(
-        actual,
-        title="GDPNow 2.9%: slowest since 2024 Q4",
-        latest=Observation(dt.date(2025, 1, 1), 2.9416),
-        latest_text="+2.9%",
-        marks=[(Observation(dt.date(2024, 10, 1), 2.3), "2024 Q4")],
-        level=2.9416,
-        recessions=usrec,
-        start=dt.date(2000, 1, 1),
-        as_of=dt.date(2025, 1, 1),
-    )
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png[16:24]) == (1200, 675)
