@@ -205,3 +205,16 @@ def dividend_payers(cache: PriceCache, tickers: Sequence[str], session: dt.date)
             if abs((adj_a / close_a) / (adj_b / close_b) - 1.0) > 1e-6:
                 payers.add(ticker)
     return payers
+
+
+def pending_warning(pending: dict[str, dt.date]) -> str:
+    """The warning for payers whose newest sessions came from a quote (ticker -> since)."""
+    names = sorted(pending)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    since = min(pending.values()).isoformat()
+    noun = "name" if len(names) == 1 else "names"
+    return (
+        f"Dividends pending for {len(names):,} {noun} ({shown}): their sessions since {since} "
+        "came from Yahoo's quote, which carries no dividends, so their returns may leave one "
+        "out until the weekly per-symbol check adds it."
+    )
