@@ -119,19 +119,18 @@ def unseen_events(
 # -- sessions from quotes ------------------------------------------------------------------------
 
 
-def mark_quoted(cache: PriceCache, session: dt.date, tickers: dict[str, bool]) -> None:
-    """`session`'s bars of `tickers` (ticker -> payer) came from a quote (joins the caller's
-    transaction): widen each ticker's pending range to it."""
-    if not tickers:
+def mark_quoted_many(cache: PriceCache, rows: Sequence[tuple[str, dt.date, bool]]) -> None:
+    """Each (ticker, session, payer): that session's bar came from a quote (joins the caller's
+    transaction): widen the ticker's pending range to it."""
+    if not rows:
         return
-    day = session.isoformat()
     with cache.transaction() as conn:
         _ensure(conn)
         conn.executemany(
             f"INSERT INTO {PENDING} (ticker, since, through, payer) VALUES (?,?,?,?)"
             " ON CONFLICT(ticker) DO UPDATE SET since = MIN(since, excluded.since),"
             " through = MAX(through, excluded.through), payer = excluded.payer",
-            [(t, day, day, int(payer)) for t, payer in tickers.items()],
+            [(t, day.isoformat(), day.isoformat(), int(payer)) for t, day, payer in rows],
         )
 
 

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from analytics.data.gaps import Gap
@@ -143,15 +144,21 @@ class Provisional:
     ) -> pd.DataFrame:
         """`exact` (read_bars' long frame) with the provisional rows added, ticker and date order."""
         wanted = list(columns or PROVISIONAL_COLUMNS)
-        parts = [exact] if not exact.empty else []
-        for ticker, series in closes.items():
-            rows = pd.DataFrame({"ticker": ticker, "date": pd.DatetimeIndex(series.index)})
-            for column in wanted:
-                rows[column] = SOURCE if column == "source" else series.to_numpy(dtype="float64")
-            parts.append(rows[["ticker", "date", *wanted]])
-        if not parts:
+        if not closes:
             return exact
-        frame = pd.concat(parts, ignore_index=True)
+        names = list(closes)
+        lengths = [len(closes[t]) for t in names]
+        values = np.concatenate([closes[t].to_numpy(dtype="float64") for t in names])
+        rows = pd.DataFrame(
+            {
+                "ticker": np.repeat(np.array(names, dtype=object), lengths),
+                "date": np.concatenate([closes[t].index.to_numpy() for t in names]),
+            }
+        )
+        for column in wanted:
+            rows[column] = SOURCE if column == "source" else values
+        rows = rows[["ticker", "date", *wanted]]
+        frame = pd.concat([exact, rows], ignore_index=True) if not exact.empty else rows
         frame["date"] = pd.to_datetime(frame["date"])
         return frame.sort_values(["ticker", "date"], kind="stable", ignore_index=True)
 

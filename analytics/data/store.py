@@ -18,10 +18,11 @@ import logging
 
 import pandas as pd
 
+from analytics import calendar
 from analytics.data import events
 from analytics.data.cache import HISTORY_FLOOR, PriceCache
 from analytics.data.gaps import Gap
-from analytics.data.provider import FetchResult, LatestBar
+from analytics.data.provider import BAR_COLUMNS, FetchResult, LatestBar
 from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
 from analytics.data.validate import clean_bars
 
@@ -70,17 +71,52 @@ def store_latest(
     (`payers` say "dividends pending" until the check). Returns the tickers stored (a bar
     the bad-row gate refuses is left out, to be fetched per symbol)."""
     stored: list[str] = []
+    closed = sorted({bar.session for bar in bars.values() if not calendar.is_session(bar.session)})
+    if closed:
+        log.info("%s's quote is dated %s, not a session: not stored", source, closed)
+    rows = {t: bar for t, bar in bars.items() if bar.session not in closed}
+    if not rows:
+        return stored
+    # One pass of the bad-row gate over every quote: the dates were checked above (once: the
+    # calendar is the slow part), so each row stands at a distinct placeholder date and the
+    # gate judges its prices and volume alone. Per-ticker frames cost a millisecond apiece.
+    frame = (
+        pd.concat([bar.frame() for bar in rows.values()]) if len(rows) < 2 else _quotes_frame(rows)
+    )
+    frame["ticker"] = list(rows)
+    frame.index = pd.date_range("2000-01-03", periods=len(frame), freq="D", name="date")
+    kept, skipped = clean_bars(frame, sessions_only=False)
+    if skipped.total:
+        log.info("%d quotes skipped (%s) from %s", skipped.total, skipped.text(), source)
     with cache.transaction():
-        for ticker, bar in bars.items():
-            frame, skipped = clean_bars(bar.frame())
-            if frame.empty:
-                log.info("%s: %s from %s's quote", ticker, skipped.text(), source)
-                continue
-            cache.store_bars(ticker, frame, source)
+        for ticker, values in zip(kept["ticker"], kept[list(BAR_COLUMNS)].to_numpy(), strict=True):
+            bar = rows[ticker]
+            one = pd.DataFrame([values], columns=list(BAR_COLUMNS), index=_day(bar.session))
+            cache.store_bars(ticker, one, source)
             cache.mark_checked(ticker, bar.session, bar.session, fetched_at, source)
-            events.mark_quoted(cache, bar.session, {ticker: ticker in payers})
             stored.append(ticker)
+        events.mark_quoted_many(cache, [(t, rows[t].session, t in payers) for t in stored])
     return stored
+
+
+def _quotes_frame(rows: dict[str, LatestBar]) -> pd.DataFrame:
+    """BAR_COLUMNS of many quotes at once (adj_close = close, see LatestBar.frame)."""
+    bars = list(rows.values())
+    return pd.DataFrame(
+        {
+            "open": [b.open for b in bars],
+            "high": [b.high for b in bars],
+            "low": [b.low for b in bars],
+            "close": [b.close for b in bars],
+            "adj_close": [b.close for b in bars],
+            "volume": [b.volume for b in bars],
+        },
+        dtype="float64",
+    )
+
+
+def _day(day: dt.date) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex([pd.Timestamp(day)], name="date")
 
 
 def rebase_history(cache: PriceCache, ticker: str, bars: pd.DataFrame) -> None:

@@ -16,11 +16,15 @@ Spark has no adjusted close and no dividends or splits: its closes are split-adj
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 NEW_YORK = "America/New_York"
@@ -139,11 +143,22 @@ def _series(stamps: Any, closes: Any, zone: str) -> tuple[pd.Series | None, str]
     if not stamps:
         return None, ""
     try:
-        days = pd.to_datetime(stamps, unit="s", utc=True).tz_convert(zone)
+        tz = _zone(zone)
     except Exception:
         return None, f"an unknown timezone {zone!r}"
-    index = pd.DatetimeIndex(days.tz_localize(None).normalize(), name="date")
-    series = pd.Series([float("nan") if c is None else float(c) for c in closes], index=index)
-    series = series[series > 0]  # nulls (NaN) and non-positive closes are no closes
-    # The newest point may be a live price stamped later the same day: the last one stands.
-    return series[~series.index.duplicated(keep="last")], ""
+    # Plain datetime per stamp: pandas' converters cost milliseconds per symbol, and a cold
+    # universe has thousands of them.
+    days = [dt.datetime.fromtimestamp(t, tz).date() for t in stamps]
+    kept: dict[dt.date, float] = {}
+    for day, close in zip(days, closes, strict=True):
+        if close is not None and close > 0:
+            kept[day] = float(close)  # the newest point may be a live price: the last one stands
+    if not kept:
+        return None, ""
+    index = pd.DatetimeIndex(np.array(list(kept), dtype="datetime64[ns]"), name="date")
+    return pd.Series(list(kept.values()), index=index, dtype="float64"), ""
+
+
+@functools.lru_cache(maxsize=16)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
