@@ -90,9 +90,9 @@ def _open_stamps(index: pd.DatetimeIndex, tz: str) -> list[int]:
     if len(index) == 0:
         return []
     local = (index.normalize() + pd.Timedelta(hours=9, minutes=30)).tz_localize(tz)
-    seconds = (local.tz_convert("UTC").tz_localize(None) - pd.Timestamp("1970-01-01")) // pd.Timedelta(
-        seconds=1
-    )
+    seconds = (
+        local.tz_convert("UTC").tz_localize(None) - pd.Timestamp("1970-01-01")
+    ) // pd.Timedelta(seconds=1)
     return [int(s) for s in seconds]
 
 

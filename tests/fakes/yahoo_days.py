@@ -71,7 +71,9 @@ def make_listing(
     paid: dict[dt.date, float] = {}
     if dividends:
         for i in range(5 + seed % 50, n, 63):
-            paid[sessions[i].date()] = round(float(frame["close"].iloc[i - 1]) * dividend_yield / 4, 4)
+            paid[sessions[i].date()] = round(
+                float(frame["close"].iloc[i - 1]) * dividend_yield / 4, 4
+            )
     return Listing(frame, paid, dict(splits or {}))
 
 

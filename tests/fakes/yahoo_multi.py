@@ -128,7 +128,9 @@ class MultiSymbolRoutes:
         if error is None and unknown:
             error = f"Invalid symbols: {','.join(unknown)}"
         if error is not None:
-            envelope = {"spark": {"result": None, "error": {"code": "Bad Request", "description": error}}}
+            envelope = {
+                "spark": {"result": None, "error": {"code": "Bad Request", "description": error}}
+            }
             fake._send_json(handler, 400, envelope)
             return
         charts = {s: slice_chart(bodies[s], {"range": rng, "interval": "1d"}) for s in symbols}
