@@ -114,7 +114,7 @@ def plan_night(
     ages = _ages(candidates, pending, session)
     budget = max(len(tickers) // NIGHT_SHARE, 1)
     spare = budget - math.ceil(len(plan.quote) / QUOTE_BATCH) - len(plan.fill)
-    spare -= math.ceil(len(plan.quote) / 100)  # room for splits and names the quote leaves out
+    spare -= len(plan.quote) // 100  # room for splits and names the quote leaves out
     chosen, plan.postponed = schedule(candidates, ages, plan.payers, spare)
     for ticker in chosen:
         mine_pending = pending.get(ticker)
