@@ -404,3 +404,30 @@ def test_a_rate_limit_on_the_quotes_is_waited_out_and_nothing_is_lost(tmp_path, 
     assert report.complete and report.backoffs == 1
     assert sorted(new["ticker"]) == sorted(universe)
     assert len(report.quoted) == 60 - len(report.checks)
+
+
+def test_yahoos_adjusted_close_steps_only_at_ex_dates_so_the_newest_equals_the_close(shared_data):
+    """What `LatestBar.frame` relies on, read in a recorded Yahoo chart (AAPL, 2020-08-31 to
+    2020-11-07, recorded in 2025): adjclose / close is constant between ex-dates and steps at
+    each by 1 - D / close(d - 1), the ex-date itself on the later side. So the ratio of a day is
+    the product over the ex-dates after it, and for the newest session (none after) it is 1."""
+    from tests.fakes.yahoo import load_recorded_chart
+
+    body = load_recorded_chart(
+        shared_data
+        / "yahoo_fixtures/gadicc_node-yahoo-finance2/chart-AAPL-2020-08-31-to-2020-11-07.body.json"
+    )
+    result = body["chart"]["result"][0]
+    close = np.array(result["indicators"]["quote"][0]["close"], dtype=float)
+    adj = np.array(result["indicators"]["adjclose"][0]["adjclose"], dtype=float)
+    stamps = result["timestamp"]
+    (dividend,) = result["events"]["dividends"].values()
+    ex = stamps.index(dividend["date"])
+    ratio = adj / close
+
+    # Yahoo's numbers are float32 (7 digits): the ratio wobbles by under 1e-6, the step is 1.7e-3
+    assert np.ptp(ratio[:ex]) < 1e-6 and np.ptp(ratio[ex:]) < 1e-6
+    step = ratio[ex:].mean() / ratio[:ex].mean()
+    assert 1 / step == pytest.approx(1 - dividend["amount"] / close[ex - 1], abs=1e-6)
+    # the 4:1 split on the first day changes close and adjclose alike: no step in the ratio
+    assert "splits" in result["events"] and ex > 1
