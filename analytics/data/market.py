@@ -5,14 +5,13 @@ those (grouped so tickers with the same gap share a batch), stores what comes ba
 from the cache. When the provider fails it serves what the cache has, labelled with its date.
 Blocking: call it from a worker thread (`asyncio.to_thread`), never on the event loop.
 
-Two ways in:
+Three ways in:
 - `bars()` for commands: fail fast. A warm call (nothing missing) takes no lock; a call that
   must fetch goes first, ahead of any background fill. A rate limit serves the cache with a
   warning and marks nothing as checked, so a later call retries.
 - `fill()` for background work: patient. Small batches, each stored as it arrives (a crash or
   restart loses at most one batch, and the next fill asks only for what is still missing);
   after a rate limit it waits out the provider's back-off and sends the same tickers again.
-
 - `refresh()` for the nightly refresh: the newest session of many names in few requests when
   the provider answers for many symbols at once (analytics.data.nightly), else `fill()`.
 
@@ -53,9 +52,17 @@ from analytics.data.outcomes import (
 from analytics.data.patient import MAX_BACKOFFS, run_patiently
 from analytics.data.provider import FetchResult, MultiSymbolSource, PriceProvider
 from analytics.data.results import FillReport, PriceResult
-from analytics.data.store import store_fetch
+from analytics.data.store import fetch_and_store
 
-__all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
+__all__ = [
+    "INTRADAY_REFRESH",
+    "READ_ONLY",
+    "FillReport",
+    "MarketData",
+    "PriceResult",
+    "Progress",
+    "utc_now",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +78,6 @@ that must fetch waits at most that long, and a crash loses at most that much."""
 
 DEFAULT_BACKOFF = 60.0
 """Seconds a fill waits after a rate limit when the provider cannot say (doubles per retry)."""
-
-
-__all__ += ["READ_ONLY"]
 
 Progress = Callable[[int, int], None]
 """progress(done, total): tickers fetched so far out of those that needed fetching."""
@@ -375,33 +379,9 @@ class MarketData:
 
     def fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
         """Ask the provider for one gap and store the answer in one transaction (blocking;
-        the caller holds the fetch lock)."""
+        the caller holds the fetch lock). A write that fails fails every ticker of the gap."""
         assert self.provider is not None
-        result = self.provider.fetch(gap.tickers, gap.start, gap.end)
-        try:
-            store_fetch(self.cache, gap, result, self.now(), self.provider.name)
-        except sqlite3.OperationalError as exc:
-            # Locked past the busy timeout, disk full, read-only: the transaction rolled back, so
-            # nothing of this call landed and every ticker is asked again next time.
-            log.warning(
-                "could not store %d tickers in %s: %s", len(gap.tickers), self.cache.path, exc
-            )
-            result = FetchResult(
-                failed={t: f"could not save to the cache file ({exc})" for t in gap.tickers},
-                requests=result.requests,
-                store_error=str(exc),
-            )
-        if result.failed and result.store_error is None:
-            # A patient fill waits a rate limit out and says so itself.
-            level = logging.INFO if patient and result.rate_limited else logging.WARNING
-            log.log(
-                level,
-                "%s failed for %d tickers: %s",
-                self.provider.name,
-                len(result.failed),
-                next(iter(result.failed.values())),
-            )
-        return result
+        return fetch_and_store(self.provider, self.cache, gap, self.now(), patient=patient)
 
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
         """Store bars as given (tests, benchmarks) in one transaction; their range counts as checked.

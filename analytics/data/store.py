@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ from analytics import calendar
 from analytics.data import events
 from analytics.data.cache import HISTORY_FLOOR, PriceCache
 from analytics.data.gaps import Gap
-from analytics.data.provider import BAR_COLUMNS, FetchResult, LatestBar
+from analytics.data.provider import BAR_COLUMNS, FetchResult, LatestBar, PriceProvider
 from analytics.data.rebase import EVENT_COLUMNS, factors_from_events
 from analytics.data.validate import clean_bars
 
@@ -57,6 +58,35 @@ def store_fetch(
         found = [t for t in gap.tickers if t in result.bars]
         if found:
             cache.forget_unknown(found)
+
+
+def fetch_and_store(
+    provider: PriceProvider,
+    cache: PriceCache,
+    gap: Gap,
+    fetched_at: dt.datetime,
+    *,
+    patient: bool = False,
+) -> FetchResult:
+    """Ask `provider` for one gap and save the answer (`store_fetch`). A failed write (locked
+    past the busy timeout, disk full, read-only) rolled back, so nothing of this call landed:
+    every ticker is failed with the cache's error and asked again next time."""
+    result = provider.fetch(gap.tickers, gap.start, gap.end)
+    try:
+        store_fetch(cache, gap, result, fetched_at, provider.name)
+    except sqlite3.OperationalError as exc:
+        log.warning("could not store %d tickers in %s: %s", len(gap.tickers), cache.path, exc)
+        result = FetchResult(
+            failed={t: f"could not save to the cache file ({exc})" for t in gap.tickers},
+            requests=result.requests,
+            store_error=str(exc),
+        )
+    if result.failed and result.store_error is None:
+        # A patient fill waits a rate limit out and says so itself.
+        level = logging.INFO if patient and result.rate_limited else logging.WARNING
+        reason = next(iter(result.failed.values()))
+        log.log(level, "%s failed for %d tickers: %s", provider.name, len(result.failed), reason)
+    return result
 
 
 def store_latest(

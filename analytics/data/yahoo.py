@@ -31,6 +31,11 @@ timezone probe (`assume_us_timezone`), which halves the requests of a first fetc
 yfinance (and curl_cffi) are imported on the first fetch, not with this module: they take half
 a second, and the bot builds its provider at startup.
 
+Many symbols per request (`latest_bars`, `spark_closes`: analytics.data.yahoo_multi): Yahoo's
+quote (the newest session, for the nightly refresh) and spark (closes, for a first answer over
+a cold universe) go through the same session, token bucket, lock and back-off; an endpoint
+that fails as a whole is logged once and its symbols are returned for per-symbol requests.
+
 After a rate limit every fetch answers at once, without requests, until the back-off ends:
 `cooldown_seconds` after the first 429, doubling for each further one in a row (up to
 `max_cooldown_seconds`), never shorter than a Retry-After header asks. Interactive callers
