@@ -64,6 +64,19 @@ def clear_yfinance_cache() -> None:
     YfData.cache_get.cache_clear()
 
 
+def reset_yfinance_crumb() -> None:
+    """Forget the cookie and crumb yfinance's process-wide data layer holds, and its cookie
+    strategy: a test that failed the crumb (or was rate limited) must not leave the next
+    test's first quote request to a retry with the other strategy."""
+    from yfinance.data import YfData
+
+    data = YfData()
+    with data._cookie_lock:
+        data._crumb = None
+        data._cookie = None
+        data._cookie_strategy = "basic"
+
+
 def load_recorded_chart(path: Path) -> dict[str, Any]:
     """The chart body of a recorded fixture: `*.body.json` as is, or `response.bodyJson`."""
     data = json.loads(Path(path).read_text())
@@ -500,6 +513,7 @@ class FakeYahoo:
         )
         self._thread.start()
         clear_yfinance_cache()
+        reset_yfinance_crumb()
         return self
 
     def stop(self) -> None:
