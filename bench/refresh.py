@@ -203,11 +203,15 @@ def _check_new_bars(
 
 def _movers(market: MarketData, names: list[str]):
     """A /movers 2w over `names`, as the command computes it (chart included)."""
-    from analytics.commands.movers import movers_answer, movers_request
-    from analytics.universes import Universe
+    from analytics.commands.movers import MOVERS
+    from analytics.spec import NoProgress, ParseContext
 
-    universe = Universe("bench", f"{len(names)} names", tuple(names), "list")
-    return movers_answer(market, universe, movers_request("2w", today=market.today()))
+    values = {"tickers": " ".join(names), "window": "2w"}
+    request = MOVERS.parse_values(values, ParseContext(today=market.today()))
+    answer = MOVERS.answer_function()(market, request, NoProgress())
+    if answer.has_chart:
+        _ = answer.png  # the chart is part of the answer a user waits for
+    return answer
 
 
 def run_cold_movers(

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from analytics import calendar
-from analytics.commands.movers import movers_answer, movers_request
+from analytics.commands.movers import MOVERS
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.yahoo import RateLimiter, YahooProvider
-from analytics.universes import Universe
+from analytics.spec import NoProgress, ParseContext
 from tests.fakes.yahoo import CHART_PREFIX, FakeYahoo
 from tests.fakes.yahoo_days import DailyYahoo, make_listing
 from tests.fakes.yahoo_multi import SPARK_V7, SPARK_V8, install_multi_symbol
@@ -85,15 +85,18 @@ def test_a_cold_read_of_closes_answers_from_spark_and_fills_in_the_background(wo
 def test_the_first_movers_answer_is_a_labelled_price_return_then_the_exact_one(world):
     market, fake, multi, days = world
     market.enable_provisional(min_names=20)
-    universe = Universe("test", "30 names", tuple(UNIVERSE), "list")
-    request = movers_request("2w", today=market.today())
+    values = {"tickers": " ".join(UNIVERSE), "window": "2w"}
+    request = MOVERS.parse_values(values, ParseContext(today=market.today()))
 
-    first = movers_answer(market, universe, request, chart=False)
+    def movers_answer(*_args, **_kwargs):
+        return MOVERS.answer_function()(market, request, NoProgress())
+
+    first = movers_answer(market, request)
     assert market.provisional.idle(timeout=60)
     charts = len([p for p, q in fake.requests if p.startswith(CHART_PREFIX) and "period1" in q])
-    exact = movers_answer(market, universe, request, chart=False)
+    exact = movers_answer(market, request)
     asked = len(fake.requests)
-    warm = movers_answer(market, universe, request, chart=False)
+    warm = movers_answer(market, request)
 
     assert any(LABEL in w for w in first.warnings)
     assert not any(LABEL in w for w in exact.warnings)
