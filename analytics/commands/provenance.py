@@ -133,11 +133,9 @@ def price_dating(
     from `since` (the window's base session; default a year before `data_end`) that look like
     unadjusted splits are flagged.
     """
-    from analytics.data.validate import split_warnings
-
     if since is None and data_end is not None:
         since = data_end - dt.timedelta(days=366)
-    splits = split_warnings(result.bars, column, since)
+    splits = result.split_warnings(column, since)
     expected = calendar.expected_session(asked, market.now())
     if data_end is None or data_end >= expected:
         return Dating(data_end, expected, splits=splits)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
+from analytics.data import arrays
 from analytics.data.cache_file import (
     CacheFileError,
     connect,
@@ -28,6 +29,8 @@ from analytics.data.cache_file import (
 )
 from analytics.data.cache_status import TickerStatus, ticker_status
 from analytics.data.holes import Hole, hole_rows, holes_report, pending_holes
+from analytics.data.panel import Panel
+from analytics.data.read_memo import GenerationMemo
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
 from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION
@@ -73,6 +76,8 @@ class PriceCache:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._arrays_ready = False  # the array store exists (schema 5): commits rebuild it
+        self.memo = GenerationMemo()  # panels and coverage read, while nothing is committed
         try:
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -143,6 +148,8 @@ class PriceCache:
         (a re-base, the bars and the coverage of one fetch; one file's import) and either all
         of them land or none does. Every write method of the cache goes through here; never
         call sqlite-utils' own write helpers inside one (they commit on their own).
+        Just before the commit, the array store is rebuilt for the ticker-years whose rows
+        changed (analytics.data.arrays), so rows and arrays land together.
         """
         if self.read_only:
             raise CacheFileError(
@@ -166,6 +173,12 @@ class PriceCache:
             conn.rollback()
             raise
         else:
+            try:
+                if self._arrays_ready:
+                    arrays.rebuild_stale(conn)
+            except BaseException:
+                conn.rollback()
+                raise
             conn.commit()
         finally:
             self._local.depth = 0
@@ -193,6 +206,7 @@ class PriceCache:
                         conn.execute(step)
                 version += 1
                 conn.execute(f"PRAGMA user_version={version}")
+        self._arrays_ready = True
 
     # -- writes ------------------------------------------------------------------------------
     def store_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
@@ -397,17 +411,35 @@ class PriceCache:
 
     # -- reads -------------------------------------------------------------------------------
     def coverage(self, tickers: Iterable[str]) -> dict[str, Coverage]:
-        """Known ranges for the given tickers (absent tickers are left out)."""
+        """Known ranges for the given tickers (absent tickers are left out).
+
+        Outside a write transaction, from the whole table read once per generation (the plan
+        of a 2,000-name command asks for every name on each call)."""
         tickers = list(tickers)
         if not tickers:
             return {}
+        if self._writing():
+            return self._coverage_of(tickers)
+        table = self.memo.get_or_compute(
+            self.generation(), ("coverage",), lambda: self._coverage_of(None), _size_of_table
+        )
+        return {t: table[t] for t in tickers if t in table}
+
+    def _coverage_of(self, tickers: list[str] | None) -> dict[str, Coverage]:
+        """Coverage rows of `tickers` (None: all) from the table."""
         out: dict[str, Coverage] = {}
-        for chunk in _chunks(tickers, 900):
-            marks = ",".join("?" * len(chunk))
+        selections = (
+            [("", [])]
+            if tickers is None
+            else [
+                (f" WHERE ticker IN ({','.join('?' * len(chunk))})", chunk)
+                for chunk in _chunks(tickers, 900)
+            ]
+        )
+        for where, params in selections:
             for row in self.db.execute(
-                "SELECT ticker, checked_from, checked_to, fetched_at, source FROM coverage"
-                f" WHERE ticker IN ({marks})",
-                chunk,
+                f"SELECT ticker, checked_from, checked_to, fetched_at, source FROM coverage{where}",
+                params,
             ):
                 out[row[0]] = Coverage(
                     ticker=row[0],
@@ -418,6 +450,11 @@ class PriceCache:
                 )
         return out
 
+    def _writing(self) -> bool:
+        """This thread is inside `transaction()`: its reads see its own uncommitted writes,
+        which no memo may keep."""
+        return bool(getattr(self._local, "depth", 0))
+
     def read_bars(
         self,
         tickers: Sequence[str],
@@ -425,18 +462,65 @@ class PriceCache:
         end: dt.date | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """Bars of many tickers in one query: long frame (ticker, date, columns).
+        """Bars of many tickers: long frame (ticker, date, columns), ordered by ticker and date.
 
         `columns` defaults to BAR_COLUMNS plus source; asking only for what a command uses
-        (e.g. adj_close) halves the read for a 2,000-name universe.
+        (e.g. adj_close) reads only those arrays. Read from the array store (`read_panel`);
+        the same frame as the rows give (`read_bars_rows`).
         """
-        wanted = list(columns) if columns is not None else [*BAR_COLUMNS, "source"]
-        unknown = set(wanted) - {*BAR_COLUMNS, "source"}
-        if unknown:
-            raise ValueError(f"unknown bar columns: {sorted(unknown)}")
+        return self.read_panel(tickers, start, end, columns).long()
+
+    def read_panel(
+        self,
+        tickers: Sequence[str],
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> Panel:
+        """Bars of many tickers as matrices, dates x tickers (analytics.data.panel), from the
+        array store: one BLOB per ticker-year and column instead of a tuple per bar."""
+        wanted = _columns(columns)
+        tickers = list(dict.fromkeys(tickers))
+        lo = start or HISTORY_FLOOR
+        hi = end or dt.date(9999, 12, 31)
+        if self._writing():
+            return self._read_panel(tickers, lo, hi, wanted)
+        return self.memo.get_or_compute(
+            self.generation(),  # before the read: the panel is never older than its key
+            ("panel", tuple(tickers), lo, hi, tuple(wanted)),
+            lambda: self._read_panel(tickers, lo, hi, wanted),
+            lambda panel: panel.nbytes,
+        )
+
+    def _read_panel(
+        self, tickers: list[str], lo: dt.date, hi: dt.date, wanted: list[str]
+    ) -> Panel:
+        """The panel from the array store, in one read snapshot (a commit between the
+        statements of a chunked read cannot mix two states of the file)."""
+        conn = self.db.conn
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            segments = arrays.read_segments(conn, tickers, lo, hi, wanted)
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        return Panel.from_segments(tickers, segments, wanted, lo, hi)
+
+    def read_bars_rows(
+        self,
+        tickers: Sequence[str],
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """`read_bars` from the rows, one query: the reference the array store is checked
+        against (tests, the benchmark)."""
+        wanted = _columns(columns)
         columns = ["ticker", "date", *wanted]
         if not tickers:
-            return _typed(pd.DataFrame(columns=columns))
+            return typed_bars(pd.DataFrame(columns=columns))
         lo = (start or HISTORY_FLOOR).isoformat()
         hi = (end or dt.date(9999, 12, 31)).isoformat()
         frames = []
@@ -448,7 +532,7 @@ class PriceCache:
                 [*chunk, lo, hi],
             )
             frames.append(pd.DataFrame.from_records(cursor.fetchall(), columns=columns))
-        return _typed(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+        return typed_bars(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
     def known_tickers(self, prefix: str = "", limit: int = 25) -> list[str]:
         """Tickers with cached bars whose symbol starts with `prefix` (for autocomplete)."""
@@ -477,7 +561,20 @@ class PriceCache:
         return total
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+def _size_of_table(table: dict) -> int:
+    return 300 * len(table)  # about a Coverage and its key
+
+
+def _columns(columns: Sequence[str] | None) -> list[str]:
+    wanted = list(columns) if columns is not None else [*BAR_COLUMNS, "source"]
+    unknown = set(wanted) - {*BAR_COLUMNS, "source"}
+    if unknown:
+        raise ValueError(f"unknown bar columns: {sorted(unknown)}")
+    return wanted
+
+
+def typed_bars(frame: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes of a long bar frame: dates as datetime64, bar columns float64, ticker object."""
     frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
     for column in BAR_COLUMNS:
         if column in frame.columns:

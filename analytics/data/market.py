@@ -51,6 +51,7 @@ from analytics.data.outcomes import (
     merge,
     read_only_outcome,
 )
+from analytics.data.panel import Panel
 from analytics.data.patient import MAX_BACKOFFS, run_patiently
 from analytics.data.provider import FetchResult, MultiSymbolSource, PriceProvider
 from analytics.data.results import FillReport, PriceResult
@@ -217,10 +218,11 @@ class MarketData:
                     self._fetch_for_command(asked, start, end, progress, outcome, fetched)
             unknown = [t for t in tickers if t in known_unknown] + outcome.unknown
         exact = [t for t in tickers if t not in provisional]
-        frame = self.cache.read_bars(exact, start, end, columns)
+        panel = self.cache.read_panel(exact, start, end, columns)
         if provisional:
-            frame = self.provisional.frame(frame, provisional, columns)
-        have = set(frame["ticker"].unique())
+            frame = self.provisional.frame(panel.long(), provisional, columns)
+            panel = Panel.from_long(frame, tickers)
+        have = set(panel.tickers)
         self._remember_recent([t for t in tickers if t in have])
         unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
@@ -228,7 +230,7 @@ class MarketData:
         if outcome.failed:
             self.note_degraded()
             name = self.provider.name if self.provider else None
-            warnings.append(failure_warning(outcome, frame, tickers, self.cache.path, name))
+            warnings.append(failure_warning(outcome, panel.long(), tickers, self.cache.path, name))
         if provisional:  # a price return standing in for the exact answer: never memoised
             self.note_degraded()
             warnings.append(self.provisional.warning(list(provisional), len(tickers)))
@@ -236,7 +238,7 @@ class MarketData:
         if pending:
             warnings.append(events.pending_warning(pending))
         return PriceResult(
-            bars=frame,
+            panel=panel,
             requested=tuple(tickers),
             unknown=tuple(unknown),
             missing=missing,

@@ -4,15 +4,23 @@ of a background fill (FillReport)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from analytics.data.panel import Panel
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class PriceResult:
     """Bars for the requested tickers, with what could not be had and why.
 
+    panel: the bars as matrices (analytics.data.panel): `wide()` is a view of them, `bars`
+    (the long frame) is built from them on first use.
     provisional: tickers whose bars are provisional closes (a multi-symbol endpoint's
     split-adjusted closes, in both close and adj_close: a price return), answered while a
     background fill fetches their exact bars; the warnings say so.
@@ -21,7 +29,7 @@ class PriceResult:
     leave a dividend out until their per-symbol check; the warnings say so.
     """
 
-    bars: pd.DataFrame
+    panel: Panel
     requested: tuple[str, ...]
     unknown: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
@@ -33,35 +41,67 @@ class PriceResult:
     provisional: tuple[str, ...] = ()
     dividends_pending: tuple[str, ...] = ()
 
+    @classmethod
+    def of_frame(cls, bars: pd.DataFrame, requested: Sequence[str], **fields: Any) -> PriceResult:
+        """A result over a long bar frame (ticker, date, columns)."""
+        return cls(
+            panel=Panel.from_long(bars, list(requested)), requested=tuple(requested), **fields
+        )
+
+    @cached_property
+    def bars(self) -> pd.DataFrame:
+        """The long frame: ticker, date and the columns read, ordered by ticker and date."""
+        return self.panel.long()
+
     def wide(self, column: str = "adj_close") -> pd.DataFrame:
         """Index dates, one column per ticker (requested order, tickers with bars only)."""
-        if self.bars.empty:
-            return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
-        wide = self.bars.pivot(index="date", columns="ticker", values=column)
-        order = [t for t in self.requested if t in wide.columns]
-        wide = wide[order]
-        wide.columns.name = None
-        return wide
+        return self.panel.wide(column)
 
     def series(self, ticker: str) -> pd.DataFrame:
         """One ticker's bars indexed by date."""
-        rows = self.bars[self.bars["ticker"] == ticker]
-        return rows.drop(columns=["ticker"]).set_index("date")
+        return self.panel.series(ticker)
 
     @property
     def as_of(self) -> dt.date | None:
         """The latest date in the bars."""
-        if self.bars.empty:
-            return None
-        return self.bars["date"].max().date()
+        return self.panel.last_date
 
     @property
     def sources(self) -> tuple[str, ...]:
         """The distinct `source` values of the bars, sorted ("import:SPY.csv", "Yahoo
         Finance"); empty when the column was not read or there are no bars."""
-        if "source" not in self.bars:
+        return self.panel.sources()
+
+    def split_warnings(
+        self, column: str = "adj_close", since: dt.date | None = None
+    ) -> tuple[str, ...]:
+        """analytics.data.validate.split_warnings over these bars, computed on the matrix:
+        consecutive positive values of a ticker on or after `since` whose ratio looks like a
+        split."""
+        from analytics.data.validate import describe_splits, likely_unadjusted_splits
+
+        panel = self.panel
+        if panel.empty or column not in panel.values:
             return ()
-        return tuple(sorted(str(s) for s in self.bars["source"].dropna().unique()))
+        first = 0 if since is None else int(np.searchsorted(panel.dates, np.datetime64(since, "D")))
+        matrix = panel.values[column][first:]
+        valid = matrix > 0  # False for NaN
+        if valid.sum() < 2:
+            return ()
+        kept = np.where(valid, matrix, np.nan)
+        before = pd.DataFrame(kept).ffill().shift(1).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            moves = np.abs(np.log(kept / before))
+        suspects = np.flatnonzero(np.nan_to_num(moves, nan=0.0).max(axis=0) > np.log(1.25))
+        if not len(suspects):
+            return ()
+        dates = panel.index()[first:]
+        lines: list[str] = []
+        for j in sorted(suspects, key=lambda k: panel.tickers[k]):
+            rows = valid[:, j]
+            closes = pd.Series(kept[rows, j], index=dates[rows], name=column)
+            lines += describe_splits(likely_unadjusted_splits(closes), panel.tickers[j])
+        return tuple(lines)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _record_existing_holes(conn: sqlite3.Connection) -> None:
@@ -28,6 +28,19 @@ def _record_existing_holes(conn: sqlite3.Connection) -> None:
         "INSERT OR IGNORE INTO coverage_holes (ticker, start, end, found_at) VALUES (?,?,?,?)",
         rows,
     )
+
+
+def _array_schema() -> tuple[str, ...]:
+    from analytics.data.arrays import SCHEMA
+
+    return SCHEMA
+
+
+def _build_arrays(conn: sqlite3.Connection) -> None:
+    """Arrays for every ticker-year cached before 5 (a few seconds for 2,000 names)."""
+    from analytics.data.arrays import build_all
+
+    build_all(conn)
 
 
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -76,6 +89,13 @@ MIGRATIONS: dict[int, tuple[Migration, ...]] = {
             PRIMARY KEY (ticker, start)
         )""",
         _record_existing_holes,
+    ),
+    4: (
+        # The price store read as arrays (analytics.data.arrays): one row per ticker and year,
+        # kept equal to the rows by triggers and PriceCache.transaction(); built here for the
+        # bars already cached.
+        *_array_schema(),
+        _build_arrays,
     ),
 }
 

@@ -305,7 +305,7 @@ def test_price_result_sources_and_last_cached_dates(tmp_path):
     assert market.bars(["AAA"]).sources == ("f1", "f2")
     assert market.bars(["AAA"], dt.date(2024, 2, 5), dt.date(2024, 2, 9)).sources == ("f2",)
     assert market.bars(["AAA"], columns=["adj_close"]).sources == ()  # source not read
-    empty = PriceResult(bars=cache.read_bars([]), requested=())
+    empty = PriceResult(panel=cache.read_panel([]), requested=())
     assert empty.sources == ()
     assert last_cached_dates(cache, ["AAA", "ZZZ"], dt.date(2024, 2, 10)) == {
         "AAA": dt.date(2024, 2, 9)

@@ -1,0 +1,236 @@
+"""`Panel`: bars of many tickers as aligned matrices (dates x tickers), what the price store's
+arrays (analytics.data.arrays) are read into.
+
+A universe answer wants the wide matrix of one column; building it from the arrays is a copy per
+ticker-year, where the long frame (one row per bar) costs a Python object per bar and a pivot.
+The long frame is still there for the code that reads one (`long()`, the same frame, row order
+and dtypes as `PriceCache.read_bars_rows`), built on demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.data.arrays import EPOCH, Segment, day_number
+from analytics.data.provider import BAR_COLUMNS
+
+_EPOCH64 = np.datetime64(EPOCH, "D")
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Bars as matrices: row i is `dates[i]`, column j is `tickers[j]`.
+
+    dates:    every date on which at least one of the tickers has a bar (ascending).
+    tickers:  those of the requested tickers with at least one bar, in the requested order.
+    columns:  the columns read, in the order asked (bar columns and/or "source").
+    values:   column -> float64 matrix, NaN where there is no bar or the field is NULL.
+    present:  True where a bar exists (a bar may exist with NaN fields).
+    codes, labels: the source of each bar as an index into `labels` (-1: none or no bar);
+              None when "source" was not read.
+    """
+
+    dates: np.ndarray  # datetime64[D]
+    tickers: tuple[str, ...]
+    columns: tuple[str, ...]
+    values: dict[str, np.ndarray] = field(repr=False)
+    present: np.ndarray = field(repr=False)
+    codes: np.ndarray | None = field(default=None, repr=False)
+    labels: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.tickers
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the matrices."""
+        total = self.present.nbytes + sum(v.nbytes for v in self.values.values())
+        return total + (0 if self.codes is None else self.codes.nbytes)
+
+    @property
+    def last_date(self) -> dt.date | None:
+        return None if not len(self.dates) else _to_date(self.dates[-1])
+
+    def index(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(self.dates.astype("datetime64[us]"), name="date")
+
+    def wide(self, column: str) -> pd.DataFrame:
+        """Index dates, one column per ticker (the requested order): the pivot of the long frame."""
+        if self.empty:
+            return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
+        # A copy: panels are shared through the cache's memo, and callers may edit their frame.
+        return pd.DataFrame(
+            self.values[column],
+            index=self.index(),
+            columns=pd.Index(list(self.tickers), dtype=object),
+            copy=True,
+        )
+
+    def sources(self) -> tuple[str, ...]:
+        """The distinct sources of the bars, sorted (empty when "source" was not read)."""
+        if self.codes is None:
+            return ()
+        used = np.unique(self.codes[self.present])
+        return tuple(sorted({self.labels[c] for c in used if c >= 0}))
+
+    def long(self) -> pd.DataFrame:
+        """The long frame (ticker, date, columns), ordered by ticker then date."""
+        from analytics.data.cache import typed_bars
+
+        names = ["ticker", "date", *self.columns]
+        if self.empty:
+            return typed_bars(pd.DataFrame(columns=names))
+        order = np.array(sorted(range(len(self.tickers)), key=self.tickers.__getitem__))
+        picked_t, picked_d = np.nonzero(self.present[:, order].T)
+        cols = order[picked_t]
+        data: dict[str, object] = {
+            "ticker": np.array(self.tickers, dtype=object)[cols],
+            "date": self.dates[picked_d].astype("datetime64[us]"),
+        }
+        for column in self.columns:
+            data[column] = (
+                self._source_objects(picked_d, cols)
+                if column == "source"
+                else self.values[column][picked_d, cols]
+            )
+        return typed_bars(pd.DataFrame(data, columns=names))
+
+    def series(self, ticker: str) -> pd.DataFrame:
+        """One ticker's bars indexed by date (the columns read)."""
+        from analytics.data.cache import typed_bars
+
+        names = ["ticker", "date", *self.columns]
+        if ticker not in self.tickers:
+            frame = typed_bars(pd.DataFrame(columns=names))
+        else:
+            j = self.tickers.index(ticker)
+            rows = np.flatnonzero(self.present[:, j])
+            cols = np.full(len(rows), j)
+            data: dict[str, object] = {
+                "ticker": np.full(len(rows), ticker, dtype=object),
+                "date": self.dates[rows].astype("datetime64[us]"),
+            }
+            for column in self.columns:
+                data[column] = (
+                    self._source_objects(rows, cols)
+                    if column == "source"
+                    else self.values[column][rows, j]
+                )
+            frame = typed_bars(pd.DataFrame(data, columns=names))
+        return frame.drop(columns=["ticker"]).set_index("date")
+
+    def _source_objects(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        assert self.codes is not None
+        labels = np.array([*self.labels, None], dtype=object)  # code -1 -> None
+        return labels[self.codes[rows, cols]]
+
+    @classmethod
+    def from_segments(
+        cls,
+        tickers: Sequence[str],
+        segments: Sequence[Segment],
+        columns: Sequence[str],
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> Panel:
+        """Align ticker-year segments on the union of their dates, keeping those from `start`
+        to `end`. Segments sharing a date vector (the usual case: a universe trades on the same
+        sessions) are placed together, and the range is cut once, on the union."""
+        columns = tuple(columns)
+        numeric = [c for c in columns if c != "source"]
+        with_source = "source" in columns
+        position = {t: j for j, t in enumerate(tickers)}
+        groups: dict[bytes, list[Segment]] = {}
+        for segment in segments:
+            groups.setdefault(segment.days.tobytes(), []).append(segment)
+        if not groups:
+            return cls.empty_of(columns)
+        union = np.unique(np.concatenate([g[0].days for g in groups.values()]))
+        lo = 0 if start is None else int(np.searchsorted(union, day_number(start), "left"))
+        hi = len(union) if end is None else int(np.searchsorted(union, day_number(end), "right"))
+        if lo >= hi:
+            return cls.empty_of(columns)
+        shape = (len(union), len(tickers))
+        present = np.zeros(shape, dtype=bool)
+        values = {c: np.full(shape, np.nan) for c in numeric}
+        codes = np.full(shape, -1, dtype="int16") if with_source else None
+        labels: dict[str, int] = {}
+        for group in groups.values():
+            rows = np.searchsorted(union, group[0].days)
+            cols = np.array([position[s.ticker] for s in group])
+            block = np.ix_(rows, cols)
+            present[block] = True
+            for c in numeric:
+                values[c][block] = np.column_stack([s.values[c] for s in group])
+            if codes is not None:
+                for segment, j in zip(group, cols, strict=True):
+                    codes[rows, j] = _global_codes(segment, labels)
+        if (lo, hi) != (0, len(union)):
+            union, present = union[lo:hi], present[lo:hi]
+            values = {c: v[lo:hi] for c, v in values.items()}
+            codes = None if codes is None else codes[lo:hi]
+        keep = present.any(axis=0)
+        if not keep.all():
+            present = present[:, keep]
+            values = {c: v[:, keep] for c, v in values.items()}
+            codes = None if codes is None else codes[:, keep]
+        kept = tuple(t for t, k in zip(tickers, keep, strict=True) if k)
+        return cls(
+            dates=_EPOCH64 + union.astype("int64"),
+            tickers=kept,
+            columns=columns,
+            values=values,
+            present=present,
+            codes=codes,
+            labels=tuple(labels),
+        )
+
+    @classmethod
+    def from_long(cls, frame: pd.DataFrame, tickers: Sequence[str]) -> Panel:
+        """The panel of a long frame (ticker, date, columns): for provisional rows merged in."""
+        columns = [c for c in frame.columns if c not in ("ticker", "date")]
+        segments = []
+        for ticker, rows in frame.groupby("ticker", sort=False):
+            rows = rows.sort_values("date")
+            days = rows["date"].to_numpy().astype("datetime64[D]").astype("int64").astype("int32")
+            values = {c: rows[c].to_numpy(dtype="float64") for c in columns if c in BAR_COLUMNS}
+            codes, labels = None, ()
+            if "source" in columns:
+                sources = [None if s is None or s != s else str(s) for s in rows["source"]]
+                labels = tuple(dict.fromkeys(s for s in sources if s is not None))
+                index = {label: i for i, label in enumerate(labels)}
+                codes = np.array([-1 if s is None else index[s] for s in sources], dtype="int16")
+            segments.append(Segment(str(ticker), days, values, codes, labels))
+        return cls.from_segments(list(tickers), segments, columns)
+
+    @classmethod
+    def empty_of(cls, columns: Sequence[str]) -> Panel:
+        columns = tuple(columns)
+        return cls(
+            dates=np.array([], dtype="datetime64[D]"),
+            tickers=(),
+            columns=columns,
+            values={c: np.empty((0, 0)) for c in columns if c != "source"},
+            present=np.zeros((0, 0), dtype=bool),
+            codes=np.empty((0, 0), dtype="int16") if "source" in columns else None,
+        )
+
+
+def _global_codes(segment: Segment, labels: dict[str, int]) -> np.ndarray:
+    """The segment's source codes renumbered into the panel's label list (grown as needed)."""
+    assert segment.codes is not None
+    mapping = np.array(
+        [labels.setdefault(label, len(labels)) for label in segment.labels] + [-1],
+        dtype="int16",
+    )
+    return mapping[segment.codes]  # code -1 picks the trailing -1
+
+
+def _to_date(day: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(day.astype("datetime64[D]")))
