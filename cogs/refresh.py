@@ -46,8 +46,7 @@ class Refresh(commands.Cog):
 
     def tickers(self) -> list[str]:
         """What to keep warm (blocking: runs in the refresher's worker thread)."""
-        # The digest module pulls in every command and matplotlib: not at startup.
-        from analytics.subscriptions.digest import FUND, RETURNS_TICKERS, STREAK_PAIR
+        from analytics.subscriptions.sections import FUND, RETURNS_TICKERS, STREAK_PAIR
 
         cache = self.bot.services.cache
         extra: list[str] = []

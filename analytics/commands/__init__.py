@@ -22,6 +22,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "analytics.commands.movers",
     "analytics.commands.contributors",
     "analytics.commands.breadth",
+    "analytics.subscriptions.specs",
 )
 
 GROUPS: tuple[tuple[str, str], ...] = (
