@@ -29,7 +29,7 @@ from analytics.spec import Progress, phased
 from analytics.universes import Universe
 
 AVERAGE = 50
-CHUNK = 200
+CHUNK = 50
 """Names per price read: a chunk's rows are turned into a wide frame before the next is read."""
 
 
