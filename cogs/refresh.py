@@ -5,10 +5,15 @@ Keeps warm what people use: tickers commands asked for recently, those active al
 constituents (when their holdings are cached). Started in `cog_load`, cancelled and awaited
 in `cog_unload` (discord.py unloads cogs in `bot.close()`); off in offline mode. Its clock is the services' clock; it runs
 only while this process holds the background lease (`bot.background`).
+
+It also turns on provisional first answers (`MarketData.enable_provisional`): a command over a
+cold universe answers from multi-symbol closes while a background fill fetches the exact bars;
+that fill is stopped (after its current batch) when the cog unloads, before the cache closes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
@@ -21,6 +26,9 @@ from analytics.universes import stored_fund_universe
 from bot.refresher import RECENT_WINDOW, Refresher, refresh_tickers
 
 log = logging.getLogger(__name__)
+
+BACKGROUND_STOP = 30.0
+"""Seconds to wait for a background fill's current batch when the bot stops."""
 
 
 class Refresh(commands.Cog):
@@ -35,11 +43,14 @@ class Refresh(commands.Cog):
         )
 
     async def cog_load(self) -> None:
-        if not self.bot.services.market.offline:
+        market = self.bot.services.market
+        if not market.offline:
+            market.enable_provisional()
             self.refresher.start()
 
     async def cog_unload(self) -> None:
         await self.refresher.stop()
+        await asyncio.to_thread(self.bot.services.market.stop_background, BACKGROUND_STOP)
 
     def now(self):
         return self.bot.services.market.now()

@@ -251,7 +251,7 @@ def rank(
         short=dict(returns.excluded),
         no_prices=tuple(t for t in universe.tickers if t not in closes.columns),
         priced=int(closes.shape[1]),
-        dating=price_dating(data, result, last, asked_session(window, request.as_of)),
+        dating=price_dating(data, result, last, asked_session(window, request.as_of), since=start),
         source=rows_source(data, list(table.index), start, last),
         result=result,
     )
