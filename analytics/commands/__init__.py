@@ -25,6 +25,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "analytics.commands.macro",
     "analytics.commands.history",
     "analytics.alerts.specs",
+    "analytics.subscriptions.specs",
 )
 
 GROUPS: tuple[tuple[str, str], ...] = (

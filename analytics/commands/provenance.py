@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics import calendar
+from analytics.answer import Behind
 from analytics.commands.common import behind_note
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData, PriceResult
@@ -104,15 +105,17 @@ class Dating:
         rest = (w for w in warnings if not (clause and w.startswith(clause)))
         return tuple(dict.fromkeys([*first, *rest, *self.splits]))
 
-    def to_json(self) -> dict[str, Any] | None:
-        """{data_end, expected, why} when behind, else None (the --json `behind` field)."""
+    @property
+    def lag(self) -> Behind | None:
+        """The typed `Answer.behind`: data end, expected session and why; None when current."""
         if not self.note:
             return None
-        return {
-            "data_end": self.data_end.isoformat() if self.data_end else None,
-            "expected": self.expected.isoformat(),
-            "why": self.why,
-        }
+        return Behind(self.data_end, self.expected, self.why)
+
+    def to_json(self) -> dict[str, Any] | None:
+        """{data_end, expected, why} when behind, else None (the --json `behind` field)."""
+        lag = self.lag
+        return lag.to_json() if lag is not None else None
 
 
 def price_dating(

@@ -128,6 +128,7 @@ class ContributorsReport:
             warnings=self.warnings,
             tone=1 if self.window.fund_return >= 0 else -1,
             data=self.to_json(),
+            behind=self.dating.lag,
             result=self,
         )
 

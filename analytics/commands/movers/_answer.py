@@ -172,6 +172,7 @@ class MoversReport:
             tone=text.tone(request.direction, self.median),
             data=self.to_json(),
             result=self,
+            behind=self.dating.lag,
         )
 
     def figure(self):

@@ -194,6 +194,7 @@ def comparison_answer(comparison: Comparison) -> Answer:
         data=_payload(comparison.returns, comparison.window)
         | {"behind": comparison.dating.to_json()},
         result=comparison,
+        behind=comparison.dating.lag,
     )
 
 
