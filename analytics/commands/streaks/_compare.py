@@ -224,10 +224,10 @@ def _anchor_on_available(
     if earlier >= start:
         return result, start
     # Cache only: the provider was just asked (or is off); asking again would only repeat it.
-    bars = market.cache.read_bars(result.requested, earlier, end, _COLUMNS)
-    have = set(bars["ticker"].unique())
+    panel = market.cache.read_panel(result.requested, earlier, end, _COLUMNS)
+    have = set(panel.tickers)
     missing = tuple(t for t in result.requested if t not in have and t not in result.unknown)
-    return replace(result, bars=bars, missing=missing), earlier
+    return replace(result, panel=panel, missing=missing), earlier
 
 
 def _dating(

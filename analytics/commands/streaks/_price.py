@@ -192,9 +192,9 @@ def _anchor_on_available(
     if earlier >= start:
         return result
     # Cache only: the provider was just asked (or is off); asking again would only repeat it.
-    bars = data.cache.read_bars([symbol], earlier, end)
-    missing = () if not bars.empty else result.missing
-    return replace(result, bars=bars, missing=missing)
+    panel = data.cache.read_panel([symbol], earlier, end)
+    missing = () if not panel.empty else result.missing
+    return replace(result, panel=panel, missing=missing)
 
 
 def _require_bars(data: MarketData, result: PriceResult, symbol: str, end: dt.date) -> None:
