@@ -147,6 +147,33 @@ class Results:
             )
         )
 
+    def against_floor(
+        self,
+        section: str,
+        what: str,
+        sample: Sample,
+        floor: Sample,
+        *,
+        max_ratio: float,
+        extra: str = "",
+    ) -> Row:
+        """A timing beside its floor measured in the same run (the same numbers read the
+        fastest way known); the target is a ratio to the floor's median."""
+        ratio = sample.median / floor.median
+        return self.add(
+            Row(
+                section,
+                what,
+                ms(sample.median),
+                ms(sample.p95),
+                f"floor {floor.median * 1000:,.1f} ms, {ratio:,.0f}x"
+                + (f"; {extra}" if extra else ""),
+                f"<= {max_ratio:g}x floor",
+                "ok" if ratio <= max_ratio else "MISSED",
+                numbers={"floor_ms": round(floor.median * 1000, 3), "ratio": round(ratio, 1)},
+            )
+        )
+
     def write_json(self, path: Path) -> None:
         """Every figure as a list of records (`Row.record`), for a run to compare with."""
         records = [row.record() for row in self.rows]

@@ -3,13 +3,17 @@
 Sections (all on generated data of realistic size; see bench/data.py):
   warm      command latency, analytics + chart + embed: /streak (30 years), /compare (10),
             /movers 2w and /contributors ytd over the IWM universe (~2,000 names)
-  e2e       the same through real discord.py and the fake Discord; cold acknowledgements
-  cache     reading one window of the universe; SQLite bytes per ticker-year
+  e2e       the same through real discord.py and the fake Discord (answer memo emptied per
+            run), the same question asked again (answer memo); cold acknowledgements
+  burst     200 warm interactions at once, 100 users, 50 questions (bench/burst.py)
+  cache     reading one window of the universe; bars().wide() ytd/1y beside its floors (.npy,
+            a BLOB per ticker); SQLite bytes per ticker-year
   cold      a cold fill of --names names from the fake Yahoo (100-300 ms per answer, 429 past
             5/s), interrupted and resumed; the incremental refresh; a stricter server;
             2,000-name figures extrapolated and labelled so
   baseline  yfinance for every command with no cache, against the same fake; ratios
-  process   the bot process: startup to ready, peak RSS with the universe cached
+  process   the bot process: startup to ready, peak RSS after /movers 1y and /contributors 1y
+            and after the other commands, with the universe cached
   refresh   the nightly refresh after one session for 300 and 2,000 names (multi-symbol quotes,
             events checks), and a cold /movers 2w over 2,000 names: first (provisional) and
             exact answer (bench/refresh.py); about four minutes
@@ -31,11 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import baseline, cache_reads, cold, e2e, process, refresh, warm  # noqa: E402
+from bench import baseline, burst, cache_reads, cold, e2e, process, refresh, warm  # noqa: E402
 from bench.common import Results, peak_rss_mb, table  # noqa: E402
 from bench.data import build_warm_cache, load_holdings, universe_symbols  # noqa: E402
 
-SECTIONS = ("warm", "e2e", "cache", "cold", "baseline", "process", "refresh")
+SECTIONS = ("warm", "e2e", "burst", "cache", "cold", "baseline", "process", "refresh")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         if "e2e" in wanted:
             e2e.run_warm(world, results, max(5, args.runs // 2))
             e2e.run_cold(tmp, results)
+        if "burst" in wanted:
+            burst.run(world, results)
         if "cache" in wanted:
             cache_reads.run(world, results, args.runs)
         figures = None

@@ -30,8 +30,8 @@ from analytics.data.cache_file import (
 from analytics.data.cache_status import TickerStatus, ticker_status
 from analytics.data.holes import Hole, hole_rows, holes_report, pending_holes
 from analytics.data.panel import Panel
-from analytics.data.read_memo import GenerationMemo
 from analytics.data.provider import BAR_COLUMNS
+from analytics.data.read_memo import GenerationMemo
 from analytics.data.rebase import Rebase
 from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION
 
@@ -492,9 +492,7 @@ class PriceCache:
             lambda panel: panel.nbytes,
         )
 
-    def _read_panel(
-        self, tickers: list[str], lo: dt.date, hi: dt.date, wanted: list[str]
-    ) -> Panel:
+    def _read_panel(self, tickers: list[str], lo: dt.date, hi: dt.date, wanted: list[str]) -> Panel:
         """The panel from the array store, in one read snapshot (a commit between the
         statements of a chunked read cannot mix two states of the file)."""
         conn = self.db.conn
