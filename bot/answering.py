@@ -62,6 +62,35 @@ async def compute_answer(
         found = memo.get(key)
         if found is not None:
             return found
+        running = memo.running(key)
+        if running is not None:  # the same question is being answered now: wait for it
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled():
+                    raise  # this wait was cancelled, not the computation
+        flight = memo.start(key)
+        try:
+            answer = await _compute(spec, market, request, progress, budget, memo, key)
+        except BaseException as exc:
+            memo.finish(key, flight, error=exc)
+            raise
+        memo.finish(key, flight, answer)
+        return answer
+    return await _compute(spec, market, request, progress, budget, None, None)
+
+
+async def _compute(
+    spec: CommandSpec,
+    market: MarketData,
+    request: Any,
+    progress: Progress | None,
+    budget: float | None,
+    memo: AnswerMemo | None,
+    key: Any,
+) -> Answer:
+    """The answer computed in a worker thread (past `budget`, from the cache), memoised when
+    complete and computed while no source failed."""
     failures = market.degraded
     function = spec.answer_function()
     progress = progress or NoProgress()

@@ -6,10 +6,15 @@ latest completed NYSE session (an answer "as of the latest" moves on at each clo
 mode. A memoised answer keeps its encoded chart, so a repeat neither recomputes nor redraws.
 Never memoised: a partial answer, or one computed while a source was failing (served from the
 cache with a warning): those must be asked again.
+
+The same question asked again while its first asking is still being computed (a burst: many
+users, few questions) waits for that computation instead of starting another (`running`,
+`start`, `finish`): it gets the same answer, memoised or not.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -33,8 +38,10 @@ class AnswerMemo:
         self.size = size
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
         self._lock = threading.Lock()
+        self._running: dict[Hashable, asyncio.Future[Answer]] = {}
         self.hits = 0
         self.misses = 0
+        self.joined = 0  # askings that waited for the same question's computation
 
     @staticmethod
     def key(spec: CommandSpec, market: MarketData, request: Any) -> Hashable | None:
@@ -74,6 +81,52 @@ class AnswerMemo:
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
         return True
+
+    def running(self, key: Hashable | None) -> asyncio.Future[Answer] | None:
+        """The computation of `key` under way on this event loop, if any."""
+        if key is None:
+            return None
+        future = self._running.get(key)
+        if future is None or future.done() or future.get_loop() is not asyncio.get_running_loop():
+            return None
+        self.joined += 1
+        return future
+
+    def start(self, key: Hashable | None) -> asyncio.Future[Answer] | None:
+        """Register the computation of `key` (call `finish` with its outcome)."""
+        if key is None:
+            return None
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        return future
+
+    def finish(
+        self,
+        key: Hashable | None,
+        future: asyncio.Future[Answer] | None,
+        answer: Answer | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """End the computation `start` registered: those waiting get `answer` or `error`
+        (a cancelled computation cancels their wait: they compute it themselves)."""
+        if future is None:
+            return
+        if self._running.get(key) is future:
+            del self._running[key]
+        if future.done():
+            return
+        if answer is not None:
+            future.set_result(answer)
+        elif error is not None and not isinstance(error, asyncio.CancelledError):
+            future.set_exception(error)
+            future.exception()  # retrieved: nobody waiting is not an error to log
+        else:
+            future.cancel()
+
+    def clear(self) -> None:
+        """Forget every memoised answer."""
+        with self._lock:
+            self._answers.clear()
 
     def __len__(self) -> int:
         return len(self._answers)

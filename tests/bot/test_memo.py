@@ -92,3 +92,32 @@ async def test_an_answer_served_while_the_provider_fails_is_not_memoised(tmp_pat
         provider.fail_reason = None
         healed = await compute_answer(STREAK, market, request(), memo=memo)
         assert healed.as_of == dt.date(2024, 6, 28) and len(memo) == 1
+
+
+async def test_the_same_question_asked_while_it_is_computed_waits_for_that_computation(
+    fresh_market,
+):
+    import asyncio
+
+    memo = AnswerMemo()
+    answers = await asyncio.gather(
+        *(compute_answer(STREAK, fresh_market, request(), memo=memo) for _ in range(4))
+    )
+    assert all(a is answers[0] for a in answers)
+    assert (memo.misses, memo.joined) == (4, 3)  # computed once
+    assert await compute_answer(STREAK, fresh_market, request(), memo=memo) is answers[0]
+
+
+async def test_an_error_reaches_every_asking_and_is_not_kept(fresh_market):
+    import asyncio
+
+    from analytics.errors import NoData
+
+    memo = AnswerMemo()
+    unknown = STREAK.parse_values({"a": "NOPE", "b": "SPY"}, ParseContext(today=NOW.date()))
+    outcomes = await asyncio.gather(
+        *(compute_answer(STREAK, fresh_market, unknown, memo=memo) for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, NoData) for o in outcomes) and memo.joined == 2
+    assert len(memo) == 0 and not memo._running
