@@ -11,9 +11,10 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlite_utils
@@ -449,6 +450,25 @@ class PriceCache:
                     source=row[4],
                 )
         return out
+
+    def memoised(
+        self,
+        key: Hashable,
+        compute: Callable[[], Any],
+        size: Callable[[Any], int] = lambda _: 0,
+    ) -> Any:
+        """`compute()`, kept in the read memo under `key` while nothing is committed to the
+        file (any connection or process: `generation()`); computed afresh inside a write
+        transaction. For what is read from the file only (never a partial answer); callers
+        must not mutate the value."""
+        if self._writing():
+            return compute()
+        return self.memo.get_or_compute(self.generation(), key, compute, size)
+
+    def sources(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> tuple[str, ...]:
+        """The distinct sources of the bars of `tickers` from `start` to `end`, sorted; from the
+        array store's source codes (not a string per bar)."""
+        return self.read_panel(tickers, start, end, ["source"]).sources()
 
     def _writing(self) -> bool:
         """This thread is inside `transaction()`: its reads see its own uncommitted writes,

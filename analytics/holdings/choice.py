@@ -29,7 +29,7 @@ from analytics import calendar
 from analytics.errors import NoData, UpstreamError
 from analytics.holdings.funds import Fund, get_fund
 from analytics.holdings.ishares import Holdings
-from analytics.holdings.store import HoldingsStore
+from analytics.holdings.store import HoldingsStore, Memo
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -169,16 +169,18 @@ def holdings_near(
     download: Download | None,
     offline: bool = False,
     on_download: Callable[[], None] | None = None,
+    memo: Memo | None = None,
 ) -> SnapshotChoice:
     """The snapshot of `fund` to weight a window starting at `start` by (policy above).
 
     `db` is the calling thread's connection to the cache; `download` fetches a current file
     (None: no download, as offline); `on_download()` is called just before one. Raises NoData
     when nothing usable is stored and nothing can be downloaded (saying what to import), or the
-    download's UpstreamError when it fails with nothing to fall back on. Blocking.
+    download's UpstreamError when it fails with nothing to fall back on. `memo`: where the
+    snapshot read may be kept (HoldingsStore). Blocking.
     """
     fund = get_fund(fund)
-    store = HoldingsStore(db)
+    store = HoldingsStore(db, memo)
     refresh, dates = store.needs_refresh(fund, now), store.as_of_dates(fund)
     best = choose_snapshot(dates, start)
     online = download is not None

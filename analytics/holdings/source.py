@@ -59,6 +59,7 @@ class FundHoldings:
             download=self._download if self.can_download else None,
             offline=self.market.offline,
             on_download=_announce(progress, fund),
+            memo=self.market.cache.memoised,
         )
 
     def ensure(self, fund: str | Fund, *, progress: Progress | None = None) -> None:

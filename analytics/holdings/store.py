@@ -9,8 +9,10 @@ Blocking (SQLite): call from a worker thread, one thread per connection at a tim
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,15 +29,24 @@ POSITIONS = "holdings_positions"
 MARKET_TZ = ZoneInfo("America/New_York")
 
 
+Memo = Callable[[Hashable, Callable[[], object], Callable[[object], int]], object]
+"""PriceCache.memoised: (key, compute, size) -> the value."""
+
+
 def _fund_key(fund: str | Fund) -> str:
     return fund.symbol if isinstance(fund, Fund) else fund.strip().upper().lstrip("$")
 
 
 class HoldingsStore:
-    """Save and load `Holdings` snapshots in a sqlite-utils Database."""
+    """Save and load `Holdings` snapshots in a sqlite-utils Database.
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    `memo` (PriceCache.memoised, keyed by the cache's generation) keeps the snapshots read
+    while nothing is committed to the file: a 2,000-name snapshot is a row per position.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, memo: Memo | None = None) -> None:
         self.db = db
+        self.memo = memo
         db.table(SNAPSHOTS).create(
             {
                 "fund": str,
@@ -120,6 +131,17 @@ class HoldingsStore:
 
     def snapshot(self, fund: str | Fund, as_of: dt.date) -> Holdings | None:
         """The snapshot of `fund` as of `as_of`, or None."""
+        if self.memo is None:
+            return self._snapshot(fund, as_of)
+        found = self.memo(
+            ("holdings", _fund_key(fund), as_of),
+            lambda: self._snapshot(fund, as_of),
+            lambda h: 0 if h is None else int(h.frame.memory_usage(deep=True).sum()),
+        )
+        # A copy of the frame: the memo's snapshot is shared between threads.
+        return None if found is None else dataclasses.replace(found, frame=found.frame.copy())
+
+    def _snapshot(self, fund: str | Fund, as_of: dt.date) -> Holdings | None:
         key = [_fund_key(fund), as_of.isoformat()]
         meta = next(
             self.db.query(f"SELECT * FROM {SNAPSHOTS} WHERE fund = ? AND as_of = ?", key), None

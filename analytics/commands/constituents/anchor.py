@@ -97,19 +97,10 @@ def asked_session(window: Window, as_of: dt.date | None) -> dt.date | None:
 
 def rows_source(market: MarketData, tickers: Sequence[str], start: dt.date, end: dt.date) -> str:
     """Where the rows of `tickers` from `start` to `end` came from ("Yahoo Finance",
-    "import: IWM.csv", both), read as DISTINCT sources in SQL rather than a string per bar;
-    the configured provider's name when the rows carry none. Blocking."""
-    found: list[str] = []
-    names = list(dict.fromkeys(tickers))
-    for i in range(0, len(names), _CHUNK):
-        chunk = names[i : i + _CHUNK]
-        rows = market.cache.db.execute(
-            f"SELECT DISTINCT source FROM bars WHERE ticker IN ({','.join('?' * len(chunk))})"
-            " AND date >= ? AND date <= ?",
-            [*chunk, start.isoformat(), end.isoformat()],
-        ).fetchall()
-        found += [str(r[0]) for r in rows if r[0]]
-    return source_label(found, market.source_name)
+    "import: IWM.csv", both), read from the array store's source codes rather than a string
+    per bar; the configured provider's name when the rows carry none. Blocking."""
+    found = market.cache.sources(list(dict.fromkeys(tickers)), start, end)
+    return source_label(list(found), market.source_name)
 
 
 def missing_prices_remedy(market: MarketData, result: PriceResult) -> str:

@@ -103,3 +103,27 @@ def test_import_rejects_missing_file_and_wrong_fund(
     with pytest.raises(BadInput, match="holds IVV"):
         import_holdings_file(db, "IWM", holdings_path(shared_data, IVV_2023))
     assert HoldingsStore(db).latest("IWM") is None
+
+
+def test_a_memoised_snapshot_is_read_again_after_a_save(tiny_text: str, tmp_path: Path) -> None:
+    """With the cache's read memo, a saved snapshot (same fund and date) is seen at once,
+    whether this connection or another one saved it; callers get their own frame."""
+    import sqlite3
+
+    from analytics.data.cache import PriceCache
+
+    with PriceCache(tmp_path / "h.db") as cache:
+        store = HoldingsStore(cache.db, cache.memoised)
+        store.save(parse_ishares_holdings(tiny_text), fetched_at=at("2024-01-02T20:00:00+00:00"))
+        first = store.latest("IVV")
+        first.frame["weight"] = 0.0  # a caller's edit stays its own
+        again = store.latest("IVV")
+        assert cache.memo.hits >= 1 and (again.frame["weight"] > 0).all()
+        fewer = tiny_text.replace('"BRK.B"', '"-"')
+        store.save(parse_ishares_holdings(fewer), fetched_at=at("2024-01-03T20:00:00+00:00"))
+        assert list(store.latest("IVV").frame.index) == ["AAA"]
+        other = sqlite3.connect(cache.path)
+        other.execute("DELETE FROM holdings_positions")
+        other.commit()
+        other.close()
+        assert store.latest("IVV").frame.empty
