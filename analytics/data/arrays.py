@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -70,16 +69,26 @@ SCHEMA: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class Segment:
     """One ticker's bars of one year (or a part of it): days since the epoch, the columns read
-    (float64, NaN for NULL), and the sources as codes into `labels` (-1: none)."""
+    (float64, NaN for NULL), and the sources as codes into `labels` (-1: none). Read-only by
+    convention (a plain class with slots: a 2,000-name read makes thousands of them)."""
 
-    ticker: str
-    days: np.ndarray
-    values: dict[str, np.ndarray]
-    codes: np.ndarray | None = None
-    labels: tuple[str, ...] = ()
+    __slots__ = ("codes", "days", "labels", "ticker", "values")
+
+    def __init__(
+        self,
+        ticker: str,
+        days: np.ndarray,
+        values: dict[str, np.ndarray],
+        codes: np.ndarray | None = None,
+        labels: tuple[str, ...] = (),
+    ) -> None:
+        self.ticker = ticker
+        self.days = days
+        self.values = values
+        self.codes = codes
+        self.labels = labels
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -205,17 +214,25 @@ def read_segments(
             f" WHERE ticker IN ({','.join('?' * len(chunk))}) AND year BETWEEN ? AND ?",
             [*chunk, start.year, end.year],
         )
+        frombuffer, append = np.frombuffer, segments.append
+        if not with_source and len(numeric) == 1 and not stale:  # the common read: one column
+            (column,) = numeric
+            for ticker, _year, days, values in cursor:
+                append(
+                    Segment(ticker, frombuffer(days, "<i4"), {column: frombuffer(values, "<f8")})
+                )
+            continue
         for row in cursor:
             ticker, year = row[0], row[1]
             if (ticker, year) in stale:
                 continue
-            days = np.frombuffer(row[2], dtype="<i4")
-            values = {c: np.frombuffer(row[3 + k], dtype="<f8") for k, c in enumerate(numeric)}
+            days = frombuffer(row[2], dtype="<i4")
+            values = {c: frombuffer(row[3 + k], dtype="<f8") for k, c in enumerate(numeric)}
             codes, labels = None, ()
             if with_source:
-                codes = np.frombuffer(row[3 + len(numeric)], dtype="<i2")
+                codes = frombuffer(row[3 + len(numeric)], dtype="<i2")
                 labels = tuple(json.loads(row[4 + len(numeric)]))
-            segments.append(Segment(ticker, days, values, codes, labels))
+            append(Segment(ticker, days, values, codes, labels))
     for ticker, years in _by_ticker(stale).items():
         segments += [seg for _, seg in _row_segments(conn, ticker, years, list(columns))]
     return segments

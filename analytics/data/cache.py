@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -110,9 +111,12 @@ class PriceCache:
         """A number that changes whenever anything is committed to the cache file, by any
         connection of this process or another (SQLite's data_version, read on one connection
         that never writes: it counts every other connection's commits). Memos of answers are
-        keyed by it, so a fetch, an import or a re-base makes the next answer recompute."""
+        keyed by it, so a fetch, an import or a re-base makes the next answer recompute.
+        Numbers from a probe opened after `close()` never repeat an earlier probe's (each probe
+        gets its own epoch in the high bits): a data_version restarts with its connection."""
         with self._lock:
-            return int(self._generation_probe().execute("PRAGMA data_version").fetchone()[0])
+            version = int(self._generation_probe().execute("PRAGMA data_version").fetchone()[0])
+            return (self._probe_epoch << 40) | version
 
     def _generation_probe(self) -> sqlite3.Connection:
         """The connection `generation()` reads (call with `_lock` held)."""
@@ -123,6 +127,7 @@ class PriceCache:
             probe = connect(self.path, read_only=self.read_only, timeout=timeout)
             probe.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             self._probe = probe
+            self._probe_epoch = next(_PROBE_EPOCHS)
             self._connections.append(probe)
         return probe
 
@@ -134,6 +139,7 @@ class PriceCache:
             self._connections.clear()
             self._probe = None
         self._local = threading.local()
+        self.memo.clear()
 
     def __enter__(self) -> PriceCache:
         return self
@@ -577,6 +583,9 @@ class PriceCache:
             if p.exists():
                 total += p.stat().st_size
         return total
+
+
+_PROBE_EPOCHS = itertools.count(1)
 
 
 def _size_of_table(table: dict) -> int:
