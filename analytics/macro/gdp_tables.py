@@ -1,7 +1,8 @@
 """The cache tables of the GDP context (the GDPNow track, real GDP's first and latest releases).
 
 The DDL lives here only: a list of idempotent statements, run in one `PriceCache.transaction()`
-the first time a store opens the file. When the cache's migrations are unified, these statements
+the first time a store writes. Reads never create them (a read must not write, and a read-only
+cache cannot): a missing table reads as nothing stored. When the cache's migrations are unified, these statements
 become one migration step as they are (each is CREATE ... IF NOT EXISTS).
 """
 
@@ -40,9 +41,8 @@ GDP_TABLE_STATEMENTS: tuple[str, ...] = (
 )
 
 
-def ensure_gdp_tables(cache: PriceCache) -> None:
-    """Create the tables that are missing (a read-only check when they all exist, so opening a
-    store for a read takes no write lock)."""
+def gdp_tables_exist(cache: PriceCache) -> bool:
+    """Whether both tables are in the file (a read, no lock)."""
     names = {GDPNOW_TRACK, GDP_RELEASES}
     found = {
         row[0]
@@ -51,7 +51,12 @@ def ensure_gdp_tables(cache: PriceCache) -> None:
             sorted(names),
         )
     }
-    if found == names:
+    return found == names
+
+
+def ensure_gdp_tables(cache: PriceCache) -> None:
+    """Create the tables that are missing, before a write (joins the caller's transaction)."""
+    if gdp_tables_exist(cache):
         return
     with cache.transaction() as conn:
         for statement in GDP_TABLE_STATEMENTS:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.data.cache import PriceCache
-from analytics.macro.gdp_tables import GDPNOW_TRACK, ensure_gdp_tables
+from analytics.macro.gdp_tables import GDPNOW_TRACK, ensure_gdp_tables, gdp_tables_exist
 from analytics.macro.gdpnow.track import SkippedRow, TrackRow, read_gdpnow_file, track_frame
 
 FILE_SOURCE_PREFIX = "file:"
@@ -48,7 +48,6 @@ class GdpNowStore:
 
     def __init__(self, cache: PriceCache) -> None:
         self.cache = cache
-        ensure_gdp_tables(cache)
 
     def save(self, rows: Sequence[TrackRow], *, source: str, imported_at: dt.datetime) -> int:
         """Store nowcasts in one transaction; a row already stored takes the new value (the same
@@ -59,6 +58,7 @@ class GdpNowStore:
             for r in rows
         ]
         with self.cache.transaction() as conn:
+            ensure_gdp_tables(self.cache)
             conn.executemany(
                 f"INSERT INTO {GDPNOW_TRACK} (forecast_date, quarter, nowcast, source, imported_at)"
                 " VALUES (?,?,?,?,?) ON CONFLICT(forecast_date, quarter) DO UPDATE SET"
@@ -76,7 +76,12 @@ class GdpNowStore:
         if until is not None:
             sql += " WHERE forecast_date <= ?"
             params.append(until.isoformat())
-        rows = self.cache.db.execute(sql + " ORDER BY forecast_date, quarter", params).fetchall()
+        if not gdp_tables_exist(self.cache):
+            rows = []  # never imported; a read does not create the table
+        else:
+            rows = self.cache.db.execute(
+                sql + " ORDER BY forecast_date, quarter", params
+            ).fetchall()
         frame = track_frame(
             [TrackRow(dt.date.fromisoformat(r[0]), dt.date.fromisoformat(r[1]), r[2]) for r in rows]
         )
@@ -85,6 +90,8 @@ class GdpNowStore:
 
     def summary(self) -> TrackSummary | None:
         """Rows and range of the stored track, None when there is none."""
+        if not gdp_tables_exist(self.cache):
+            return None
         row = self.cache.db.execute(
             f"SELECT COUNT(*), MIN(forecast_date), MAX(forecast_date) FROM {GDPNOW_TRACK}"
         ).fetchone()
