@@ -1,410 +1,111 @@
-"""Hypothesis strategies generated from the command specs (analytics/spec.py).
+"""Hypothesis strategies for whole invocations, generated from the command specs.
 
-Nothing here names a command: `cli_argv(spec, ctx)` and `discord_options(spec, ctx)` walk the
-spec's options, so a new command or option is covered as soon as it is declared. Each option
-gets what a user could type for it, by what the option is (`kind_of`):
+Nothing here names a command: `cli_argv(spec, world)` and `discord_options(spec, world)` walk
+the spec's options (analytics/spec.py) and draw each one's value from tests/properties/values.py
+by what the option is, so a new command or option is covered as soon as it is declared.
 
-- from its declaration: `choices`, `type` int/float (with `min`/`max`), bool, `many`;
-- for a str option, from its autocomplete source (ticker, tickers, window, series, universe,
-  fund) or, failing that, its name (as_of/since: a date; exclude: date ranges; levels: price
-  levels; min_move: a percent; to: an alert target; *_file: a path). Any other str option is
-  `text`: arbitrary and hostile strings only.
-
-Each value is valid for its kind (symbols from the planted universe or of valid syntax,
-windows of the window grammar, dates in and around the planted data, numbers in range) or
-hostile: empty, whitespace, very long, unicode, control characters, SQL and LIKE
-metacharacters, '../', negative/huge/NaN numbers, 0001-01-01 and 9999-12-31, a word where a
-number goes. The CLI gets text as argv would carry it (no NUL: an argv string cannot hold
-one); Discord gets what its client sends (typed values, choices and ranges enforced, strings of
-at most 6,000 characters: the fake refuses anything else, as Discord's client would not send it).
+Each invocation is drawn either clean (every option valid for its kind, so answers are
+reached and the analytics behind them run) or rough (each option valid or hostile). The CLI
+gets text as argv carries it (no NUL: an argv string cannot hold one), with wrong types where a
+number goes and values outside choices and ranges. Discord gets what its client sends: typed
+values, choices and ranges enforced, strings of at most 6,000 characters (the fake refuses
+anything else, as Discord's client would not send it).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
 from analytics.spec import CommandSpec, Option
-
-# -- what each option is --------------------------------------------------------------------
-
-_BY_AUTOCOMPLETE = {
-    "ticker": "symbol",
-    "tickers": "symbols",
-    "window": "window",
-    "series": "series",
-    "universe": "universe",
-    "fund": "fund",
-}
-_BY_NAME = {
-    "as_of": "date",
-    "since": "date",
-    "exclude": "ranges",
-    "levels": "levels",
-    "min_move": "percent",
-    "to": "target",
-    "universe": "universe",
-    "window": "window",
-}
-
-
-def kind_of(option: Option) -> str:
-    """What values mean for `option`: choice, int, float, bool, or a str kind (see module doc)."""
-    if option.choices:
-        return "choice"
-    if option.type != "str":
-        return option.type
-    if option.autocomplete in _BY_AUTOCOMPLETE:
-        return _BY_AUTOCOMPLETE[option.autocomplete]
-    if option.name in _BY_NAME:
-        return _BY_NAME[option.name]
-    if option.name.endswith("_file") or option.name.endswith("_path"):
-        return "path"
-    return "text"
-
-
-@dataclass(frozen=True)
-class World:
-    """What valid values are drawn from: the planted data and the files beside it."""
-
-    tickers: tuple[str, ...]
-    first: dt.date
-    last: dt.date
-    today: dt.date
-    lists: tuple[str, ...] = ()
-    series: tuple[str, ...] = ()
-    funds: tuple[str, ...] = ("IWM", "IVV")
-    files: tuple[Path, ...] = field(default_factory=tuple)
-
-
-# -- hostile text, shared by every option ---------------------------------------------------
-
-HOSTILE_WORDS = (
-    "",
-    " ",
-    "\t",
-    "  \n ",
-    "'; DROP TABLE bars; --",
-    "' OR '1'='1",
-    '"',
-    "%",
-    "_",
-    "%_%",
-    "\\",
-    "../../../etc/passwd",
-    "..",
-    "/",
-    "~",
-    "NaN",
-    "nan",
-    "inf",
-    "-inf",
-    "-1",
-    "0",
-    "-0",
-    "1e309",
-    "null",
-    "None",
-    "true",
-    "💥",
-    "IWM\u200b",  # a zero-width space inside a ticker
-    "ＳＰＹ",  # full-width letters
-    "İ",  # upper() of some letters changes length
-    "ß",
-    "\x1b[31mred",
-    "\r",
-    "\u202eMWI",  # right-to-left override
-    "$",
-    "^",
-    "=F",
-    "A" * 300,
-    "9" * 400,
-    "0001-01-01",
-    "9999-12-31",
-    "--json",
-    "-x",
-    "@everyone",
-    "<@&123>",
-    "`",
-    "```",
-    "|",
-    ";",
-    "{}",
-    "[]",
-    "\\N",
+from tests.properties.values import (
+    World,
+    hostile_text,
+    in_range_float,
+    in_range_int,
+    kind_of,
+    levels,
+    symbols,
+    text_for,
 )
 
-
-def hostile_text(*, argv: bool) -> st.SearchStrategy[str]:
-    """Strings no option should choke on; argv strings cannot hold NUL."""
-    words = st.sampled_from(HOSTILE_WORDS)
-    arbitrary = st.text(max_size=40)
-    long = st.sampled_from(["A" * 5000, "1" * 5000, "🙂" * 1500, "x " * 2500])
-    text = st.one_of(words, words, arbitrary, long)
-    if argv:
-        text = text.filter(lambda s: "\x00" not in s)
-    return text
+__all__ = ["World", "cli_argv", "discord_options"]
 
 
-# -- valid values, by kind -------------------------------------------------------------------
-
-SYMBOL_FORMS = ("spy", "$IWM", "brk.b", "BRK/B", "rut", "SPX", "^rut", " qqq ", "Aapl")
-
-
-def symbols(world: World) -> st.SearchStrategy[str]:
-    """A planted ticker, a case/alias/share-class spelling, or an unknown of valid syntax."""
-    return st.one_of(
-        st.sampled_from(world.tickers),
-        st.sampled_from(SYMBOL_FORMS),
-        st.from_regex(r"[A-Z]{1,5}", fullmatch=True),
-        st.from_regex(r"\^?[A-Z0-9][A-Z0-9.\-]{0,14}(=[FX])?", fullmatch=True),
-    )
+def _either(valid: st.SearchStrategy, odd: st.SearchStrategy, hostile: bool) -> st.SearchStrategy:
+    """`valid` alone when clean; else valid two times in three."""
+    return st.one_of(valid, valid, odd) if hostile else valid
 
 
-def symbol_lists(world: World) -> st.SearchStrategy[list[str]]:
-    """1-4 symbols (sometimes the same one twice, sometimes 11: over most limits)."""
-    few = st.lists(symbols(world), min_size=1, max_size=4)
-    many = st.lists(st.sampled_from(world.tickers), min_size=11, max_size=14)
-    return st.one_of(few, few, many)
-
-
-def iso_dates(world: World) -> st.SearchStrategy[str]:
-    """Dates in and around the data, at the edges of what is allowed, and impossible ones."""
-    near = st.dates(world.first - dt.timedelta(days=900), world.today + dt.timedelta(days=60))
-    edges = st.sampled_from(
-        [
-            "0001-01-01",
-            "9999-12-31",
-            "1899-12-31",
-            "1900-01-01",
-            "2100-12-31",
-            "2101-01-01",
-            world.first.isoformat(),
-            world.last.isoformat(),
-            world.today.isoformat(),
-            (world.today + dt.timedelta(days=1)).isoformat(),
-            "2024-02-29",
-            "2023-02-29",
-            "2024-13-01",
-            "2024-00-10",
-            "24-01-02",
-            "2024/01/02",
-            "20240102",
-            "2024-W01-1",
-            "2024-1-2",
-            "today",
-        ]
-    )
-    anywhere = st.dates()
-    return st.one_of(near.map(dt.date.isoformat), edges, anywhere.map(dt.date.isoformat))
-
-
-def windows(world: World) -> st.SearchStrategy[str]:
-    """The window grammar: Nd/Nw/Nm/Nmo/Ny (N from 0 to past the limits), to-date, ranges."""
-    count = st.one_of(
-        st.integers(0, 40), st.sampled_from([100, 1200, 5200, 25_000, 25_001, 10**20])
-    )
-    unit = st.sampled_from(["d", "w", "m", "mo", "y", "D", "MO", "Y"])
-    counted = st.builds(lambda n, u: f"{n}{u}", count, unit)
-    to_date = st.sampled_from(["ytd", "QTD", "mtd", " Ytd ", "y t d", "1 y", "-5d", "1.5m"])
-    dates = iso_dates(world)
-    ranged = st.builds(lambda a, b: f"{a}:{b}", dates, dates)
-    return st.one_of(counted, counted, to_date, ranged)
-
-
-def series_names(world: World) -> st.SearchStrategy[str]:
-    aliases = [
-        "gdpnow",
-        "GDP",
-        "unemployment",
-        "10y",
-        "cpi",
-        "curve",
-        "vix",
-        "gdp-contributions",
-        "gdp contributions",
-        "what drives gdp",
-        "unrate",
-        "T10YIE",
-        "ZZZNOTASERIES",
-        "gdpnow ",
-    ]
-    return st.one_of(
-        st.sampled_from(world.series or ("UNRATE",)),
-        st.sampled_from(aliases),
-        st.from_regex(r"[A-Z0-9]{1,12}", fullmatch=True),
-    )
-
-
-def universes(world: World, *, lists: bool) -> st.SearchStrategy[str]:
-    named = [*world.funds, "iwm", "$IVV", "IJR", "IWB", "SPY", "ZZZ"]
-    if lists:
-        named += [*world.lists, *(n.upper() for n in world.lists), "nosuchlist"]
-    return st.sampled_from(named)
-
-
-def levels(world: World) -> st.SearchStrategy[str]:
-    one = st.one_of(
-        st.floats(0.01, 1e6, allow_nan=False).map(lambda x: f"{x:.2f}"),
-        st.integers(1, 10**7).map(str),
-        st.integers(1_000, 999_999).map(lambda n: f"{n:,}"),
-        st.sampled_from(["$60", "60,", "0", "-5", "1e400", "nan", "inf", "2,64", "1,2,3"]),
-    )
-    sep = st.sampled_from([" ", ",", ", "])
-    return st.builds(lambda xs, s: s.join(xs), st.lists(one, min_size=1, max_size=12), sep)
-
-
-def exclusions(world: World) -> st.SearchStrategy[str]:
-    bound = st.one_of(
-        st.integers(1890, 2110).map(str),
-        st.builds(lambda y, q: f"{y}Q{q}", st.integers(1990, 2030), st.integers(0, 5)),
-        st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(1990, 2030), st.integers(0, 13)),
-        iso_dates(world),
-    )
-    one = st.builds(lambda a, b: f"{a}:{b}", bound, bound)
-    joined = st.lists(one, min_size=1, max_size=3).map(",".join)
-    return st.one_of(st.just("none"), st.just("none,2020:2021"), joined)
-
-
-def percents() -> st.SearchStrategy[str]:
-    number = st.one_of(st.integers(0, 2000).map(str), st.floats(0, 1e7).map(lambda x: f"{x:g}"))
-    sign = st.sampled_from(["", "+", "-"])
-    suffix = st.sampled_from(["", "%", " %"])
-    return st.builds(lambda s, n, p: f"{s}{n}{p}", sign, number, suffix)
-
-
-def targets() -> st.SearchStrategy[str]:
-    snowflake = st.integers(10**16, 10**20).map(str)
-    return st.one_of(
-        st.sampled_from(["", "me", "dm", "#markets", "general", "<@123>", "#" + "x" * 101]),
-        snowflake.map(lambda s: f"<@{s}>"),
-        snowflake.map(lambda s: f"<#{s}>"),
-        st.builds(lambda a, b: f"{a}/{b}", snowflake, snowflake),
-        st.builds(lambda a, b: f"https://discord.com/channels/{a}/{b}", snowflake, snowflake),
-    )
-
-
-def paths(world: World) -> st.SearchStrategy[str]:
-    given = [str(p) for p in world.files]
-    odd = ["/nonexistent/tickers.txt", "/", "/dev/null", "../../../etc/passwd", "~", "."]
-    return st.sampled_from(given + odd)
-
-
-def text_for(kind: str, world: World) -> st.SearchStrategy[str]:
-    """A valid-looking value of a str kind (hostile ones are added by the callers)."""
-    if kind == "symbol":
-        return symbols(world)
-    if kind == "symbols":
-        sep = st.sampled_from([" ", ",", ", "])
-        return st.builds(lambda xs, s: s.join(xs), symbol_lists(world), sep)
-    if kind == "window":
-        return windows(world)
-    if kind == "date":
-        return iso_dates(world)
-    if kind == "series":
-        return series_names(world)
-    if kind == "universe":
-        return universes(world, lists=True)
-    if kind == "fund":
-        return universes(world, lists=False)
-    if kind == "levels":
-        return levels(world)
-    if kind == "ranges":
-        return exclusions(world)
-    if kind == "percent":
-        return percents()
-    if kind == "target":
-        return targets()
-    if kind == "path":
-        return paths(world)
-    return st.text(max_size=30)
-
-
-def _in_range_int(option: Option) -> st.SearchStrategy[int]:
-    low = int(math.ceil(option.min)) if option.min is not None else -(10**6)
-    high = int(math.floor(option.max)) if option.max is not None else 10**6
-    return st.integers(low, high)
-
-
-def _in_range_float(option: Option) -> st.SearchStrategy[float]:
-    low = option.min if option.min is not None else -1e9
-    high = option.max if option.max is not None else 1e9
-    return st.floats(low, high, allow_nan=False, allow_infinity=False)
-
-
-# -- one option, per front end ---------------------------------------------------------------
-
-
-def cli_text(option: Option, world: World) -> st.SearchStrategy[str]:
-    """One token a user could type at the terminal for `option` (valid or hostile)."""
+def cli_text(option: Option, world: World, *, hostile: bool) -> st.SearchStrategy[str]:
+    """One token a user could type at the terminal for `option`."""
     kind = kind_of(option)
-    hostile = hostile_text(argv=True)
+    odd = hostile_text(argv=True)
     if kind == "choice":
         values = [str(c.value) for c in option.choices]
         variants = [v.upper() for v in values] + [v + " " for v in values]
-        return st.one_of(
-            st.sampled_from(values), st.sampled_from(values), st.sampled_from(variants), hostile
-        )
+        return _either(st.sampled_from(values), st.sampled_from(variants) | odd, hostile)
     if kind == "int":
         around = []
         if option.min is not None:
             around += [int(option.min) - 1, int(option.min)]
         if option.max is not None:
             around += [int(option.max), int(option.max) + 1]
-        return st.one_of(
-            _in_range_int(option).map(str),
-            _in_range_int(option).map(str),
+        wrong = st.one_of(
             st.sampled_from(around or [0]).map(str),
             st.integers(-(10**30), 10**30).map(str),
             st.sampled_from(["1.5", "1e3", "0x10", " 7 ", "٣", "1_000", "abc", "ten"]),
-            hostile,
+            odd,
         )
+        return _either(in_range_int(option).map(str), wrong, hostile)
     if kind == "float":
-        return st.one_of(
-            _in_range_float(option).map(repr),
-            _in_range_float(option).map(repr),
+        wrong = st.one_of(
             st.floats().map(repr),  # nan, inf, -inf, subnormals, huge
             st.sampled_from(["nan", "NaN", "inf", "-inf", "1e309", "-1e309", "5%", "1_000", "٣"]),
-            hostile,
+            odd,
         )
-    return st.one_of(text_for(kind, world), text_for(kind, world), hostile)
+        return _either(in_range_float(option).map(repr), wrong, hostile)
+    return _either(text_for(kind, world), odd, hostile)
 
 
-def cli_tokens(option: Option, world: World) -> st.SearchStrategy[list[str]]:
-    """The tokens of one given option's value: one, or 1-4 for a `many` option."""
+def cli_tokens(option: Option, world: World, *, hostile: bool) -> st.SearchStrategy[list[str]]:
+    """The tokens of one given option's value: one, or 1-5 for a `many` option."""
     if option.many and kind_of(option) in ("symbols", "levels"):
         one = symbols(world) if kind_of(option) == "symbols" else levels(world)
         valid = st.lists(one, min_size=1, max_size=5)
         odd = st.lists(hostile_text(argv=True), min_size=1, max_size=3)
-        return st.one_of(valid, valid, odd)
+        return _either(valid, odd, hostile)
     if option.many:
-        return st.lists(cli_text(option, world), min_size=1, max_size=4)
-    return cli_text(option, world).map(lambda t: [t])
+        return st.lists(cli_text(option, world, hostile=hostile), min_size=1, max_size=4)
+    return cli_text(option, world, hostile=hostile).map(lambda t: [t])
 
 
-def discord_value(option: Option, world: World) -> st.SearchStrategy[Any]:
+def discord_value(option: Option, world: World, *, hostile: bool) -> st.SearchStrategy[Any]:
     """What Discord's client could send for `option` (it enforces types, choices, ranges)."""
     kind = kind_of(option)
     if kind == "choice":
         return st.sampled_from([c.value for c in option.choices])
     if kind == "int":
         edges = [int(v) for v in (option.min, option.max) if v is not None]
-        return st.one_of(_in_range_int(option), st.sampled_from(edges or [0]))
+        return st.one_of(in_range_int(option), st.sampled_from(edges or [0]))
     if kind == "float":
         edges = [float(v) for v in (option.min, option.max) if v is not None]
-        return st.one_of(_in_range_float(option), st.sampled_from(edges or [0.0]))
+        return st.one_of(in_range_float(option), st.sampled_from(edges or [0.0]))
     if kind == "bool":
         return st.booleans()
-    hostile = hostile_text(argv=False)
-    return st.one_of(text_for(kind, world), text_for(kind, world), hostile)
+    return _either(text_for(kind, world), hostile_text(argv=False), hostile)
 
 
-# -- one command ------------------------------------------------------------------------------
+def _given(draw: st.DrawFn, option: Option, *, hostile: bool) -> bool:
+    """Whether the user gives `option`. A required one: always when clean, else all but one
+    time in 20. An optional one: half the time, or one time in three when clean (options that
+    only go together, such as an alert kind's, then meet less often in conflict)."""
+    if option.required:
+        return not hostile or draw(st.integers(0, 19)) > 0
+    if hostile:
+        return draw(st.booleans())
+    return draw(st.integers(0, 2)) == 0
 
 
 @st.composite
@@ -414,21 +115,19 @@ def cli_argv(draw: st.DrawFn, spec: CommandSpec, world: World) -> list[str]:
     Positionals come in order and stop at the first one left out (argv cannot skip one); a
     required one is sometimes left out (argparse's usage error). Named options are given or
     not, as `--name value` or `--name=value`."""
+    hostile = draw(st.booleans(), label="hostile")
     argv = list(spec.path)
     for option in (o for o in spec.options if o.positional):
-        # a required positional is left out one time in 20
-        give = draw(st.integers(0, 19)) > 0 if option.required else draw(st.booleans())
-        if not give:
+        if not _given(draw, option, hostile=hostile):
             break
-        argv += draw(cli_tokens(option, world))
+        argv += draw(cli_tokens(option, world, hostile=hostile))
     for option in (o for o in spec.options if not o.positional):
-        give = draw(st.integers(0, 19)) > 0 if option.required else draw(st.booleans())
-        if not give:
+        if not _given(draw, option, hostile=hostile):
             continue
         if option.type == "bool":
             argv.append(option.cli_name)
             continue
-        tokens = draw(cli_tokens(option, world))
+        tokens = draw(cli_tokens(option, world, hostile=hostile))
         if len(tokens) == 1 and draw(st.booleans()):
             argv.append(f"{option.cli_name}={tokens[0]}")
         else:
@@ -439,8 +138,9 @@ def cli_argv(draw: st.DrawFn, spec: CommandSpec, world: World) -> list[str]:
 @st.composite
 def discord_options(draw: st.DrawFn, spec: CommandSpec, world: World) -> dict[str, Any]:
     """The options of one slash command interaction: every required one, others or not."""
+    hostile = draw(st.booleans(), label="hostile")
     values: dict[str, Any] = {}
     for option in spec.discord_options:
-        if option.required or draw(st.booleans()):
-            values[option.name] = draw(discord_value(option, world))
+        if option.required or _given(draw, option, hostile=hostile):  # Discord sends required ones
+            values[option.name] = draw(discord_value(option, world, hostile=hostile))
     return values

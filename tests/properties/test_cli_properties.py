@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from analytics.calendar import eastern_date
@@ -149,6 +149,7 @@ def test_any_input_ends_in_an_answer_or_one_clear_line(
     try:
         code, out, err = run(capsys, *full)
         check_invocation(spec, full, code, out, err)
+        event(f"exit {code}" + (f" {err[:70]}" if code == 2 else ""))
         assert not error_records.records, f"ERROR logs for {full}:\n{error_records.describe()}"
         changed = workspace.changed_tables()
         allowed = READ_MAY_TOUCH | (WRITES.get(spec.name, frozenset()) if code == 0 else set())
