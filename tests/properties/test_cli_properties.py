@@ -149,11 +149,13 @@ def test_any_input_ends_in_an_answer_or_one_clear_line(
     try:
         code, out, err = run(capsys, *full)
         check_invocation(spec, full, code, out, err)
-        event(f"exit {code}" + (f" {err[:70]}" if code == 2 else ""))
+        event(f"exit {code}")
         assert not error_records.records, f"ERROR logs for {full}:\n{error_records.describe()}"
         changed = workspace.changed_tables()
         allowed = READ_MAY_TOUCH | (WRITES.get(spec.name, frozenset()) if code == 0 else set())
         assert changed <= allowed, f"{full} (exit {code}) changed {sorted(changed)}"
+        if changed:
+            event(f"exit {code} changed {', '.join(sorted(changed))}")
     finally:
         if workspace.changed_tables():
             workspace.restore()

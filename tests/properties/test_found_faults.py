@@ -6,6 +6,8 @@
    or a terminal driven by the input.
 3. A tickers file with a lone carriage return (old Mac line ends, or any binary file) stopped
    the csv module: a traceback and exit 1.
+4. `alert remove/pause/resume ID` with an id past SQLite's 64-bit integers (Discord's integer
+   options stop at 2^53; the CLI's had no bound): OverflowError, exit 1 and an ERROR log.
 """
 
 from __future__ import annotations
@@ -117,3 +119,25 @@ def test_a_binary_tickers_file_is_one_clear_line(cli_world: World, cli_env: Path
         "marketbot: The junk.bin has no tickers. Put symbols in a `ticker` column, a JSON list, "
         "or one per line.\n"
     )
+
+
+def test_an_alert_id_past_discords_integers_is_refused_like_any_out_of_range_number(
+    cli_world: World, cli_env: Path, capsys
+) -> None:
+    world = copy_world(cli_world, cli_env / "w")
+    before = table_digests(world.db)
+    huge = "9" * 400
+    for action in ("remove", "pause", "resume"):
+        code, out, err = run(capsys, "--db", str(world.db), "--offline", "alert", action, huge)
+        assert (code, out) == (2, "")
+        assert err == (
+            f"marketbot alert {action}: argument ID: 99999999999999999999... (400 digits) is "
+            f"above the maximum {2**53} (see `marketbot alert {action} --help`)\n"
+        )
+    code, out, err = run(capsys, "--db", str(world.db), "--offline", "alert", "remove", str(2**53))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"marketbot: There is no alert #{2**53}; marketbot alert list shows them.\n",
+    )
+    assert table_digests(world.db) == before

@@ -316,9 +316,13 @@ def text_for(kind: str, world: World) -> st.SearchStrategy[str]:
     return st.text(max_size=30)
 
 
+DISCORD_INT_LIMIT = 2**53
+"""Discord's integer options lie within ±2^53 whatever their declared range."""
+
+
 def in_range_int(option: Option) -> st.SearchStrategy[int]:
-    low = int(math.ceil(option.min)) if option.min is not None else -(10**6)
-    high = int(math.floor(option.max)) if option.max is not None else 10**6
+    low = int(math.ceil(option.min)) if option.min is not None else -DISCORD_INT_LIMIT
+    high = int(math.floor(option.max)) if option.max is not None else DISCORD_INT_LIMIT
     return st.integers(low, high)
 
 
