@@ -70,6 +70,21 @@ class BotThread:
         call = self.harness.invoke_with(name, options, **interaction)
         return asyncio.run_coroutine_threadsafe(call, self.loop).result(self.harness.timeout * 3)
 
+    def autocomplete(self, name: str, option: str, typed: str, **interaction: Any) -> list:
+        """The choices offered while `typed` is in `option` (every other option left empty)."""
+        assert self.harness is not None
+        fake = self.harness.fake
+
+        async def ask() -> list:
+            handle = await fake.send_interaction(
+                name, {option: typed}, type=4, focused=option, **interaction
+            )
+            response = await handle.response(self.harness.timeout)
+            assert response.type == 8, f"autocomplete answered with callback type {response.type}"
+            return response.choices
+
+        return asyncio.run_coroutine_threadsafe(ask(), self.loop).result(self.harness.timeout * 3)
+
     def error_count(self) -> int:
         return len(self.harness.log_records) if self.harness else 0
 

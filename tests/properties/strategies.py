@@ -30,7 +30,7 @@ from tests.properties.values import (
     text_for,
 )
 
-__all__ = ["World", "cli_argv", "discord_options"]
+__all__ = ["World", "cli_argv", "discord_options", "hostile_text", "kind_of", "text_for"]
 
 
 def _either(valid: st.SearchStrategy, odd: st.SearchStrategy, hostile: bool) -> st.SearchStrategy:
@@ -109,13 +109,16 @@ def _given(draw: st.DrawFn, option: Option, *, hostile: bool) -> bool:
 
 
 @st.composite
-def cli_argv(draw: st.DrawFn, spec: CommandSpec, world: World) -> list[str]:
+def cli_argv(
+    draw: st.DrawFn, spec: CommandSpec, world: World, hostile: bool | None = None
+) -> list[str]:
     """The arguments after the global options of one invocation of `spec` at the terminal.
 
     Positionals come in order and stop at the first one left out (argv cannot skip one); a
     required one is sometimes left out (argparse's usage error). Named options are given or
-    not, as `--name value` or `--name=value`."""
-    hostile = draw(st.booleans(), label="hostile")
+    not, as `--name value` or `--name=value`. `hostile` None: clean or rough, drawn."""
+    if hostile is None:
+        hostile = draw(st.booleans(), label="hostile")
     argv = list(spec.path)
     for option in (o for o in spec.options if o.positional):
         if not _given(draw, option, hostile=hostile):

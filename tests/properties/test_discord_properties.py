@@ -8,12 +8,16 @@ module) answers each interaction. Whatever the input:
 - the reply is an answer (deferred, then a public embed) or an ephemeral message (or a
   private answer: an ephemeral embed, as /alert list gives);
 - it is never the apology for an unexpected error ("😵"), and nothing is logged at ERROR;
+- while an option is typed, its suggestions are what Discord accepts (at most 25, each name and
+  value 1-100 characters), and a ticker's start with what was typed (LIKE's % and _ are
+  literal);
 - when the module ends, the harness's checks pass (session closed, no task or thread left,
   nothing asked of the fake that it does not serve, no ERROR log).
 
-Each interaction comes from a new user (the commands' cooldowns are per user), except that the
-alert commands are sometimes run by the owner of the planted alerts, so that remove, pause and
-resume find something to act on.
+Each interaction comes from a new user (the commands' cooldowns are per user), except that a
+command taking an alert's id is run by the owner of the planted alerts half the time, so that
+remove, pause and resume find something to act on (in the long profile that owner hits the
+cooldown, whose ephemeral reply is an answer too).
 """
 
 from __future__ import annotations
@@ -86,7 +90,8 @@ def check_reply(name: str, options: dict, reply) -> None:
 @given(data=st.data())
 def test_any_options_end_in_an_answer_or_an_ephemeral_message(spec, data, bot) -> None:
     options = data.draw(gen.discord_options(spec, strategies_world(bot)), label="options")
-    owner = spec.path[0] == "alert" and data.draw(st.booleans(), label="owner")
+    takes_id = any(o.name == "id" for o in spec.options)
+    owner = takes_id and data.draw(st.booleans(), label="owner")
     user = USER_ID if owner else next(_users)
     errors_before = bot.error_count()
     reply = bot.invoke(spec.name, options, user_id=user)
@@ -96,3 +101,38 @@ def test_any_options_end_in_an_answer_or_an_ephemeral_message(spec, data, bot) -
     assert not new, f"/{spec.name} {options!r} logged at ERROR: " + "; ".join(
         r.getMessage() for r in new
     )
+
+
+AUTOCOMPLETED = [
+    (spec, option) for spec in SPECS for option in spec.discord_options if option.autocomplete
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "option"),
+    AUTOCOMPLETED,
+    ids=[f"{s.name.replace(' ', '-')}-{o.name}" for s, o in AUTOCOMPLETED],
+)
+@settings(max_examples=examples("discord"))
+@given(data=st.data())
+def test_suggestions_while_typing_are_what_discord_accepts(spec, option, data, bot) -> None:
+    world = strategies_world(bot)
+    # what is typed so far: the start of a valid value, or anything
+    started = st.tuples(gen.text_for(gen.kind_of(option), world), st.integers(0, 8))
+    typed = data.draw(
+        st.one_of(started.map(lambda pair: pair[0][: pair[1]]), gen.hostile_text(argv=False)),
+        label="typed",
+    )
+    errors_before = bot.error_count()
+    choices = bot.autocomplete(spec.name, option.name, typed, user_id=next(_users))
+    shown = f"/{spec.name} {option.name}={typed!r}"
+    assert len(choices) <= 25, f"{shown}: {len(choices)} choices"
+    for choice in choices:
+        assert 1 <= len(choice["name"]) <= 100, f"{shown}: choice name {choice['name']!r}"
+        value = str(choice["value"])
+        assert 1 <= len(value) <= 100, f"{shown}: choice value {value!r}"
+    if option.autocomplete == "ticker":
+        prefix = typed.strip().upper()
+        assert all(str(c["value"]).startswith(prefix) for c in choices), f"{shown}: {choices}"
+    new = bot.harness.log_records[errors_before:]
+    assert not new, f"{shown} logged at ERROR: " + "; ".join(r.getMessage() for r in new)

@@ -8,11 +8,14 @@
    the csv module: a traceback and exit 1.
 4. `alert remove/pause/resume ID` with an id past SQLite's 64-bit integers (Discord's integer
    options stop at 2^53; the CLI's had no bound): OverflowError, exit 1 and an ERROR log.
+5. `alert add ... --to <@9223372036854775808>`: a mention of 19-21 digits past 2^63 matched the
+   target's pattern, then overflowed the alerts table: exit 1 and an ERROR log.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,7 @@ from analytics.data import cache_file
 from tests.cli import run
 from tests.properties.world import (
     FIRST_SESSION,
+    PLANTED_ALERTS,
     World,
     copy_world,
     planted_bars,
@@ -141,3 +145,26 @@ def test_an_alert_id_past_discords_integers_is_refused_like_any_out_of_range_num
         f"marketbot: There is no alert #{2**53}; marketbot alert list shows them.\n",
     )
     assert table_digests(world.db) == before
+
+
+def test_a_mention_past_discords_ids_is_refused_and_the_largest_id_is_taken(
+    cli_world: World, cli_env: Path, capsys
+) -> None:
+    world = copy_world(cli_world, cli_env / "w")
+    before = table_digests(world.db)
+    add = ("--db", str(world.db), "--offline", "alert", "add", "level", "SPY", "--level", "1")
+    code, out, err = run(capsys, *add, "--direction", "up", "--to", f"<@{2**63}>")
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"marketbot: '<@{2**63}>' names no Discord user or channel (ids are below 2^63). "
+    )
+    assert err.count("\n") == 1
+    assert table_digests(world.db) == before
+    code, out, err = run(capsys, *add, "--direction", "up", "--to", f"<@{2**63 - 1}>", "--json")
+    assert code == 0, err
+    conn = sqlite3.connect(world.db)
+    try:
+        rows = conn.execute("SELECT id, owner_id FROM alerts ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert rows[-1] == (len(PLANTED_ALERTS) + 1, 2**63 - 1)

@@ -321,9 +321,11 @@ DISCORD_INT_LIMIT = 2**53
 
 
 def in_range_int(option: Option) -> st.SearchStrategy[int]:
+    """Anywhere in the range, or among its ten smallest values (ids, counts: 1, 2, 3 ...)."""
     low = int(math.ceil(option.min)) if option.min is not None else -DISCORD_INT_LIMIT
     high = int(math.floor(option.max)) if option.max is not None else DISCORD_INT_LIMIT
-    return st.integers(low, high)
+    smallest = max(low, 0) if low < 0 <= high else low
+    return st.one_of(st.integers(low, high), st.integers(smallest, min(high, smallest + 9)))
 
 
 def in_range_float(option: Option) -> st.SearchStrategy[float]:
