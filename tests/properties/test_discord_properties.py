@@ -96,7 +96,10 @@ def test_any_options_end_in_an_answer_or_an_ephemeral_message(spec, data, bot) -
     errors_before = bot.error_count()
     reply = bot.invoke(spec.name, options, user_id=user)
     check_reply(spec.name, options, reply)
-    event("answer" if not reply.ephemeral else "ephemeral: " + (reply.content or "embed")[:2])
+    if reply.ephemeral:
+        event("ephemeral: " + (reply.content or "embed")[:2])
+    else:
+        event("answer with a chart" if "chart.png" in reply.files else "answer")
     new = bot.harness.log_records[errors_before:]
     assert not new, f"/{spec.name} {options!r} logged at ERROR: " + "; ".join(
         r.getMessage() for r in new

@@ -2,8 +2,9 @@
 
 Prices for a dozen tickers (the funds the commands default to, IVV's and IWM's planted
 constituents, a share class and an index), one holdings snapshot each for IWM and IVV, a few
-FRED series, and a named list beside the cache. Built once per session through the same
-storage paths the imports use; each test copies the file (`copy_world`).
+FRED series, three alerts (one paused) and a named list beside the cache. Built once per
+session through the same storage paths the imports and commands use; tests work on copies
+(`copy_world`) and compare tables by content (`table_digests`).
 """
 
 from __future__ import annotations
