@@ -72,6 +72,29 @@ class Table:
         }
 
 
+@dataclass(frozen=True)
+class Behind:
+    """The data an answer stands on ends before the session it should stand on.
+
+    data_end: the last session the answer's numbers reach; expected: the session it should
+    stand on (the one asked, or the latest completed); why: the reason in a few words
+    ("offline mode is on and the cache ends there"), None when unknown. An answer whose data
+    is current has `Answer.behind` None.
+    """
+
+    data_end: dt.date | None
+    expected: dt.date
+    why: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """{data_end, expected, why}: the --json `behind` field."""
+        return {
+            "data_end": self.data_end.isoformat() if self.data_end else None,
+            "expected": self.expected.isoformat(),
+            "why": self.why,
+        }
+
+
 class Chart:
     """A chart drawn on demand: `figure()` builds the matplotlib Figure once (tests inspect what
     it shows), `png()` encodes it once. Answers that are never shown as images cost no drawing."""
@@ -118,7 +141,13 @@ class Answer:
     `tone` is +1 / -1 / 0 for the accent colour (green, red, neutral);
     `result` is the typed analytics result behind the answer (a `Streak`, a `Comparison`...)
     for code that reads the answer's figures (the digest), never string keys of `data`; it is
-    not part of the JSON form.
+    not part of the JSON form;
+    `behind` says, typed, that the answer's prices end before the session it should stand on
+    (and why); None when they reach it (the digest reads it to date its post);
+    `parts` are answers shown after this one as their own panels or embeds (the digest: a
+    headline with its notices as warnings, then one answer per section). The terminal renders
+    them in order; on Discord the command sending such an answer renders them (the digest's
+    post, cogs/subscriptions.py).
     """
 
     title: str
@@ -134,6 +163,8 @@ class Answer:
     data: dict[str, Any] = field(default_factory=dict)
     advice_disclaimer: bool = True
     result: Any = field(default=None, compare=False, repr=False)
+    behind: Behind | None = None
+    parts: tuple[Answer, ...] = ()
 
     @property
     def png(self) -> bytes | None:

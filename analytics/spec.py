@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 OptionType = Literal["str", "int", "float", "bool"]
 """How the front ends type an option's value: Discord's string/integer/number/boolean option."""
 
-AUTOCOMPLETE_SOURCES = ("ticker", "tickers", "window", "series", "universe", "fund")
+AUTOCOMPLETE_SOURCES = ("ticker", "tickers", "window", "series", "universe", "fund", "sections")
 """Names of the suggestion lists a Discord option may autocomplete from (bot/autocomplete.py)."""
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not the repo
@@ -63,7 +66,11 @@ def peak_rss_mb() -> float:
 
 @dataclass
 class Row:
-    """One line of the results table."""
+    """One line of the results table.
+
+    numbers: the figure for `--json` ({"median_ms", "p95_ms", "floor_ms", "ratio"}, plus
+    "names" and "requests" for refresh figures); when absent, read back from `median`/`p95`.
+    """
 
     section: str
     what: str
@@ -72,6 +79,33 @@ class Row:
     extra: str = ""
     target: str = ""
     verdict: str = ""  # "ok", "MISSED" or "" (no target)
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        """The figure as issue 15's record: name, median_ms, p95_ms, floor_ms, ratio, target
+        (the target as written in the table, "" when none), and any extra numbers."""
+        out: dict[str, Any] = {
+            "name": f"{self.section}: {self.what}",
+            "median_ms": _ms_of(self.median),
+            "p95_ms": _ms_of(self.p95),
+            "floor_ms": None,
+            "ratio": None,
+            "target": self.target,
+        }
+        out.update(self.numbers)
+        return out
+
+
+_DURATION = re.compile(r"^([\d,.]+)\s*(ms|s)$")
+
+
+def _ms_of(text: str) -> float | None:
+    """'1,234 ms' -> 1234.0, '12.5 s' -> 12500.0 (what `ms()` writes); None otherwise."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        return None
+    value = float(match.group(1).replace(",", ""))
+    return value if match.group(2) == "ms" else value * 1000
 
 
 @dataclass
@@ -112,6 +146,11 @@ class Results:
                 verdict,
             )
         )
+
+    def write_json(self, path: Path) -> None:
+        """Every figure as a list of records (`Row.record`), for a run to compare with."""
+        records = [row.record() for row in self.rows]
+        path.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
 
     def check(self, ok: bool, message: str) -> None:
         """A correctness check inside a benchmark (nothing lost, nothing fetched twice...)."""

@@ -10,8 +10,14 @@ Sections (all on generated data of realistic size; see bench/data.py):
             2,000-name figures extrapolated and labelled so
   baseline  yfinance for every command with no cache, against the same fake; ratios
   process   the bot process: startup to ready, peak RSS with the universe cached
+  refresh   the nightly refresh after one session for 300 and 2,000 names (multi-symbol quotes,
+            events checks), and a cold /movers 2w over 2,000 names: first (provisional) and
+            exact answer (bench/refresh.py); about four minutes
 
-Default: about six minutes on 2 cores. Never run by pytest (testpaths = tests), nor in CI.
+Default: every section, about ten minutes on 2 cores.
+`--json PATH` also writes every figure as a list of {"name", "median_ms", "p95_ms", "floor_ms",
+"ratio", "target"} records (refresh figures add "names" and "requests"; the target is as the
+table writes it). Never run by pytest (testpaths = tests), nor in CI.
 """
 
 from __future__ import annotations
@@ -25,11 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import baseline, cache_reads, cold, e2e, process, warm  # noqa: E402
+from bench import baseline, cache_reads, cold, e2e, process, refresh, warm  # noqa: E402
 from bench.common import Results, peak_rss_mb, table  # noqa: E402
-from bench.data import build_warm_cache  # noqa: E402
+from bench.data import build_warm_cache, load_holdings, universe_symbols  # noqa: E402
 
-SECTIONS = ("warm", "e2e", "cache", "cold", "baseline", "process")
+SECTIONS = ("warm", "e2e", "cache", "cold", "baseline", "process", "refresh")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         default=100,
         help="names yf.download fetches per universe command, extrapolated (100)",
     )
+    parser.add_argument(
+        "--exact-names",
+        type=int,
+        default=300,
+        help="names the cold /movers exact answer is timed on, extrapolated to 2,000 (300)",
+    )
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     wanted = set(args.only or SECTIONS)
     if "baseline" in wanted:
@@ -62,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with cold.tmpdir() as tmp_name:
         tmp = Path(tmp_name)
+        if "refresh" in wanted:
+            universe = list(universe_symbols(load_holdings()))
+            refresh.run(results, tmp, universe, exact_names=args.exact_names, rate=args.rate)
+        if not wanted - {"refresh"}:
+            return _report(results, started, args.json)
         t0 = time.perf_counter()
         world = build_warm_cache(tmp / "warm.db")
         print(
@@ -95,11 +113,18 @@ def main(argv: list[str] | None = None) -> int:
         world.cache.close()
         if "process" in wanted:
             process.run(world.path, results)
+    return _report(results, started, args.json)
+
+
+def _report(results: Results, started: float, json_path: Path | None) -> int:
     print(
         f"\nall sections in {time.perf_counter() - started:.0f} s; "
         f"this process peaked at {peak_rss_mb():,.0f} MB\n"
     )
     print(table(results.rows))
+    if json_path is not None:
+        results.write_json(json_path)
+        print(f"\nfigures written to {json_path}")
     for note in results.notes:
         print(f"- {note}")
     if results.failures:

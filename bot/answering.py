@@ -89,14 +89,22 @@ async def _past_budget(
         answer = await asyncio.to_thread(function, market.cache_only(), request, NoProgress())
     except NoData:
         raise UpstreamError(
-            f"This is taking longer than {budget / 60:.0f} minutes: the prices are still being "
+            f"This is taking longer than {_duration(budget)}: the prices are still being "
             "fetched and nothing usable is cached yet. The fetch goes on; ask again in a few minutes."
         ) from None
     return partial_answer(
         answer,
-        f"Answered after {budget / 60:.0f} minutes with what is cached so far; the fetch goes on "
+        f"Answered after {_duration(budget)} with what is cached so far; the fetch goes on "
         "in the background, so asking again in a few minutes gives the full answer.",
     )
+
+
+def _duration(seconds: float) -> str:
+    """12 minutes, 1 minute, 45 s, 0.3 s."""
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} s"
 
 
 def _finished_in_background(work: asyncio.Future[Any]) -> None:

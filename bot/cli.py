@@ -85,6 +85,13 @@ class CliContext:
             return
         from rich.console import Console
 
+        if answer.parts:
+            from bot.terminal import render_heading
+
+            render_heading(answer, Console())
+            for part in answer.parts:
+                self.emit(part)
+            return
         chart_path = None
         if answer.has_chart and self.chart_dir is not None:
             chart_path = self._save_chart(answer)

@@ -5,9 +5,12 @@ Which tickers: those commands asked for in the last RECENT_WINDOW (`recent_reque
 by `MarketData.bars`), plus what the caller adds (the daily digest's tickers and fund
 universes). When: REFRESH_DELAY after each NYSE close (holidays and early closes from
 analytics.calendar); a bot started later that evening, or the next morning, catches up on the
-session it missed. How: `MarketData.fill` in a worker thread: small batches at the provider's
-polite pace, commands first, a rate limit waited out, nothing fetched twice. An incomplete
-fill (rate limit, outage) is retried every RETRY_INTERVAL until the next session opens.
+session it missed. How: `MarketData.refresh` in a worker thread: the newest session of most
+names from multi-symbol quotes, per-symbol checks for splits and dividends spread over the
+week (analytics.data.nightly), and `MarketData.fill` for the rest (small batches at the
+provider's polite pace, commands first, a rate limit waited out, nothing fetched twice). An
+incomplete refresh (rate limit, outage) is retried every RETRY_INTERVAL until the next
+session opens.
 Only the process holding the background lease refreshes (bot/daily.py, bot/lease.py).
 
 The first refresh waits `startup_delay` (real seconds) after the bot is ready, so a restart
@@ -27,6 +30,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from analytics import calendar
 from analytics.data.cache import PriceCache
 from analytics.data.market import FillReport, MarketData
+from analytics.data.results import NightReport
 from bot.daily import MAX_SLEEP, DailyLoop, Gate
 
 log = logging.getLogger(__name__)
@@ -167,6 +171,12 @@ class Refresher(DailyLoop):
             f"{len(report.failed)} failed, {report.requests} requests, "
             f"{report.backoffs} back-offs"
         )
+        if isinstance(report, NightReport):
+            summary += (
+                f"; {len(report.quoted)} from {report.quote_requests} quote requests, "
+                f"{len(report.checks)} events checks ({len(report.postponed)} postponed), "
+                f"{len(report.splits)} splits, {len(report.per_symbol)} asked per symbol"
+            )
         if report.complete:
             log.info(
                 "price refresh for %s: %d tickers, %d needed it: %s",
@@ -210,7 +220,7 @@ class Refresher(DailyLoop):
 
         work = asyncio.ensure_future(
             asyncio.to_thread(
-                self._market.fill,
+                self._market.refresh,
                 tickers,
                 start,
                 session,

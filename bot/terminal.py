@@ -20,6 +20,16 @@ def print_json(payload: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
+def render_heading(answer: Answer, console: Console) -> None:
+    """An answer made of parts (the digest): its title in bold, its summary and its warnings;
+    the parts follow as their own panels."""
+    console.print(f"[bold]{answer.title}[/bold]")
+    if answer.summary:
+        console.print(answer.summary)
+    for warning in answer.warnings:
+        console.print(f"[yellow]! {warning}[/yellow]")
+
+
 def render_answer(answer: Answer, console: Console, *, chart_path: Path | None = None) -> None:
     """A panel with the summary and fields, then tables, warnings and where the chart went."""
     colour = "green" if answer.tone > 0 else "red" if answer.tone < 0 else "cyan"

@@ -1,5 +1,10 @@
 """/subscribe, /unsubscribe, /subscriptions, /digest: a channel's daily market post.
 
+/digest is generated from its spec (analytics/subscriptions/specs.py, the same options as
+`marketbot digest`); its handler `run_digest` sends the answer as the post looks (a headline
+and one embed per section, `render_digest`) instead of the one-embed reply of other commands.
+The other three are Discord-only and written here.
+
 The cog owns the DigestScheduler: it starts it in `cog_load` and stops it in `cog_unload`
 (discord.py unloads cogs in `bot.close()`). The scheduler's clock is the services' clock
 (`services.market.now`), the one clock of the app, which tests replace; it posts only while
@@ -20,23 +25,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
-from analytics.subscriptions.digest import (
-    SECTION_NAMES,
-    Digest,
-    DigestContext,
-    compose_digest,
-    parse_sections,
-    sections_text,
-)
+from analytics.spec import CommandSpec
+from analytics.subscriptions.digest import Digest, compose_digest, without_downloads
 from analytics.subscriptions.schedule import in_eastern, next_post, parse_post_time
+from analytics.subscriptions.sections import SECTION_NAMES, parse_sections, sections_text
+from analytics.subscriptions.specs import SPECS
 from analytics.subscriptions.store import (
     MAX_FAILED_DAYS,
     Claim,
     Subscription,
     SubscriptionStore,
 )
-from bot.interactions import per_user
+from bot.answering import compute_answer, parse_context
+from bot.autocomplete import SOURCES
+from bot.discord_specs import cog_from_specs
 from bot.render import DEFAULT_ATTACHMENT_LIMIT, EMBED_TOTAL_MAX, render_answer, truncate
 from bot.scheduler import DeliveryFailed, DigestScheduler, TransientDeliveryError
 
@@ -143,7 +147,10 @@ async def time_autocomplete(
     return [app_commands.Choice(name=names.get(v, v), value=v) for v in values]
 
 
-class Subscriptions(commands.Cog):
+class SubscriptionsBase(commands.Cog):
+    """The hand-written half: /subscribe, /unsubscribe, /subscriptions, the scheduler, and the
+    handler of the generated /digest."""
+
     def __init__(self, bot) -> None:
         self.bot = bot
         self.store = SubscriptionStore(bot.services.cache)
@@ -167,14 +174,28 @@ class Subscriptions(commands.Cog):
     def now(self):
         return self.bot.services.market.now()
 
-    def context(self) -> DigestContext:
+    def market(self) -> MarketData:
+        """The facade the digest reads: offline settings download nothing (holdings and FRED
+        from the cache), even when the bot's HTTP bridge is attached."""
         services = self.bot.services
-        # Offline mode downloads nothing: holdings and FRED come from the cache.
-        session = None if services.settings.offline else self.bot.http_session
-        return DigestContext(services.market, session, services.settings.fred_api_key)
+        return without_downloads(services.market) if services.settings.offline else services.market
 
     async def compose(self, sections: tuple[str, ...], day) -> Digest:
-        return await compose_digest(self.context(), sections, day=day)
+        return await asyncio.to_thread(compose_digest, self.market(), sections, day=day)
+
+    async def run_digest(
+        self, interaction: discord.Interaction, spec: CommandSpec, values: dict
+    ) -> None:
+        """/digest: parse (bad input is answered by the tree, before the deferral), compose
+        off the event loop, send the post here (a preview: nothing is recorded)."""
+        request = await asyncio.to_thread(
+            spec.parse_values, values, parse_context(self.bot.services)
+        )
+        await interaction.response.defer(thinking=True)
+        answer = await compute_answer(spec, self.market(), request)
+        limit = getattr(interaction, "attachment_size_limit", None) or DEFAULT_ATTACHMENT_LIMIT
+        rendered = await asyncio.to_thread(render_digest, answer.result, attachment_limit=limit)
+        await interaction.followup.send(**rendered)
 
     def _target(self, sub: Subscription):
         channel = self.bot.get_channel(sub.channel_id)
@@ -341,17 +362,14 @@ class Subscriptions(commands.Cog):
         embed.set_footer(text="Times are US Eastern; posts go out on NYSE trading days only.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="digest", description="Preview the daily market post here, now.")
-    @app_commands.describe(sections="Which parts, comma-separated (default all)")
-    @app_commands.autocomplete(sections=sections_autocomplete)
-    @app_commands.checks.cooldown(2, 120.0, key=per_user)
-    async def digest(self, interaction: discord.Interaction, sections: str | None = None) -> None:
-        names = parse_sections(sections)
-        await interaction.response.defer(thinking=True)
-        digest = await compose_digest(self.context(), names)
-        limit = getattr(interaction, "attachment_size_limit", None) or DEFAULT_ATTACHMENT_LIMIT
-        rendered = await asyncio.to_thread(render_digest, digest, attachment_limit=limit)
-        await interaction.followup.send(**rendered)
+
+Subscriptions = cog_from_specs(
+    "Subscriptions",
+    SPECS,
+    base=SubscriptionsBase,
+    handler="run_digest",
+    autocompletes={**SOURCES, "sections": sections_autocomplete},
+)
 
 
 def _describe(sub: Subscription, guild_id: int, now) -> str:

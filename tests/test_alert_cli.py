@@ -1,6 +1,7 @@
 """`marketbot alert add|list|remove|pause|resume|check` on ^RUT's real history (the
 alitalbi yfinance file), checked against an independent pandas computation of its records,
-and the refusals: bad options with the commands' messages, the limits, breadth not yet."""
+and the refusals: bad options with the commands' messages, the limits; a breadth alert on a
+named list."""
 
 from __future__ import annotations
 
@@ -137,10 +138,45 @@ def test_bad_options_are_refused_with_the_commands_messages(cli_env, capsys, arg
         assert err.startswith("marketbot: At the terminal, say whose DMs the alert goes to")
 
 
-def test_breadth_exists_and_says_it_is_coming(cli_env, capsys):
-    code, _, err = run(capsys, "--offline", "alert", "add", "breadth", "--universe", "IWM")
-    assert code == 2
-    assert err.startswith("marketbot: Breadth alerts (the share of a universe above its 50-day")
+def test_a_breadth_alert_at_the_terminal_and_its_dry_run(cli_env, capsys):
+    from analytics.data.market import MarketData
+    from analytics.data.paths import lists_dir
+    from tests.alert_support import bars_frame, sessions
+
+    # Five names flat at 100; three of them close at 110 on one session: 60% above the 50-day.
+    days = sessions("2025-01-02", 120)
+    jump = 110
+    names = ["AA", "BB", "CC", "DD", "EE"]
+    with PriceCache(cli_env / "cli.db") as cache:
+        market = MarketData(cache, None)
+        for k, name in enumerate(names):
+            closes = [100.0] * len(days)
+            if k < 3:
+                closes[jump] = 110.0
+            market.import_bars(name, bars_frame(days, closes), "test")
+    folder = lists_dir(cli_env / "cli.db")
+    folder.mkdir()
+    (folder / "five.txt").write_text("\n".join(names) + "\n")
+
+    added = cli_json(
+        capsys,
+        "alert",
+        "add",
+        "breadth",
+        "--universe",
+        "five",
+        "--percent",
+        "60",
+        "--to",
+        f"<@{USER}>",
+    )["alert"]
+    assert added["params"] == {"universe": "five", "percent": 60.0, "direction": "up"}
+    assert added["condition"] == "five: the share above the 50-day average reaches 60%"
+    assert (added["baseline_on"], added["baseline_holds"]) == (days[-1].isoformat(), False)
+    for day, crossed in [(days[jump], True), (days[jump + 1], False), (days[jump - 1], False)]:
+        [check] = cli_json(capsys, "alert", "check", "--as-of", day.isoformat())["checks"]
+        assert (check["on"], check["crossed"]) == (day.isoformat(), crossed)
+        assert check["why"] == ("true before the alert was made" if crossed else "not true")
 
 
 def test_an_unknown_ticker_offline_says_what_is_missing(cli_env, capsys):

@@ -57,7 +57,14 @@ def test_a_fired_streak_alert_as_a_user_gets_it(sim):
     embed: discord.Embed = sent["embed"]
     assert embed.title == "IWM has beaten SPY 10 sessions in a row"
     assert embed.description.startswith("10 sessions, 2024-06-17 to 2024-07-01. IWM +4.07% vs SPY")
-    assert [f.name for f in embed.fields] == ["Run", "Sessions", "Record run"]
+    # The /streak answer's own fields (the embed is the command's).
+    assert [f.name for f in embed.fields] == [
+        "Run",
+        "Sessions",
+        "Performance",
+        "Longest since",
+        "Record run",
+    ]
     assert embed.footer.text == (
         "Source: import: IWM.csv, SPY.csv · as of 2024-07-01 · Not investment advice · "
         "alert 00deadbeef"

@@ -129,7 +129,8 @@ async def test_a_move_alert_fires_on_the_first_big_day_after_a_quiet_one(sim):
     moves = rng.choice([0.004, -0.006, 0.025, -0.031, 0.011], size=len(days))
     moves[:HISTORY] = 0.004
     closes = list(100.0 * np.cumprod(1 + moves))
-    frames = {"IWM": bars_frame(days, closes)}
+    # The benchmark the fired embed (/compare) shows the move beside; the refresh brings it.
+    frames = {"IWM": bars_frame(days, closes), "SPY": bars_frame(days, [50.0] * len(days))}
     store(sim, frames, HISTORY)
     alert = sim.add(kind="move", ticker="IWM", percent=2)
     assert alert.params == {"ticker": "IWM", "window": "1d", "percent": 2.0, "direction": "either"}
@@ -143,7 +144,7 @@ async def test_a_five_session_move_up_alert(sim):
     sim, days = sim
     t = np.arange(len(days))
     closes = list(100 + 6 * np.sin(t / 4.0))
-    frames = {"SPY": bars_frame(days, closes)}
+    frames = {"SPY": bars_frame(days, closes), "IWM": bars_frame(days, [50.0] * len(days))}
     store(sim, frames, HISTORY)
     alert = sim.add(kind="move", ticker="SPY", window="5d", percent=3, direction="up")
     await feed(sim, days, frames)

@@ -16,13 +16,6 @@ from analytics.commands import FRONT_END_ONLY, all_specs
 from analytics.spec import CommandSpec
 from bot.cli import build_parser
 
-LEGACY: dict[str, str] = {
-    # Commands still written by hand on each side, until they are declared as specs. The port
-    # of each feature removes its names here; the list must end empty.
-    "digest": "digest",
-}
-"""Discord name -> CLI name."""
-
 CLI_ONLY_OPTIONS: set[tuple[str, str]] = {
     ("movers", "tickers_file"),
     ("breadth", "tickers_file"),
@@ -79,8 +72,8 @@ def test_every_command_is_a_spec_or_listed_as_one_front_end_only(discord_command
     groups = {s.path[0] for s in all_specs() if len(s.path) > 1}
     cli = set(_cli_commands()) - groups
     on_discord = {n for n in discord_commands if n not in groups}
-    assert on_discord - specs - set(FRONT_END_ONLY.discord) - set(LEGACY) == set()
-    assert cli - specs - set(FRONT_END_ONLY.cli) - set(LEGACY.values()) == set()
+    assert on_discord - specs - set(FRONT_END_ONLY.discord) == set()
+    assert cli - specs - set(FRONT_END_ONLY.cli) == set()
     assert specs <= on_discord and specs <= cli
     assert set(FRONT_END_ONLY.discord) <= on_discord, (
         "a Discord-only command is gone: update the list"

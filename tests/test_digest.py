@@ -3,16 +3,16 @@ planted data, and `marketbot digest` in the terminal."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import json
 import logging
-from dataclasses import replace
 
 import pandas as pd
 import pytest
 
-from analytics.answer import Answer
+from analytics.answer import Answer, Behind
 from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
@@ -20,10 +20,9 @@ from analytics.errors import BadInput, UpstreamError
 from analytics.holdings.ishares import Holdings, parse_ishares_holdings
 from analytics.holdings.store import HoldingsStore
 from analytics.macro.store import import_fred_file
-from analytics.subscriptions.digest import (
+from analytics.subscriptions.digest import compose_digest, without_downloads
+from analytics.subscriptions.sections import (
     SECTION_NAMES,
-    DigestContext,
-    compose_digest,
     parse_sections,
     section_notice,
     sections_text,
@@ -110,23 +109,23 @@ def _answer(title: str) -> Answer:
     return Answer(title=title, summary="")
 
 
-async def test_failing_sections_become_notices_and_the_rest_goes_out(market_at, caplog):
+def test_failing_sections_become_notices_and_the_rest_goes_out(market_at, caplog):
     calls = []
 
-    async def good(ctx, day):
+    def good(market, day, progress):
         calls.append(day)
         return _answer(f"fine on {day}")
 
-    async def down(ctx, day):
+    def down(market, day, progress):
         raise UpstreamError("Yahoo is not answering.")
 
-    async def buggy(ctx, day):
+    def buggy(market, day, progress):
         raise ZeroDivisionError("oops")
 
     registry = {"streak": good, "returns": down, "macro": buggy, "contributors": good}
     market = market_at("2024-07-06 12:00")  # a Saturday: the digest is Friday's
     with caplog.at_level(logging.WARNING):
-        digest = await compose_digest(DigestContext(market), registry=registry)
+        digest = compose_digest(market, registry=registry)
     friday = dt.date(2024, 7, 5)
     assert digest.trading_day == friday and not digest.early_close
     assert [(s.name, s.ok) for s in digest.sections] == [
@@ -155,18 +154,18 @@ async def test_failing_sections_become_notices_and_the_rest_goes_out(market_at, 
     }
 
 
-async def test_a_future_day_is_refused(market_at):
+def test_a_future_day_is_refused(market_at):
     market = market_at("2024-07-03 20:00")
     with pytest.raises(BadInput, match="is in the future"):
-        await compose_digest(DigestContext(market), ["streak"], day=dt.date(2024, 7, 5))
+        compose_digest(market, ["streak"], day=dt.date(2024, 7, 5))
 
 
 # --- the real sections over planted data --------------------------------------------------------
 
 
-async def test_returns_section_gives_the_day_and_the_year_for_the_four_funds(market_at):
+def test_returns_section_gives_the_day_and_the_year_for_the_four_funds(market_at):
     market = market_at("2024-07-03 20:00")  # the early close
-    digest = await compose_digest(DigestContext(market, chart=False), ["returns"])
+    digest = compose_digest(market, ["returns"])
     day, before, year_end = dt.date(2024, 7, 3), dt.date(2024, 7, 2), dt.date(2023, 12, 29)
     expected_day = {t: adj_close(t, day) / adj_close(t, before) - 1 for t in RETURNS_TICKERS}
     expected_ytd = {t: adj_close(t, day) / adj_close(t, year_end) - 1 for t in RETURNS_TICKERS}
@@ -201,9 +200,9 @@ async def test_returns_section_gives_the_day_and_the_year_for_the_four_funds(mar
     )
 
 
-async def test_returns_section_charts_the_year(market_at):
+def test_returns_section_charts_the_year(market_at):
     market = market_at("2024-07-03 20:00")
-    [section] = (await compose_digest(DigestContext(market), ["returns"])).sections
+    [section] = (compose_digest(market, ["returns"])).sections
     answer = section.answer
     assert answer.png.startswith(b"\x89PNG")
     day, year_end = dt.date(2024, 7, 3), dt.date(2023, 12, 29)
@@ -215,15 +214,15 @@ async def test_returns_section_charts_the_year(market_at):
     ]
 
 
-async def test_streak_section_is_the_iwm_vs_spy_beat_streak(market_at):
+def test_streak_section_is_the_iwm_vs_spy_beat_streak(market_at):
     market = market_at("2024-07-03 20:00")
-    [section] = (await compose_digest(DigestContext(market, chart=False), ["streak"])).sections
+    [section] = (compose_digest(market, ["streak"])).sections
     # The fake's bars differ only by len(ticker): IWM and SPY (3 letters) move identically.
     assert section.answer.title == "IWM and SPY tied on 2024-07-03"
     assert section.answer.data["kind"] == "beat"
 
 
-async def test_macro_section_reads_gdpnow_as_of_the_day(market_at, shared_data):
+def test_macro_section_reads_gdpnow_as_of_the_day(market_at, shared_data):
     market = market_at("2024-11-05 20:00")
     for name in ("GDPNOW.csv", "A191RL1Q225SBEA.csv"):
         import_fred_file(market.cache.db, shared_data / "fred" / name, now=market.now())
@@ -231,15 +230,15 @@ async def test_macro_section_reads_gdpnow_as_of_the_day(market_at, shared_data):
         rows = [
             r for r in csv.DictReader(fh) if r["GDPNOW"] and r["observation_date"] <= "2024-11-05"
         ]
-    [section] = (await compose_digest(DigestContext(market, chart=False), ["macro"])).sections
+    [section] = (compose_digest(market, ["macro"])).sections
     assert section.answer.data["series"] == "GDPNOW"
     assert section.answer.data["date"] == rows[-1]["observation_date"]
     assert section.answer.data["value"] == pytest.approx(float(rows[-1]["GDPNOW"]))
 
 
-async def test_contributors_section_without_holdings_or_downloads_is_a_notice(market_at):
+def test_contributors_section_without_holdings_or_downloads_is_a_notice(market_at):
     market = market_at("2024-07-03 20:00")
-    digest = await compose_digest(DigestContext(market, session=None), ["contributors"])
+    digest = compose_digest(market, ["contributors"])
     assert digest.notices == (
         "Contributors: No IWM holdings are stored and they cannot be downloaded here; "
         "skipped today.",
@@ -247,21 +246,21 @@ async def test_contributors_section_without_holdings_or_downloads_is_a_notice(ma
 
 
 async def test_holdings_are_downloaded_only_with_a_download_session(market_at):
-    # The facade has an HTTP bridge (the bot attaches one); a context without a session (offline)
-    # must not use it, one with a session downloads through it from the section's thread.
+    # The facade has an HTTP bridge (the bot attaches one); a view without downloads must not
+    # use it, the facade itself downloads through it from the digest's worker thread.
     from tests.fakes.ishares import FakeIShares, Reply, downloads_from, ishares_csv
 
     market = market_at("2024-07-03 20:00")
     body = ishares_csv(dt.date(2024, 7, 2)).encode()
     async with FakeIShares(ajax=Reply(200, body, "text/csv")) as fake, downloads_from(market, fake):
-        digest = await compose_digest(DigestContext(market, session=None), ["contributors"])
+        offline = without_downloads(market)  # the bot's view when its settings say offline
+        digest = await asyncio.to_thread(compose_digest, offline, ["contributors"])
         assert digest.notices == (
             "Contributors: No IWM holdings are stored and they cannot be downloaded here; "
             "skipped today.",
         )
         assert fake.requests == []
-        online = DigestContext(market, session=object(), chart=False)  # any session: downloads on
-        [section] = (await compose_digest(online, ["contributors"])).sections
+        [section] = (await asyncio.to_thread(compose_digest, market, ["contributors"])).sections
         assert len(fake.requests) == 1
     assert section.answer.data["holdings_as_of"] == "2024-07-02"
     assert section.answer.data["constituents"] == 5
@@ -276,12 +275,10 @@ def plant_small_iwm(market: MarketData, shared_data) -> Holdings:
     return small
 
 
-async def test_contributors_section_over_cached_holdings(market_at, shared_data):
+def test_contributors_section_over_cached_holdings(market_at, shared_data):
     market = market_at("2025-11-06 20:00")
     plant_small_iwm(market, shared_data)
-    [section] = (
-        await compose_digest(DigestContext(market, chart=False), ["contributors"])
-    ).sections
+    [section] = (compose_digest(market, ["contributors"])).sections
     data = section.answer.data
     # YTD to the day of the digest; the weights of 2025-11-05 are carried back to the start.
     start, end = dt.date(2024, 12, 31), dt.date(2025, 11, 6)
@@ -297,14 +294,14 @@ async def test_contributors_section_over_cached_holdings(market_at, shared_data)
     assert data["coverage"]["priced"] == 8 and data["partial"] is False
 
 
-async def test_a_section_below_half_its_universe_is_dropped_with_a_notice(market_at, shared_data):
+def test_a_section_below_half_its_universe_is_dropped_with_a_notice(market_at, shared_data):
     # The fake knows only two of IWM's eight stored names: 2 of 8 names, far below half the weight.
     small = plant_small_iwm(market_at("2025-11-06 20:00"), shared_data)
     names = list(small.frame.index)
     provider = RecordingProvider(unknown=set(names[2:]))
     market = market_at("2025-11-06 20:00", provider)
     HoldingsStore(market.cache.db).save(small, fetched_at=market.now())
-    digest = await compose_digest(DigestContext(market, chart=False), ["movers", "contributors"])
+    digest = compose_digest(market, ["movers", "contributors"])
     share = small.frame["weight"].iloc[:2].sum() / small.frame["weight"].sum()
     assert digest.answers == ()
     assert digest.notices == (
@@ -317,10 +314,10 @@ async def test_a_section_below_half_its_universe_is_dropped_with_a_notice(market
     )
 
 
-async def test_movers_section_ranks_the_days_moves_in_iwms_holdings(market_at, shared_data):
+def test_movers_section_ranks_the_days_moves_in_iwms_holdings(market_at, shared_data):
     market = market_at("2025-11-06 20:00")
     small = plant_small_iwm(market, shared_data)
-    [section] = (await compose_digest(DigestContext(market, chart=False), ["movers"])).sections
+    [section] = (compose_digest(market, ["movers"])).sections
     data = section.answer.to_json()
     day, before = dt.date(2025, 11, 6), dt.date(2025, 11, 5)
     moves = sorted(
@@ -393,14 +390,14 @@ def test_cli_digest_bad_section(cli_db, capsys):
 # --- dating: a digest over prices that end before its day --------------------------------------
 
 
-async def test_an_offline_digest_over_an_old_cache_says_what_session_it_stands_on(tmp_path):
+def test_an_offline_digest_over_an_old_cache_says_what_session_it_stands_on(tmp_path):
     cache = PriceCache(tmp_path / "old.db")
     friday, thursday = dt.date(2024, 7, 5), dt.date(2024, 7, 3)  # 4 July is a holiday
     moment = et("2024-07-12 20:00")  # a week later, after the close
     market = MarketData(cache, None, offline=True, now=lambda: moment)
     for ticker in RETURNS_TICKERS:
         market.import_bars(ticker, bars_for(ticker, dt.date(2023, 6, 1), friday), "test")
-    digest = await compose_digest(DigestContext(market, chart=False), ["streak", "returns"])
+    digest = compose_digest(market, ["streak", "returns"])
     cache.close()
     assert digest.trading_day == dt.date(2024, 7, 12)
     assert digest.data_as_of == friday
@@ -414,6 +411,12 @@ async def test_an_offline_digest_over_an_old_cache_says_what_session_it_stands_o
         "offline mode is on and the cache ends there."
     )
     streak, returns = (s.answer for s in digest.sections)
+    # The dating is typed on each price answer (the notice above reads it), and it is what
+    # --json says.
+    offline_why = "offline mode is on and the cache ends there"
+    for answer in (streak, returns):
+        assert answer.behind == Behind(friday, dt.date(2024, 7, 12), offline_why)
+        assert answer.data["behind"] == answer.behind.to_json()
     assert streak.title.endswith(" (as of 2024-07-05)")
     assert returns.title.endswith(" (as of 2024-07-05)")
     assert " led on 2024-07-05 with " in returns.title
@@ -426,15 +429,15 @@ async def test_an_offline_digest_over_an_old_cache_says_what_session_it_stands_o
     assert payload["notices"][0] == digest.notices[0]
 
 
-async def test_a_current_digest_has_no_dating_notice(market_at):
+def test_a_current_digest_has_no_dating_notice(market_at):
     market = market_at("2024-07-03 20:00")
-    digest = await compose_digest(DigestContext(market, chart=False), ["streak", "returns"])
+    digest = compose_digest(market, ["streak", "returns"])
     assert digest.data_as_of == dt.date(2024, 7, 3)
     assert digest.notices == ()
     assert "(as of" not in digest.headline and digest.headline.endswith(" today")
 
 
-async def test_real_files_ending_in_october_under_a_november_digest(tmp_path, shared_data):
+def test_real_files_ending_in_october_under_a_november_digest(tmp_path, shared_data):
     cache = PriceCache(tmp_path / "real.db")
     market = MarketData(cache, None, offline=True, now=lambda: et("2026-11-30 20:00"))
     folder = shared_data / "prices" / "johnamcminn_alphavantage_2026"
@@ -444,7 +447,7 @@ async def test_real_files_ending_in_october_under_a_november_digest(tmp_path, sh
     with open(folder / "SPY.csv", newline="") as fh:
         last = max(r["timestamp"] for r in csv.DictReader(fh))
     assert last == "2026-10-05"
-    digest = await compose_digest(DigestContext(market, chart=False), ["streak", "macro"])
+    digest = compose_digest(market, ["streak", "macro"])
     cache.close()
     assert digest.headline == "📊 Market close, Monday 2026-11-30 (as of Monday 2026-10-05)"
     assert digest.notices[0] == (
@@ -457,15 +460,51 @@ async def test_real_files_ending_in_october_under_a_november_digest(tmp_path, sh
     assert digest.notices[1].startswith("Macro: Nothing is cached for GDPNOW")
 
 
-async def test_the_macro_section_is_labelled_when_gdpnow_is_overdue(market_at, shared_data):
+def test_the_macro_section_is_labelled_when_gdpnow_is_overdue(market_at, shared_data):
     market = market_at("2026-11-30 20:00")
     for name in ("GDPNOW.csv", "A191RL1Q225SBEA.csv"):
         import_fred_file(market.cache.db, shared_data / "fred" / name, now=market.now())
-    digest = await compose_digest(
-        replace(DigestContext(market, chart=False), session=None), ["macro"]
-    )
+    digest = compose_digest(without_downloads(market), ["macro"])
     [section] = digest.sections
     # The file's last quarter is 2025 Q1, far older than a quarterly series is on 2026-11-30.
     assert section.answer.title.endswith(" (as of 2025 Q1)")
     assert section.answer.data["behind"]["expected"] == "2026-11-30"
     assert digest.notices == ()  # macro does not date the prices
+
+
+def test_the_dating_notice_reads_the_typed_behind_of_the_first_price_section(market_at):
+    # Sections whose --json says nothing: the notice comes from `Answer.behind` alone, the
+    # first price section's reason (macro's is not the prices').
+    friday, monday = dt.date(2024, 7, 5), dt.date(2024, 7, 8)
+
+    def dated(why):
+        def section(market, day, progress):
+            return Answer(title="t", summary="", as_of=friday, behind=Behind(friday, day, why))
+
+        return section
+
+    registry = {"macro": dated("FRED is down"), "movers": dated(None), "returns": dated("X")}
+    digest = compose_digest(market_at("2024-07-08 20:00"), ["macro", "movers"], registry=registry)
+    assert digest.trading_day == monday and digest.data_as_of == friday
+    assert digest.notices == (
+        "Prices as of Friday 2024-07-05, not Monday 2024-07-08: the data ends there.",
+    )
+    digest = compose_digest(market_at("2024-07-08 20:00"), ["returns", "movers"], registry=registry)
+    assert digest.notices[0].endswith("Monday 2024-07-08: X.")
+
+
+def test_the_digest_spec_answer_is_a_headline_with_one_part_per_section(market_at):
+    from analytics.spec import NoProgress, ParseContext
+    from analytics.subscriptions.specs import DIGEST
+
+    market = market_at("2024-07-03 20:00")
+    ctx = ParseContext(today=market.today())
+    request = DIGEST.parse_values({"sections": "returns streak"}, ctx)
+    answer = DIGEST.answer_function()(market, request, NoProgress())
+    digest = compose_digest(market, ["streak", "returns"])
+    assert answer.title == digest.headline
+    assert [p.title for p in answer.parts] == [a.title for _, a in digest.answers]
+    assert answer.result.to_json() == digest.to_json()
+    assert DIGEST.parse_values({}, ctx).sections == SECTION_NAMES  # the default: all
+    with pytest.raises(BadInput, match="is in the future"):
+        DIGEST.parse_values({"as_of": "2024-07-05"}, ctx)

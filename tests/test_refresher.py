@@ -237,6 +237,52 @@ async def test_stop_during_a_fill_ends_it_after_the_current_batch(cache):
     assert len(cache.coverage([f"T{i:02d}" for i in range(45)])) == 20
 
 
+async def test_after_a_close_the_refresh_takes_the_newest_bars_from_quotes(
+    cache, yf_cache_dir, caplog
+):
+    from analytics.data.results import NightReport
+    from analytics.data.yahoo import RateLimiter, YahooProvider
+    from tests.fakes.yahoo import FakeYahoo
+    from tests.fakes.yahoo_days import DailyYahoo, make_listing
+    from tests.fakes.yahoo_multi import QUOTE_PATH, install_multi_symbol
+
+    clock = Clock("2024-07-02 15:00")  # Tuesday, market open
+    names = [f"N{letter}" for letter in "ABCDEFGHIJKL"]
+    listings = {n: make_listing(i, D(2023, 6, 1), D(2024, 7, 2)) for i, n in enumerate(names)}
+    caplog.set_level("INFO", logger="bot.refresher")
+    with FakeYahoo() as fake:
+        install_multi_symbol(fake)
+        days = DailyYahoo(fake, listings)
+        days.advance(D(2024, 7, 1))
+        provider = YahooProvider(
+            fake.session,
+            cache_dir=yf_cache_dir,
+            rate_limiter=RateLimiter(1000.0, sleep=lambda s: None),
+        )
+        market = MarketData(cache, provider, now=clock)
+        market.bars(names, D(2023, 7, 3), D(2024, 7, 1))  # Monday, cached per symbol
+        days.advance(D(2024, 7, 2))
+        refresher = refresher_for(market, clock)
+
+        await refresher.run(until=eastern("2024-07-02 17:00"))
+        provider.close()
+        quotes = [q for p, q in fake.requests if p == QUOTE_PATH]
+
+    session, report = refresher.reports[-1]
+    assert session == D(2024, 7, 2) and isinstance(report, NightReport)
+    assert report.complete and len(quotes) == 1
+    assert sorted(report.quoted + report.checks) == sorted(names)
+    stored = cache.read_bars(names, D(2024, 7, 2), D(2024, 7, 2)).set_index("ticker")
+    for name in names:
+        assert stored.loc[name, "close"] == days.view(name).loc[pd.Timestamp("2024-07-02"), "close"]
+    said = [
+        r.getMessage() for r in caplog.records if "price refresh for 2024-07-02" in r.getMessage()
+    ]
+    assert any(
+        f"{len(report.quoted)} from {report.quote_requests} quote requests" in m for m in said
+    )
+
+
 # -- the cog's choice of tickers ----------------------------------------------------------------
 
 

@@ -54,8 +54,6 @@ class ListRequest:
 def parse_add(values: dict[str, Any], ctx: ParseContext) -> AddRequest:
     """The kind, its options (only those the kind takes) and the target; BadInput otherwise."""
     kind = kind_named(values.get("kind") or "")
-    if kind.coming:
-        raise BadInput(kind.coming)
     extra = [
         o.name
         for o in ADD.options

@@ -133,6 +133,14 @@ def alert_tickers(alerts: Iterable[Alert]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def alert_universes(alerts: Iterable[Alert]) -> list[str]:
+    """Every universe (a fund, a named list) the alerts read, once each, in alert order."""
+    out: list[str] = []
+    for alert in alerts:
+        out += KINDS[alert.kind].universes(alert.params)
+    return list(dict.fromkeys(out))
+
+
 def alert_series(alerts: Iterable[Alert]) -> list[str]:
     """Every FRED series id the alerts read, once each."""
     out: list[str] = []

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from analytics.spec import Choice, CommandSpec, Cooldown, Option
 
-GROUP = ("alert", "Alerts after the US close: streaks, records, moves, levels, macro readings")
+GROUP = (
+    "alert",
+    "Alerts after the US close: streaks, records, moves, levels, macro readings, breadth",
+)
 
 KIND_NAMES = ("streak", "record", "move", "level", "macro", "breadth")
 WHAT = ("beat", "up", "down", "record-high", "record-close")
@@ -23,7 +26,7 @@ ADD = CommandSpec(
     options=(
         Option(
             "kind",
-            "What to watch: streak, record, move, level, macro (breadth is coming)",
+            "What to watch: streak, record, move, level, macro, breadth",
             required=True,
             positional=True,
             choices=(
@@ -32,7 +35,9 @@ ADD = CommandSpec(
                 Choice("move", "move: a ticker moves at least X% over a window"),
                 Choice("level", "level: a close crosses a price level"),
                 Choice("macro", "macro: a FRED reading above/below X, or its highest in Y years"),
-                Choice("breadth", "breadth: share above the 50-day crosses X% (coming)"),
+                Choice(
+                    "breadth", "breadth: a universe's share above its 50-day average crosses X%"
+                ),
             ),
         ),
         Option(
@@ -60,15 +65,21 @@ ADD = CommandSpec(
             autocomplete="window",
         ),
         Option(
-            "percent", "Move: at least this many percent, e.g. 5", type="float", min=0.01, max=1000
+            "percent",
+            "Move: at least this many percent, e.g. 5; breadth: the share above the 50-day, e.g. 70",
+            type="float",
+            min=0.01,
+            max=1000,
         ),
         Option("level", "Level: the price level, e.g. 2642", type="float", min=0.0001),
         Option(
             "direction",
-            "Move: up, down, either (default); level: up or down (default: its side); macro: up/down",
+            "Move: up/down/either (default); level: up/down (default: its side); macro, breadth: up/down",
             choices=(
-                Choice("up", "up: a rise, a close at or above, a reading above or highest"),
-                Choice("down", "down: a fall, a close below, a reading below or lowest"),
+                Choice(
+                    "up", "up: a rise, a close or share at or above, a reading above or highest"
+                ),
+                Choice("down", "down: a fall, a close or share below, a reading below or lowest"),
                 Choice("either", "either way (move only)"),
             ),
         ),
@@ -89,7 +100,7 @@ ADD = CommandSpec(
         ),
         Option(
             "universe",
-            "Breadth (coming): a fund or named list, e.g. IWM",
+            "Breadth: a fund or named list, e.g. IWM",
             autocomplete="universe",
         ),
         Option("to", "Where: me (a DM, the default) or a channel, e.g. #markets"),

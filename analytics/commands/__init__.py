@@ -14,14 +14,18 @@ from analytics.alerts.specs import GROUP as ALERT_GROUP
 from analytics.spec import CommandSpec, FrontEndOnly
 
 SPEC_MODULES: tuple[str, ...] = (
-    "analytics.commands.records",
-    "analytics.commands.macro",
-    "analytics.commands.history",
+    # The order of `marketbot --help`: one ticker or a pair, then universes, then macro, then
+    # what builds on them.
     "analytics.commands.streaks",
-    "analytics.alerts.specs",
+    "analytics.commands.records",
     "analytics.commands.movers",
     "analytics.commands.contributors",
     "analytics.commands.breadth",
+    "analytics.commands.revisions",
+    "analytics.commands.macro",
+    "analytics.commands.history",
+    "analytics.alerts.specs",
+    "analytics.subscriptions.specs",
 )
 
 GROUPS: tuple[tuple[str, str], ...] = (

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics import calendar
+from analytics.answer import Behind
 from analytics.commands.common import behind_note
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData, PriceResult
@@ -84,6 +85,9 @@ class Dating:
     why: str | None = None
     note: tuple[str, str] | None = None
     absorbed: str | None = None
+    splits: tuple[str, ...] = ()
+    """Likely unadjusted splits in the rows the answer read ("MNST 2026-08-07 -> 2026-08-11
+    -49.6% ... looks like an unadjusted 2:1 split"): said after the other warnings."""
 
     @property
     def behind(self) -> bool:
@@ -99,17 +103,19 @@ class Dating:
         # The same outage may be said once per read, dated by each read's own rows.
         clause = self.absorbed.split(";")[0] + ";" if self.absorbed else None
         rest = (w for w in warnings if not (clause and w.startswith(clause)))
-        return tuple(dict.fromkeys([*first, *rest]))
+        return tuple(dict.fromkeys([*first, *rest, *self.splits]))
+
+    @property
+    def lag(self) -> Behind | None:
+        """The typed `Answer.behind`: data end, expected session and why; None when current."""
+        if not self.note:
+            return None
+        return Behind(self.data_end, self.expected, self.why)
 
     def to_json(self) -> dict[str, Any] | None:
         """{data_end, expected, why} when behind, else None (the --json `behind` field)."""
-        if not self.note:
-            return None
-        return {
-            "data_end": self.data_end.isoformat() if self.data_end else None,
-            "expected": self.expected.isoformat(),
-            "why": self.why,
-        }
+        lag = self.lag
+        return lag.to_json() if lag is not None else None
 
 
 def price_dating(
@@ -119,27 +125,39 @@ def price_dating(
     asked: dt.date | None,
     *,
     ends: Mapping[str, dt.date] | None = None,
+    since: dt.date | None = None,
+    column: str = "adj_close",
 ) -> Dating:
     """Compare `data_end` (the session the answer's numbers end on) with the session it should
     stand on: the last session on or before `asked`, or the latest completed one.
 
     `ends` (ticker -> its own last session) is named in the reason when the tickers end on
-    different sessions, so a reader sees which one holds the answer back.
+    different sessions, so a reader sees which one holds the answer back. Moves in `column`
+    from `since` (the window's base session; default a year before `data_end`) that look like
+    unadjusted splits are flagged.
     """
+    from analytics.data.validate import split_warnings
+
+    if since is None and data_end is not None:
+        since = data_end - dt.timedelta(days=366)
+    splits = split_warnings(result.bars, column, since)
     expected = calendar.expected_session(asked, market.now())
     if data_end is None or data_end >= expected:
-        return Dating(data_end, expected)
+        return Dating(data_end, expected, splits=splits)
     why, absorbed = behind_reason(market, result)
     if ends and len(set(ends.values())) > 1:
         listed = ", ".join(f"{t}'s end {d.isoformat()}" for t, d in ends.items())
         why += f" ({listed})"
-    return Dating(data_end, expected, why, behind_note(data_end, expected, why), absorbed)
+    note = behind_note(data_end, expected, why)
+    return Dating(data_end, expected, why, note, absorbed, splits)
 
 
 def behind_reason(market: MarketData, result: PriceResult) -> tuple[str, str | None]:
     """Why the data ends where it does, in a few words: offline mode, the provider failing
     (its own words from the result's warning, returned second), or the provider having
     nothing newer."""
+    if getattr(market, "cache_only_why", None):
+        return f"{market.cache_only_why}", None
     if result.offline:
         return "offline mode is on and the cache ends there", None
     if result.stale:

@@ -5,13 +5,22 @@ those (grouped so tickers with the same gap share a batch), stores what comes ba
 from the cache. When the provider fails it serves what the cache has, labelled with its date.
 Blocking: call it from a worker thread (`asyncio.to_thread`), never on the event loop.
 
-Two ways in:
+Three ways in:
 - `bars()` for commands: fail fast. A warm call (nothing missing) takes no lock; a call that
   must fetch goes first, ahead of any background fill. A rate limit serves the cache with a
   warning and marks nothing as checked, so a later call retries.
 - `fill()` for background work: patient. Small batches, each stored as it arrives (a crash or
   restart loses at most one batch, and the next fill asks only for what is still missing);
   after a rate limit it waits out the provider's back-off and sends the same tickers again.
+- `refresh()` for the nightly refresh: the newest session of many names in few requests when
+  the provider answers for many symbols at once (analytics.data.nightly), else `fill()`.
+
+Two things every command gets from `bars()` without asking (PriceResult fields and warnings):
+- "dividends pending" for names whose newest sessions came from a multi-symbol quote and
+  paid dividends in the last year, until their weekly per-symbol check (analytics.data.events);
+- a provisional first answer over a cold universe once `enable_provisional()` is on (the
+  bot's refresh cog): closes from a multi-symbol endpoint, labelled as a price return, while
+  a background fill fetches the exact bars (analytics.data.provisional).
 
 Every `bars()` call records the tickers it answered (`recent_requests`), so the background
 refresher knows which universes to keep warm.
@@ -19,25 +28,33 @@ refresher knows which universes to keep warm.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analytics import calendar
+from analytics.data import events
 from analytics.data.cache import PriceCache
 from analytics.data.gaps import INTRADAY_REFRESH, Gap, missing_ranges
 from analytics.data.http import HttpBridge
-from analytics.data.provider import FetchResult, PriceProvider
+from analytics.data.outcomes import (
+    READ_ONLY,
+    FetchLock,
+    failure_warning,
+    merge,
+    read_only_outcome,
+)
+from analytics.data.patient import MAX_BACKOFFS, run_patiently
+from analytics.data.provider import FetchResult, MultiSymbolSource, PriceProvider
 from analytics.data.results import FillReport, PriceResult
-from analytics.data.store import store_fetch
+from analytics.data.store import fetch_and_store
 from analytics.endpoints import ISHARES_BASE_URL
 
 if TYPE_CHECKING:
@@ -45,7 +62,15 @@ if TYPE_CHECKING:
     from analytics.spec import Progress as PhasedProgress
     from analytics.universes import Universe, UniverseSpec
 
-__all__ = ["INTRADAY_REFRESH", "FillReport", "MarketData", "PriceResult", "Progress", "utc_now"]
+__all__ = [
+    "INTRADAY_REFRESH",
+    "READ_ONLY",
+    "FillReport",
+    "MarketData",
+    "PriceResult",
+    "Progress",
+    "utc_now",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +86,6 @@ that must fetch waits at most that long, and a crash loses at most that much."""
 
 DEFAULT_BACKOFF = 60.0
 """Seconds a fill waits after a rate limit when the provider cannot say (doubles per retry)."""
-
-MAX_BACKOFFS = 6
-"""Rate limits in a row on one batch after which a fill gives up (a later fill resumes)."""
-
-READ_ONLY = "read-only"
-"""FetchResult.store_error of a fetch that was not sent: the cache file cannot be written."""
 
 Progress = Callable[[int, int], None]
 """progress(done, total): tickers fetched so far out of those that needed fetching."""
@@ -91,13 +110,13 @@ class MarketData:
         self.provider = provider
         self.offline = offline or provider is None
         self.now = now
-        self._fetch_lock = threading.Lock()
-        # Commands waiting for the fetch lock; a background fill lets them go first.
-        self._waiting = 0
-        self._waiting_changed = threading.Condition()
+        self.fetch_lock = FetchLock()  # commands waiting for it go before a background fill's batch
+        self.provisional = None  # analytics.data.provisional.Provisional, once enabled
         self._recent_marked: dict[str, dt.date] = {}
         self.http: HttpBridge | None = None
         self._degraded = 0
+        self.cache_only_why: str | None = None
+        """Set on a `cache_only()` view: why it answers from the cache (for "(as of D)" notes)."""
         self._degraded_lock = threading.Lock()
         self.fred = None  # FRED, cache first: analytics.macro.source.FredSource (bot/services.py)
         # Where fund holdings are downloaded from (bot.services sets it from the settings).
@@ -106,8 +125,7 @@ class MarketData:
     @property
     def waiting_commands(self) -> int:
         """Commands waiting to fetch (a background fill lets them go before its next batch)."""
-        with self._waiting_changed:
-            return self._waiting
+        return self.fetch_lock.waiting
 
     @property
     def source_name(self) -> str:
@@ -133,6 +151,7 @@ class MarketData:
         view = copy.copy(self)
         view.offline = True
         view.http = None
+        view.cache_only_why = "the prices are still being fetched"
         return view
 
     @property
@@ -164,48 +183,58 @@ class MarketData:
         *,
         progress: Progress | None = None,
         columns: Sequence[str] | None = None,
+        provisional_ok: bool | None = None,
     ) -> PriceResult:
         """Daily bars of `tickers` from `start` (None = full history) to `end` (default today).
 
         `columns` limits what is read from the cache (default: every bar column and source).
+        `provisional_ok`: None (default) lets a read of closes only (columns within close,
+        adj_close, source) over a cold universe answer first from provisional closes once
+        `enable_provisional()` is on; False never; True also below the size threshold.
         """
         tickers = list(dict.fromkeys(tickers))
         end = min(end or self.today(), self.today())
         unknown: list[str] = []
         outcome = FetchResult()  # every provider call of this request, combined
         fetched: list[str] = []
+        provisional: dict[str, pd.Series] = {}
         if not self.offline and tickers:
             # Plan without the lock: a warm call (nothing missing) never waits for a fetch.
-            known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
+            known_unknown, batches = self.plan(tickers, start, end, FETCH_BATCH)
+            if self.provisional is not None:
+                needy = {t for b in batches for t in b.tickers}
+                self.provisional.forget([t for t in tickers if t not in needy])
             if batches and self.cache.read_only:
                 # Nothing fetched could be kept: answer from the file, saying why it may be behind.
-                outcome = _read_only_outcome([t for b in batches for t in b.tickers])
+                outcome = read_only_outcome([t for b in batches for t in b.tickers])
             elif batches:
-                with self._command_fetch_lock():
-                    # Re-plan: another thread may have fetched some of it meanwhile.
-                    known_unknown, batches = self._plan(tickers, start, end, FETCH_BATCH)
-                    total = sum(len(b.tickers) for b in batches)
-                    done = 0
-                    if progress and total:
-                        progress(0, total)
-                    for batch in batches:
-                        result = self._fetch_gap(batch)
-                        _merge(outcome, result)
-                        fetched += [t for t in batch.tickers if t in result.bars]
-                        done += len(batch.tickers)
-                        if progress:
-                            progress(done, total)
+                if self.provisional is not None and provisional_ok is not False:
+                    provisional, batches, outcome.requests = self.provisional.serve(
+                        batches, start, end, columns, force=bool(provisional_ok)
+                    )
+                if batches:
+                    asked = [t for t in tickers if t not in provisional]
+                    self._fetch_for_command(asked, start, end, progress, outcome, fetched)
             unknown = [t for t in tickers if t in known_unknown] + outcome.unknown
-        frame = self.cache.read_bars(tickers, start, end, columns)
+        exact = [t for t in tickers if t not in provisional]
+        frame = self.cache.read_bars(exact, start, end, columns)
+        if provisional:
+            frame = self.provisional.frame(frame, provisional, columns)
         have = set(frame["ticker"].unique())
         self._remember_recent([t for t in tickers if t in have])
         unknown = [t for t in dict.fromkeys(unknown) if t not in have]
         missing = tuple(t for t in tickers if t not in have and t not in unknown)
-        warnings = [self._failure_warning(outcome, frame, tickers)] if outcome.failed else []
-        stale = bool(outcome.failed)
-        if stale:
+        warnings = []
+        if outcome.failed:
             self.note_degraded()
-        requests = outcome.requests
+            name = self.provider.name if self.provider else None
+            warnings.append(failure_warning(outcome, frame, tickers, self.cache.path, name))
+        if provisional:  # a price return standing in for the exact answer: never memoised
+            self.note_degraded()
+            warnings.append(self.provisional.warning(list(provisional), len(tickers)))
+        pending = events.pending_dividends(self.cache, [t for t in exact if t in have], start, end)
+        if pending:
+            warnings.append(events.pending_warning(pending))
         return PriceResult(
             bars=frame,
             requested=tuple(tickers),
@@ -213,35 +242,55 @@ class MarketData:
             missing=missing,
             warnings=tuple(warnings),
             fetched=tuple(fetched),
-            requests=requests,
-            stale=stale,
+            requests=outcome.requests,
+            stale=bool(outcome.failed),
             offline=self.offline,
+            provisional=tuple(t for t in tickers if t in provisional),
+            dividends_pending=tuple(t for t in tickers if t in pending),
         )
 
-    def _failure_warning(
-        self, outcome: FetchResult, frame: pd.DataFrame, tickers: Sequence[str]
-    ) -> str:
-        """Why some tickers could not be fetched, and what the answer stands on instead: dated
-        by the latest bar those tickers have (a fresh neighbour must not make a stale ticker
-        look current), else by the latest bar of the answer."""
-        failed = [t for t in tickers if t in outcome.failed]
-        theirs = frame.loc[frame["ticker"].isin(failed), "date"]
-        dates = theirs if not theirs.empty else frame["date"]
-        latest = dates.max().date().isoformat() if not dates.empty else None
-        name = self.provider.name if self.provider else "The provider"
-        if outcome.store_error == READ_ONLY:
-            what = f"The cache file {self.cache.path} is read-only, so nothing was fetched"
-        elif outcome.store_error is not None:
-            what = f"Could not save to the cache file {self.cache.path} ({outcome.store_error})"
-        elif outcome.rate_limited:
-            what = f"{name} is rate limited"
-        elif outcome.malformed:
-            what = f"{name} is sending malformed data"
-        else:
-            what = f"{name} is not answering"
-        if latest:
-            return f"{what}; showing cached data as of {latest}."
-        return f"{what} and nothing is cached for this request."
+    def _fetch_for_command(
+        self,
+        tickers: list[str],
+        start: dt.date | None,
+        end: dt.date,
+        progress: Progress | None,
+        outcome: FetchResult,
+        fetched: list[str],
+    ) -> None:
+        """Fetch what the cache lacks of `tickers`, ahead of any background fill."""
+        with self.fetch_lock.command():
+            # Re-plan: another thread may have fetched some of it meanwhile.
+            _, batches = self.plan(tickers, start, end, FETCH_BATCH)
+            total = sum(len(b.tickers) for b in batches)
+            done = 0
+            if progress and total:
+                progress(0, total)
+            for batch in batches:
+                result = self.fetch_gap(batch)
+                merge(outcome, result)
+                fetched += [t for t in batch.tickers if t in result.bars]
+                done += len(batch.tickers)
+                if progress:
+                    progress(done, total)
+
+    def enable_provisional(self, **options: object) -> object:
+        """Let cold reads of closes answer first from provisional closes while a background
+        fill fetches the exact bars (analytics.data.provisional: options and behaviour).
+        Returns the Provisional; a no-op offline or when the provider answers one symbol per
+        request. Call `stop_background()` before closing the cache."""
+        from analytics.data.provisional import Provisional
+
+        if self.offline or not isinstance(self.provider, MultiSymbolSource):
+            return None
+        if self.provisional is None:
+            self.provisional = Provisional(self, **options)  # type: ignore[arg-type]
+        return self.provisional
+
+    def stop_background(self, timeout: float | None = None) -> None:
+        """End a background fill after its current batch (and wait up to `timeout` seconds)."""
+        if self.provisional is not None:
+            self.provisional.stop(timeout)
 
     def fill(
         self,
@@ -270,64 +319,46 @@ class MarketData:
         if self.offline or not tickers:
             return report
         end = min(end or self.today(), self.today())
-        known_unknown, batches = self._plan(tickers, start, end, batch_size)
+        known_unknown, batches = self.plan(tickers, start, end, batch_size)
         report.needed = sum(len(b.tickers) for b in batches)
         if self.cache.read_only:
-            report.failed = _read_only_outcome([t for b in batches for t in b.tickers]).failed
+            report.failed = read_only_outcome([t for b in batches for t in b.tickers]).failed
             return report
-        done = 0
-        if progress:
-            progress(0, report.needed)
-        for batch in batches:
-            pending = list(batch.tickers)
-            strikes = 0
-            while pending:
-                if stop is not None and stop():
-                    report.stopped = True
-                    report.left = report.needed - done
-                    return report
-                with self._background_fetch_lock():
-                    result, filled_meanwhile = self._fill_step(pending, start, end)
-                report.batches += 1
-                report.requests += result.requests
-                report.fetched += [t for t in pending if t in result.bars]
-                report.unknown += [t for t in result.unknown if t in pending]
-                report.filled_meanwhile += filled_meanwhile
-                settled = [t for t in pending if t not in result.failed]
-                for ticker in settled:
-                    report.failed.pop(ticker, None)
-                done += len(settled)
-                if progress and settled:
-                    progress(done, report.needed)
-                retry = [t for t in pending if t in result.failed]
-                for ticker in retry:
-                    report.failed[ticker] = result.failed[ticker]
-                if not result.rate_limited:
-                    # An outage or an odd answer: leave those unchecked for the next fill.
-                    done += len(retry)
-                    if progress and retry:
-                        progress(done, report.needed)
-                    break
-                if settled:
-                    strikes = 0  # progress was made before the limit hit
-                strikes += 1
-                if strikes > max_backoffs:
-                    report.gave_up = True
-                    report.left = report.needed - done
-                    return report
-                wait = self._backoff_seconds(strikes)
-                report.backoffs += 1
-                report.waited_seconds += wait
-                log.info(
-                    "%s rate limited; %d tickers wait %.0f s (back-off %d)",
-                    self.source_name,
-                    len(retry),
-                    wait,
-                    report.backoffs,
-                )
-                sleep(wait)
-                pending = retry
+
+        def step(pending: list[str]) -> tuple[FetchResult, list[str]]:
+            return self._fill_step(pending, start, end)
+
+        run_patiently(
+            self,
+            [(b.tickers, step) for b in batches],
+            report,
+            progress=progress,
+            sleep=sleep,
+            stop=stop,
+            max_backoffs=max_backoffs,
+        )
         return report
+
+    def refresh(
+        self,
+        tickers: Sequence[str],
+        start: dt.date | None,
+        session: dt.date,
+        *,
+        progress: Progress | None = None,
+        sleep: Callable[[float], object] = time.sleep,
+        stop: Callable[[], bool] | None = None,
+        max_backoffs: int = MAX_BACKOFFS,
+    ) -> FillReport:
+        """The nightly refresh through `session`: the newest session of most names in few
+        requests when the provider answers for many symbols at once (analytics.data.nightly;
+        returns a NightReport), else `fill()`. Patient, like `fill`."""
+        options = {"progress": progress, "sleep": sleep, "stop": stop, "max_backoffs": max_backoffs}
+        if self.offline or self.cache.read_only or not isinstance(self.provider, MultiSymbolSource):
+            return self.fill(tickers, start, session, **options)  # type: ignore[arg-type]
+        from analytics.data.nightly import refresh_night
+
+        return refresh_night(self, list(dict.fromkeys(tickers)), start, session, **options)  # type: ignore[arg-type]
 
     def _fill_step(
         self, tickers: list[str], start: dt.date | None, end: dt.date
@@ -337,7 +368,7 @@ class MarketData:
         Returns one FetchResult for them all (those a rate limit kept from being asked are
         failed) and the tickers that no longer needed anything.
         """
-        known_unknown, gaps = self._plan(tickers, start, end, len(tickers))
+        known_unknown, gaps = self.plan(tickers, start, end, len(tickers))
         combined = FetchResult(unknown=[t for t in tickers if t in known_unknown])
         needed = {t for gap in gaps for t in gap.tickers}
         meanwhile = [t for t in tickers if t not in needed and t not in known_unknown]
@@ -346,16 +377,17 @@ class MarketData:
                 for ticker in gap.tickers:
                     combined.failed[ticker] = "not asked: rate limited"
                 continue
-            _merge(combined, self._fetch_gap(gap, patient=True))
+            merge(combined, self.fetch_gap(gap, patient=True))
         return combined, meanwhile
 
-    def _backoff_seconds(self, strikes: int) -> float:
+    def backoff_seconds(self, strikes: int) -> float:
+        """Seconds a patient fill waits after its `strikes`-th rate limit in a row."""
         retry_after = getattr(self.provider, "retry_after", None)
         if callable(retry_after):
             return float(retry_after())  # the provider's own schedule (it backs off itself)
         return DEFAULT_BACKOFF * 2 ** (strikes - 1)
 
-    def _plan(
+    def plan(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date, batch_size: int
     ) -> tuple[set[str], list[Gap]]:
         """Symbols known to be unknown, and the batches that would fill the rest."""
@@ -367,28 +399,6 @@ class MarketData:
             for i in range(0, len(gap.tickers), batch_size)
         ]
         return known_unknown, batches
-
-    @contextlib.contextmanager
-    def _command_fetch_lock(self) -> Iterator[None]:
-        with self._waiting_changed:
-            self._waiting += 1
-        try:
-            self._fetch_lock.acquire()
-        finally:
-            with self._waiting_changed:
-                self._waiting -= 1
-                self._waiting_changed.notify_all()
-        try:
-            yield
-        finally:
-            self._fetch_lock.release()
-
-    @contextlib.contextmanager
-    def _background_fetch_lock(self) -> Iterator[None]:
-        with self._waiting_changed:
-            self._waiting_changed.wait_for(lambda: self._waiting == 0)
-        with self._fetch_lock:
-            yield
 
     def _remember_recent(self, tickers: Sequence[str]) -> None:
         """Record that these tickers were asked for today (once a day each: it is a write)."""
@@ -412,33 +422,11 @@ class MarketData:
         holes = self.cache.pending_holes(tickers)
         return missing_ranges(coverage, tickers, start, end, self.now(), holes)
 
-    def _fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
+    def fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
+        """Ask the provider for one gap and store the answer in one transaction (blocking;
+        the caller holds the fetch lock). A write that fails fails every ticker of the gap."""
         assert self.provider is not None
-        result = self.provider.fetch(gap.tickers, gap.start, gap.end)
-        try:
-            store_fetch(self.cache, gap, result, self.now(), self.provider.name)
-        except sqlite3.OperationalError as exc:
-            # Locked past the busy timeout, disk full, read-only: the transaction rolled back, so
-            # nothing of this call landed and every ticker is asked again next time.
-            log.warning(
-                "could not store %d tickers in %s: %s", len(gap.tickers), self.cache.path, exc
-            )
-            result = FetchResult(
-                failed={t: f"could not save to the cache file ({exc})" for t in gap.tickers},
-                requests=result.requests,
-                store_error=str(exc),
-            )
-        if result.failed and result.store_error is None:
-            # A patient fill waits a rate limit out and says so itself.
-            level = logging.INFO if patient and result.rate_limited else logging.WARNING
-            log.log(
-                level,
-                "%s failed for %d tickers: %s",
-                self.provider.name,
-                len(result.failed),
-                next(iter(result.failed.values())),
-            )
-        return result
+        return fetch_and_store(self.provider, self.cache, gap, self.now(), patient=patient)
 
     def import_bars(self, ticker: str, bars: pd.DataFrame, source: str) -> int:
         """Store bars as given (tests, benchmarks) in one transaction; their range counts as checked.
@@ -463,20 +451,3 @@ class MarketData:
         # An imported file is complete through its last row: mark it fetched after that close.
         closed = calendar.session_close(last) if calendar.is_session(last) else self.now()
         self.cache.mark_checked(ticker, first, last, max(closed, self.now()), source)
-
-
-def _read_only_outcome(tickers: Sequence[str]) -> FetchResult:
-    """What a fetch into a read-only cache amounts to: every ticker failed, not asked."""
-    reason = "not fetched: the cache file is read-only"
-    return FetchResult(failed=dict.fromkeys(tickers, reason), store_error=READ_ONLY)
-
-
-def _merge(into: FetchResult, result: FetchResult) -> None:
-    """Add one provider call's outcome to a running total."""
-    into.bars.update(result.bars)
-    into.unknown += result.unknown
-    into.failed.update(result.failed)
-    into.requests += result.requests
-    into.rate_limited |= result.rate_limited
-    into.malformed |= result.malformed
-    into.store_error = into.store_error or result.store_error

@@ -11,7 +11,15 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class PriceResult:
-    """Bars for the requested tickers, with what could not be had and why."""
+    """Bars for the requested tickers, with what could not be had and why.
+
+    provisional: tickers whose bars are provisional closes (a multi-symbol endpoint's
+    split-adjusted closes, in both close and adj_close: a price return), answered while a
+    background fill fetches their exact bars; the warnings say so.
+    dividends_pending: tickers whose newest sessions came from a multi-symbol quote, which
+    carries no dividends, and that paid one in the last year: a return over those sessions may
+    leave a dividend out until their per-symbol check; the warnings say so.
+    """
 
     bars: pd.DataFrame
     requested: tuple[str, ...]
@@ -22,6 +30,8 @@ class PriceResult:
     requests: int = 0
     stale: bool = False
     offline: bool = False
+    provisional: tuple[str, ...] = ()
+    dividends_pending: tuple[str, ...] = ()
 
     def wide(self, column: str = "adj_close") -> pd.DataFrame:
         """Index dates, one column per ticker (requested order, tickers with bars only)."""
@@ -83,3 +93,27 @@ class FillReport:
     def complete(self) -> bool:
         """Every needed ticker was fetched or found unknown."""
         return not (self.failed or self.stopped or self.gave_up)
+
+
+@dataclass
+class NightReport(FillReport):
+    """What a nightly refresh did (analytics.data.nightly), on top of FillReport's totals.
+
+    quoted: tickers whose newest session came from the multi-symbol quote, in
+    `quote_requests` requests (cookie and crumb included). checks: tickers given their
+    per-symbol events check tonight (dividends, splits the quote cannot carry); postponed:
+    checks that were due but left for a later night by the night's request budget. splits:
+    tickers whose quote showed a split (Yahoo's previous close off the cached one by a
+    constant ratio), re-based from a per-symbol fetch. per_symbol: tickers the quote could not
+    answer, asked per symbol. filled: tickers with a longer gap (cold, a missed night, a hole),
+    given the per-symbol fill. fallback: why the quote endpoint was given up on ("" if not).
+    """
+
+    quoted: list[str] = field(default_factory=list)
+    quote_requests: int = 0
+    checks: list[str] = field(default_factory=list)
+    postponed: list[str] = field(default_factory=list)
+    splits: list[str] = field(default_factory=list)
+    per_symbol: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)
+    fallback: str = ""

@@ -277,3 +277,30 @@ def likely_unadjusted_splits(
 def describe_splits(flags: Sequence[SplitFlag], ticker: str) -> list[str]:
     """One warning line per flag: "MNST 2026-08-07 -> 2026-08-11 -49.6% (...) looks like ..."."""
     return [f"{ticker} {flag.text()}" for flag in flags]
+
+
+def split_warnings(
+    bars: pd.DataFrame, column: str = "adj_close", since: dt.date | None = None
+) -> tuple[str, ...]:
+    """`describe_splits` over a long bar frame of many tickers (ticker, date, `column`): one line
+    per move between consecutive rows of a ticker, both on or after `since`, that matches a common
+    split ratio. Vectorised: the ratio is tested only where the move exceeds 25% either way."""
+    if bars.empty or column not in bars.columns:
+        return ()
+    frame = bars[["ticker", "date", column]].dropna(subset=[column])
+    frame = frame[frame[column] > 0]
+    if since is not None:
+        frame = frame[frame["date"] >= pd.Timestamp(since)]
+    if len(frame) < 2:
+        return ()
+    frame = frame.sort_values(["ticker", "date"], kind="stable")
+    tickers = frame["ticker"].to_numpy()
+    prices = frame[column].to_numpy(dtype="float64")
+    same = tickers[1:] == tickers[:-1]
+    ratios = prices[1:] / prices[:-1]
+    candidates = np.flatnonzero(same & (np.abs(np.log(ratios)) > np.log(1.25)))
+    lines: list[str] = []
+    for ticker in dict.fromkeys(tickers[candidates + 1]):
+        rows = frame[frame["ticker"] == ticker].set_index("date")[column]
+        lines += describe_splits(likely_unadjusted_splits(rows), str(ticker))
+    return tuple(lines)

@@ -31,6 +31,11 @@ timezone probe (`assume_us_timezone`), which halves the requests of a first fetc
 yfinance (and curl_cffi) are imported on the first fetch, not with this module: they take half
 a second, and the bot builds its provider at startup.
 
+Many symbols per request (`latest_bars`, `spark_closes`: analytics.data.yahoo_multi): Yahoo's
+quote (the newest session, for the nightly refresh) and spark (closes, for a first answer over
+a cold universe) go through the same session, token bucket, lock and back-off; an endpoint
+that fails as a whole is logged once and its symbols are returned for per-symbol requests.
+
 After a rate limit every fetch answers at once, without requests, until the back-off ends:
 `cooldown_seconds` after the first 429, doubling for each further one in a row (up to
 `max_cooldown_seconds`), never shorter than a Retry-After header asks. Interactive callers
@@ -47,19 +52,26 @@ import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
-from analytics.data.provider import BAR_COLUMNS, FetchResult, empty_bars
-from analytics.data.rebase import EVENT_COLUMNS
-from analytics.data.yahoo_chart import MALFORMED, chart_shape
+from analytics.data import yahoo_multi
+from analytics.data.provider import FetchResult, MultiFetch
+from analytics.data.yahoo_answers import (
+    BARS,
+    MALFORMED_KIND,
+    RATE_LIMITED,
+    UNKNOWN,
+    ChartAnswer,
+    RequestLog,
+    classify,
+    to_bars,
+)
+from analytics.data.yahoo_pacing import ProviderStats, RateLimiter
 
-_CHART_PATH = "/v8/finance/chart/"
-_EMPTY_RANGE_HINTS = ("data doesn't exist", "date range")
+__all__ = ["ChartAnswer", "ProviderStats", "RateLimiter", "YahooProvider", "classify", "to_bars"]
 
 # Yahoo's symbols for US listings: 1-5 letters, optionally a share class (BRK-B). Other markets
 # carry a suffix (.L, .TO), indices a caret, currencies/futures/crypto '=' or '-USD'.
@@ -71,226 +83,11 @@ US_TIMEZONE = "America/New_York"
 _YFINANCE_LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
-class ChartAnswer:
-    """The outcome of one chart request: an HTTP status, or None when it raised.
-
-    malformed: for a 200, what is wrong with the body ("" when it is a well-formed chart).
-    """
-
-    status: int | None
-    detail: str
-    malformed: str = ""
-
-
-class _RequestLog:
-    """What the session saw during one fetch (written from several worker threads)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.count = 0
-        self.throttled = 0
-        self.retry_after: float | None = None
-        self.charts: dict[str, list[ChartAnswer]] = {}
-
-    def record(self, url: str, response: Any = None, error: BaseException | None = None) -> None:
-        symbol = _chart_symbol(url)
-        answer = None
-        status = None if response is None else int(response.status_code)
-        if symbol is not None:
-            if error is not None:
-                answer = ChartAnswer(None, f"{type(error).__name__}: {error}")
-            elif status is not None and 200 <= status < 300:
-                shape = chart_shape(response.text or "")
-                answer = ChartAnswer(status, "", shape.problem if shape.kind == MALFORMED else "")
-            else:
-                answer = ChartAnswer(status, _error_description(response))
-        wait = _retry_after_seconds(response) if status == 429 else None
-        with self._lock:
-            self.count += 1
-            if status == 429:
-                self.throttled += 1
-                if wait is not None:
-                    self.retry_after = max(wait, self.retry_after or 0.0)
-            if symbol is not None and answer is not None:
-                self.charts.setdefault(symbol, []).append(answer)
-
-    def last_chart_answer(self, symbol: str) -> ChartAnswer | None:
-        with self._lock:
-            answers = self.charts.get(symbol.upper())
-            return answers[-1] if answers else None
-
-
-def _chart_symbol(url: str) -> str | None:
-    path = unquote(urlsplit(url).path)
-    if not path.startswith(_CHART_PATH):
-        return None
-    return path[len(_CHART_PATH) :].upper()
-
-
-def _retry_after_seconds(response: Any) -> float | None:
-    """The Retry-After header of a 429 in seconds (only the delta-seconds form), else None."""
-    try:
-        value = response.headers.get("Retry-After")
-    except Exception:  # a response object without headers (test doubles)
-        return None
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: rare for Yahoo; the back-off schedule applies
-
-
-def _error_description(response: Any) -> str:
-    """Yahoo's `chart.error.description` of a failed answer, else the start of its body."""
-    if response.status_code < 400:
-        return ""
-    try:
-        return str(response.json()["chart"]["error"]["description"])
-    except Exception:  # not JSON, or not the chart envelope: an edge page
-        return (response.text or "").strip()[:120]
-
-
 def _default_session() -> Any:
     # The session yfinance itself would build (browser TLS fingerprint).
     from curl_cffi import requests as curl_requests
 
     return curl_requests.Session(impersonate="chrome")
-
-
-# Outcomes of one symbol
-_RATE_LIMITED = "rate_limited"
-_UNKNOWN = "unknown"
-_FAILED = "failed"
-_MALFORMED = "malformed"
-_BARS = "bars"
-
-
-def classify(
-    frame: pd.DataFrame | None, error: BaseException | None, last: ChartAnswer | None
-) -> tuple[str, Any]:
-    """Decide what one symbol's fetch means, from yfinance's result and the last chart answer.
-
-    Returns (kind, payload): (_BARS, frame in BAR_COLUMNS), (_UNKNOWN, None),
-    (_RATE_LIMITED, None), (_MALFORMED, reason) or (_FAILED, reason). A malformed body wins
-    over whatever yfinance made of it: its frame may be empty or misaligned.
-    """
-    if _is_rate_limit_error(error) or (last is not None and last.status == 429):
-        return _RATE_LIMITED, None
-    if last is not None and last.malformed:
-        return _MALFORMED, f"Yahoo sent a malformed chart ({last.malformed})"[:200]
-    if error is None and frame is not None and not frame.empty:
-        return _BARS, to_bars(frame)
-    if last is None:
-        if error is not None:
-            return _FAILED, f"yfinance failed: {type(error).__name__}: {error}"[:200]
-        return _FAILED, "Yahoo sent no answer for this symbol"
-    if last.status is None:
-        return _FAILED, f"Yahoo unreachable ({last.detail})"[:200]
-    if last.status >= 500:
-        return _FAILED, _http_reason(last)
-    if last.status in (400, 404) and any(h in last.detail.lower() for h in _EMPTY_RANGE_HINTS):
-        return _BARS, empty_bars()
-    if last.status == 404:
-        return _UNKNOWN, None
-    if last.status >= 400 or last.detail:
-        return _FAILED, _http_reason(last)
-    if error is not None:
-        return _FAILED, f"yfinance failed: {type(error).__name__}: {error}"[:200]
-    return _BARS, empty_bars()
-
-
-def _is_rate_limit_error(error: BaseException | None) -> bool:
-    if error is None:
-        return False
-    from yfinance.exceptions import YFRateLimitError
-
-    return isinstance(error, YFRateLimitError)
-
-
-def _http_reason(answer: ChartAnswer) -> str:
-    reason = f"Yahoo answered HTTP {answer.status}"
-    return f"{reason}: {answer.detail}"[:200] if answer.detail else reason
-
-
-def to_bars(frame: pd.DataFrame) -> pd.DataFrame:
-    """yfinance's history frame -> BAR_COLUMNS (float), tz-naive index 'date', no NaN close."""
-    if frame.empty:
-        return empty_bars()
-    bars = pd.DataFrame(
-        {
-            "open": frame["Open"],
-            "high": frame["High"],
-            "low": frame["Low"],
-            "close": frame["Close"],
-            "adj_close": frame["Adj Close"] if "Adj Close" in frame else frame["Close"],
-            "volume": frame["Volume"],
-            # Corporate actions in the range, so the cache can re-base the history it already
-            # holds (Yahoo re-bases its own whole history on each split and dividend).
-            "dividend": frame.get("Dividends", 0.0),
-            "split": frame.get("Stock Splits", 0.0),
-        }
-    ).astype("float64")
-    index = pd.DatetimeIndex(frame.index)
-    if index.tz is not None:
-        # Daily bars are stamped at local midnight of the session date: keep that date.
-        index = index.tz_localize(None)
-    bars.index = pd.DatetimeIndex(index.normalize(), name="date")
-    bars = bars[bars["close"].notna()]
-    return bars[[*BAR_COLUMNS, *EVENT_COLUMNS]]
-
-
-class RateLimiter:
-    """A token bucket shared by threads: on average at most `rate` acquisitions a second,
-    `burst` at once.
-
-    Each `acquire()` reserves the next free slot under a lock and sleeps until it outside the
-    lock, so threads are spaced 1/rate seconds apart in the order they asked. `clock` and
-    `sleep` are injectable so tests do not wait.
-    """
-
-    def __init__(
-        self,
-        rate: float = 4.0,
-        burst: int = 1,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], object] = time.sleep,
-    ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
-        self.rate = float(rate)
-        self.burst = int(burst)
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._tokens = float(burst)
-        self._updated: float | None = None
-        self.acquired = 0
-        self.waited_seconds = 0.0
-
-    def acquire(self) -> float:
-        """Take one token, sleeping until it is due; returns the seconds slept."""
-        with self._lock:
-            now = self._clock()
-            if self._updated is not None:
-                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            self._tokens -= 1.0  # may go negative: a reservation of a future slot
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-            self.acquired += 1
-            self.waited_seconds += wait
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-
-@dataclass
-class ProviderStats:
-    """Totals over the provider's life (for benchmarks and logs)."""
-
-    requests: int = 0
-    throttled: int = 0  # 429 answers received
-    cooldowns: int = 0  # back-offs started
 
 
 class YahooProvider:
@@ -338,11 +135,12 @@ class YahooProvider:
         )
         self.stats = ProviderStats()
         self._session: Any = None
-        self._log = _RequestLog()
+        self._log = RequestLog()
         self._resume_at: float | None = None
         self._resume_label = ""
         self._strikes = 0  # rate limits in a row: each doubles the next back-off
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._endpoints = yahoo_multi.Endpoints()  # multi-symbol endpoints given up on
 
     # -- public --------------------------------------------------------------------------------
 
@@ -357,6 +155,28 @@ class YahooProvider:
                 return FetchResult(failed={s: reason for s in symbols}, rate_limited=True)
             self._resume_at = None
             return self._fetch_all(symbols, start, end)
+
+    def latest_bars(self, tickers: list[str]) -> MultiFetch:
+        """Each symbol's latest session from Yahoo's quote, many symbols a request
+        (analytics.data.yahoo_multi); what it cannot answer is in `per_symbol`."""
+        symbols = list(dict.fromkeys(tickers))
+        return self._multi_call(
+            symbols,
+            lambda session: yahoo_multi.latest_bars(
+                session, symbols, self._endpoints, self._timeout
+            ),
+        )
+
+    def spark_closes(self, tickers: list[str], start: dt.date, end: dt.date) -> MultiFetch:
+        """Closes from `start` to `end` from Yahoo's spark, many symbols a request."""
+        symbols = list(dict.fromkeys(tickers))
+        today = self._wall_clock().astimezone(dt.UTC).date()
+        return self._multi_call(
+            symbols,
+            lambda session: yahoo_multi.spark_closes(
+                session, symbols, start, end, today, self._endpoints, self._timeout
+            ),
+        )
 
     def retry_after(self) -> float:
         """Seconds until the provider sends requests again (0 when it may now)."""
@@ -404,10 +224,35 @@ class YahooProvider:
             self._session = session
         return self._session
 
+    def _multi_call(self, symbols: list[str], run: Callable[[Any], MultiFetch]) -> MultiFetch:
+        """Run a multi-symbol call under the provider's lock, back-off and request count."""
+        with _YFINANCE_LOCK:
+            if self._cooling_down():
+                reason = self._rate_limit_reason()
+                return MultiFetch(failed=dict.fromkeys(symbols, reason), rate_limited=True)
+            self._resume_at = None
+            self._log = log = RequestLog()
+            session = self._ensure_session()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                result = run(session)
+        result.requests = log.count
+        self.stats.requests += log.count
+        self.stats.throttled += log.throttled
+        if result.rate_limited:
+            self._start_cooldown(log.retry_after)
+            reason = self._rate_limit_reason()
+            for symbol, why in result.failed.items():
+                if why == yahoo_multi.RATE_LIMITED:
+                    result.failed[symbol] = reason
+        elif log.count:
+            self._strikes = 0
+        return result
+
     def _fetch_all(self, symbols: list[str], start: dt.date | None, end: dt.date) -> FetchResult:
         from yfinance.data import YfData
 
-        self._log = log = _RequestLog()
+        self._log = log = RequestLog()
         session = self._ensure_session()
         YfData.cache_get.cache_clear()
         result = FetchResult()
@@ -416,9 +261,9 @@ class YahooProvider:
 
         def one(symbol: str) -> tuple[str, Any]:
             if stop.is_set():  # a sibling was throttled: do not send more
-                return _RATE_LIMITED, None
+                return RATE_LIMITED, None
             outcome = self._fetch_one(session, symbol, start, end, log)
-            if outcome[0] == _RATE_LIMITED:
+            if outcome[0] == RATE_LIMITED:
                 stop.set()
             return outcome
 
@@ -449,7 +294,7 @@ class YahooProvider:
         return result
 
     def _fetch_one(
-        self, session: Any, symbol: str, start: dt.date | None, end: dt.date, log: _RequestLog
+        self, session: Any, symbol: str, start: dt.date | None, end: dt.date, log: RequestLog
     ) -> tuple[str, Any]:
         import yfinance as yf
 
@@ -494,15 +339,15 @@ def _assume_us_timezone(ticker: Any) -> None:
 
 
 def _apply(result: FetchResult, symbol: str, kind: str, payload: Any, limited: list[str]) -> None:
-    if kind == _BARS:
+    if kind == BARS:
         result.bars[symbol] = payload
-    elif kind == _UNKNOWN:
+    elif kind == UNKNOWN:
         result.unknown.append(symbol)
-    elif kind == _RATE_LIMITED:
+    elif kind == RATE_LIMITED:
         limited.append(symbol)
     else:
         result.failed[symbol] = payload
-        result.malformed |= kind == _MALFORMED
+        result.malformed |= kind == MALFORMED_KIND
 
 
 def _observe(session: Any, provider: YahooProvider) -> None:

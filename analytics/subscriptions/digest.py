@@ -1,9 +1,10 @@
 """The daily digest: a headline and one Answer per section, each section on its own.
 
-Sections are a registry {name: async callable (context, day) -> Answer}; each calls the public
-command functions (streak, compare, movers, contributors, macro) the slash commands use, so
-the post says exactly what the commands would. A section that raises becomes a one-line
-notice ("Movers: Yahoo is not answering; skipped today.") and the others still go out.
+`compose_digest` runs each requested section (analytics/subscriptions/parts.py: the streak,
+returns, movers, contributors and macro answers the commands give) and turns a section that
+fails into a one-line notice ("Movers: Yahoo is not answering; skipped today."); the others
+still go out. The `Digest` is the post: its headline, the dating notice when the prices end
+before the trading day (read from each answer's typed `behind`), the sections in order.
 
 `day` is the trading day the digest is for: the scheduler passes the session just closed;
 a preview uses the last completed session, so a preview during market hours shows the
@@ -12,70 +13,38 @@ previous close, as the post would.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import datetime as dt
 import logging
-import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-
-import aiohttp
 
 from analytics import calendar
 from analytics.answer import Answer, jsonable
 from analytics.commands.common import check_as_of, pct
-from analytics.data.market import MarketData, Progress
-from analytics.errors import BadInput, MarketbotError
-from analytics.spec import NoProgress, ParseContext
-from analytics.subscriptions.returns import DailyReturns, charted, daily_returns_answer
+from analytics.data.market import MarketData
+from analytics.errors import MarketbotError
+from analytics.spec import NoProgress, Progress
+from analytics.subscriptions.returns import DailyReturns
 from analytics.subscriptions.schedule import is_early_close, session_on_or_before
+from analytics.subscriptions.sections import (
+    PRICE_SECTIONS,
+    SECTION_NAMES,
+    parse_sections,
+    section_label,
+    section_notice,
+)
 
 log = logging.getLogger(__name__)
-
-SECTION_NAMES: tuple[str, ...] = ("streak", "returns", "movers", "contributors", "macro")
-SECTION_LABELS: dict[str, str] = {
-    "streak": "Small vs large",
-    "returns": "Returns",
-    "movers": "Movers",
-    "contributors": "Contributors",
-    "macro": "Macro",
-}
-SECTIONS_HELP = (
-    "Sections: streak (IWM vs SPY run), returns (IWM, SPY, QQQ, MAGS today and YTD), movers "
-    "(top movers of the day in IWM's holdings), contributors (top YTD contributors to IWM), "
-    "macro (latest GDPNow). Give several separated by commas, or all (the default)."
-)
-RETURNS_TICKERS = ("IWM", "SPY", "QQQ", "MAGS")
-STREAK_PAIR = ("IWM", "SPY")
-FUND = "IWM"
-MACRO_SERIES = "gdpnow"
-MOVERS_TOP = 5
-CONTRIBUTORS_TOP = 5
-NOTICE_MAX = 200
-# Sections whose answers stand on a session's prices (macro stands on its own release dates).
-PRICE_SECTIONS = ("returns", "streak", "movers", "contributors")
-_FIRST_SENTENCE = re.compile(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])")
 
 
 class SectionUnavailable(MarketbotError):
     """A section that cannot be produced at all in this build (its command is missing)."""
 
 
-@dataclass(frozen=True)
-class DigestContext:
-    """What the sections need. `session` None means no downloads: holdings and FRED come from
-    the cache only (offline mode); prices still go through `market`."""
-
-    market: MarketData
-    session: aiohttp.ClientSession | None = None
-    fred_api_key: str | None = None
-    chart: bool = True
-    progress: Progress | None = None
-
-
-Section = Callable[[DigestContext, dt.date], Awaitable[Answer]]
+Section = Callable[[MarketData, dt.date, Progress], Answer]
+"""A section: (the data facade, the trading day, progress) -> its Answer. Blocking."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +61,7 @@ class SectionResult:
 
     @property
     def label(self) -> str:
-        return SECTION_LABELS.get(self.name, self.name.title())
+        return section_label(self.name)
 
 
 @dataclass(frozen=True)
@@ -139,12 +108,17 @@ class Digest:
         data_day = self.data_as_of
         if data_day is None or data_day >= self.trading_day:
             return None
-        why = None
-        for section in self.sections:
-            behind = section.answer.data.get("behind") if section.answer is not None else None
-            if section.name in PRICE_SECTIONS and isinstance(behind, dict) and behind.get("why"):
-                why = behind["why"]
-                break
+        why = next(
+            (
+                s.answer.behind.why
+                for s in self.sections
+                if s.name in PRICE_SECTIONS
+                and s.answer is not None
+                and s.answer.behind is not None
+                and s.answer.behind.why
+            ),
+            None,
+        )
         reason = f": {why}" if why else ": the data ends there"
         return (
             f"Prices as of {data_day:%A} {data_day.isoformat()}, not "
@@ -195,69 +169,47 @@ class Digest:
         )
 
 
-def parse_sections(text: str | Iterable[str] | None) -> tuple[str, ...]:
-    """'streak, returns' / ['macro'] / 'all' / None -> section names in digest order.
-
-    Case and separators (commas, spaces) are free; duplicates collapse. Raises BadInput naming
-    the valid sections for an unknown name.
-    """
-    if text is None:
-        return SECTION_NAMES
-    raw = text if isinstance(text, str) else " ".join(text)
-    words = [w for w in raw.replace(",", " ").lower().split() if w]
-    if not words or "all" in words:
-        return SECTION_NAMES
-    unknown = [w for w in words if w not in SECTION_NAMES]
-    if unknown:
-        raise BadInput(
-            f"Unknown section {', '.join(repr(w[:20]) for w in unknown)}. " + SECTIONS_HELP
-        )
-    return tuple(n for n in SECTION_NAMES if n in words)
+def without_downloads(market: MarketData) -> MarketData:
+    """A view of the facade that downloads no holdings or FRED data (prices still go through
+    the facade as usual): the bot's digest when its settings say offline."""
+    view = copy.copy(market)
+    view.http = None
+    return view
 
 
-def sections_text(names: Iterable[str]) -> str:
-    """'all' when every section is there, else 'streak, returns'."""
-    names = tuple(names)
-    return "all" if set(names) >= set(SECTION_NAMES) else ", ".join(names)
-
-
-def section_notice(label: str, reason: str) -> str:
-    """'Movers: Yahoo is not answering; skipped today.': the reason's first sentence (the
-    rest says how to fix it, which belongs in the command's own reply), cut to one line."""
-    reason = _FIRST_SENTENCE.split(" ".join(reason.split()), maxsplit=1)[0].rstrip(". ")
-    if len(reason) > NOTICE_MAX:
-        reason = reason[: NOTICE_MAX - 1].rstrip() + "…"
-    return f"{label}: {reason}; skipped today."
-
-
-async def compose_digest(
-    ctx: DigestContext,
+def compose_digest(
+    market: MarketData,
     sections: str | Iterable[str] = SECTION_NAMES,
     *,
     day: dt.date | None = None,
+    progress: Progress | None = None,
     registry: Mapping[str, Section] | None = None,
 ) -> Digest:
-    """Run each requested section once, in digest order; failures become notices.
+    """Run each requested section once, in digest order; failures become notices. Blocking.
 
     A MarketbotError (provider down, no data, section not available) is an expected failure,
     logged at INFO (the notice itself tells the reader; providers log their own outages);
     anything else is a bug, logged with its traceback. Sections run one after another: they
-    share the price cache and the provider's rate limit.
+    share the price cache and the provider's rate limit. BadInput for a day in the future.
     """
-    registry = SECTIONS if registry is None else registry
+    if registry is None:
+        from analytics.subscriptions.parts import SECTIONS
+
+        registry = SECTIONS
     if day is None:
-        day = calendar.last_completed_session(ctx.market.now())
+        day = calendar.last_completed_session(market.now())
     else:
-        check_as_of(day, ctx.market.today())
+        check_as_of(day, market.today())
         day = session_on_or_before(day)
+    progress = progress or NoProgress()
     results: list[SectionResult] = []
     for name in parse_sections(sections):
-        label = SECTION_LABELS.get(name, name)
+        label = section_label(name)
         section = registry.get(name)
         try:
             if section is None:
                 raise SectionUnavailable("not available yet")
-            answer = await section(ctx, day)
+            answer = section(market, day, progress)
         except MarketbotError as exc:
             log.info("digest section %s failed: %s", name, exc.message)
             results.append(SectionResult(name, notice=section_notice(label, exc.message)))
@@ -269,109 +221,3 @@ async def compose_digest(
         else:
             results.append(SectionResult(name, answer=answer))
     return Digest(trading_day=day, early_close=is_early_close(day), sections=tuple(results))
-
-
-# --- the sections ----------------------------------------------------------------------------
-# Command modules are imported inside each section: one that fails to import (it is being
-# changed, or is broken) costs its own section a notice, not the whole digest.
-
-
-async def streak_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """IWM vs SPY: who has beaten whom how many sessions in a row (the /streak answer)."""
-    from analytics.commands.streaks._parse import StreakRequest
-    from analytics.commands.streaks._streak import streak_answer
-
-    request = StreakRequest(*STREAK_PAIR, "beat", day)
-
-    def run() -> Answer:
-        return charted(streak_answer(ctx.market, request, ctx.progress or NoProgress()), ctx.chart)
-
-    return await asyncio.to_thread(run)
-
-
-async def returns_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The day's and the year's total returns of IWM, SPY, QQQ and MAGS (two /compare
-    comparisons: window 1d and ytd, on adjusted closes), with the YTD chart."""
-
-    def run() -> Answer:
-        answer = daily_returns_answer(ctx.market, RETURNS_TICKERS, day, ctx.progress)
-        return charted(answer, ctx.chart)
-
-    return await asyncio.to_thread(run)
-
-
-async def movers_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The day's top gainers and losers among IWM's holdings (the /movers report, window 1d)."""
-    return await asyncio.to_thread(_movers, ctx, day)
-
-
-def _movers(ctx: DigestContext, day: dt.date) -> Answer:
-    from analytics.commands.movers import MOVERS
-    from analytics.commands.movers._answer import movers_report
-
-    values = {"window": "1d", "universe": FUND, "top": MOVERS_TOP, "as_of": day}
-    request = MOVERS.parse_values(values, ParseContext(today=ctx.market.today()))
-    report = movers_report(_downloads(ctx), request, ctx.progress)
-    return report.answer(chart=ctx.chart)
-
-
-async def contributors_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """The top year-to-date contributors to IWM's return (the /contributors report)."""
-    return await asyncio.to_thread(_contributors, ctx, day)
-
-
-def _contributors(ctx: DigestContext, day: dt.date) -> Answer:
-    from analytics.commands.contributors import CONTRIBUTORS
-    from analytics.commands.contributors._answer import contributors_report
-
-    values = {"fund": FUND, "window": "ytd", "top": CONTRIBUTORS_TOP, "as_of": day}
-    request = CONTRIBUTORS.parse_values(values, ParseContext(today=ctx.market.today()))
-    report = contributors_report(_downloads(ctx), request, ctx.progress)
-    return report.answer(chart=ctx.chart)
-
-
-def _downloads(ctx: DigestContext) -> MarketData:
-    """The data facade the sections read through: without a download session (offline) its
-    holdings come from the cache only; prices still go through the facade as usual."""
-    if ctx.session is not None or ctx.market.http is None:
-        return ctx.market
-    view = copy.copy(ctx.market)
-    view.http = None
-    return view
-
-
-async def macro_section(ctx: DigestContext, day: dt.date) -> Answer:
-    """GDPNow as of the day: the /macro gdpnow answer (the Atlanta Fed's daily track when one is
-    imported, else FRED's quarterly series), FRED read through the facade, cache first."""
-    import copy
-
-    from analytics.commands.macro import MACRO
-    from analytics.spec import NoProgress, ParseContext
-
-    market = ctx.market
-    if market.http is None and ctx.session is not None and not market.offline:
-        # `marketbot digest` opens its own session instead of attaching one: FRED goes
-        # through it, on a view so the shared facade is left as it is.
-        from analytics.data.http import HttpBridge
-
-        market = copy.copy(market)
-        market.http = HttpBridge(ctx.session, asyncio.get_running_loop())
-    request = MACRO.parse_values(
-        {"series": MACRO_SERIES, "as_of": day.isoformat()}, ParseContext(today=market.today())
-    )
-    progress = ctx.progress if hasattr(ctx.progress, "phase") else NoProgress()
-    answer = await asyncio.to_thread(MACRO.answer_function(), market, request, progress)
-    if ctx.chart and answer.chart is not None:
-        # The post attaches `chart_png`; drawing it here keeps matplotlib off the event loop.
-        png = await asyncio.to_thread(lambda: answer.png)
-        answer = replace(answer, chart_png=png)
-    return answer
-
-
-SECTIONS: dict[str, Section] = {
-    "streak": streak_section,
-    "returns": returns_section,
-    "movers": movers_section,
-    "contributors": contributors_section,
-    "macro": macro_section,
-}

@@ -1,14 +1,14 @@
-"""The digest's price sections' pieces: the day's and the year's returns of a few funds (two
-/compare comparisons read as typed figures), and a section's chart kept or dropped.
+"""The digest's returns section: the day's and the year's returns of a few funds (two
+/compare comparisons read as typed figures).
 
-Light at import: the command modules are imported when a section runs (digest.py says why).
+Light at import: the command modules are imported when the section runs (parts.py says why).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from analytics.answer import Answer, Column, Field, Table, jsonable
 from analytics.commands.common import pct
@@ -87,10 +87,5 @@ def daily_returns_answer(
             }
         ),
         result=figures,
+        behind=ytd.dating.lag,
     )
-
-
-def charted(answer: Answer, chart: bool) -> Answer:
-    """`answer` as it is (its chart is drawn on demand, when the post is rendered off the event
-    loop), or without a chart when `chart` is False (a terminal preview, tests)."""
-    return answer if chart else replace(answer, chart=None, chart_png=None)

@@ -237,10 +237,8 @@ async def test_bad_options_are_refused_before_anything_is_read(bot, e2e_services
             "(and to).",
         ),
         ("breadth",): (
-            dict(kind="breadth", universe="IWM", percent=70),
-            "❌ Breadth alerts (the share of a universe above its 50-day average crossing a "
-            "level) are coming with the /breadth command; until then try kind:move, level, "
-            "record, streak or macro.",
+            dict(kind="breadth", universe="IWM", percent=150),
+            "❌ percent 150 is not a share of names; give one between 0 and 100, e.g. percent:70.",
         ),
         ("dm",): (
             dict(kind="record", ticker="^RUT", to=f"<@{OTHER_USER}>"),
@@ -337,3 +335,64 @@ async def test_list_pause_resume_and_remove(bot, e2e_services, clock):
     assert (await listing(bot)).endswith(
         "No alerts yet. Make one with /alert add kind:streak ticker:IWM versus:SPY sessions:10."
     )
+
+
+async def test_a_breadth_alert_is_made_listed_paused_fires_and_is_removed(bot, e2e_services, clock):
+    import json
+
+    from analytics.data.paths import lists_dir
+
+    # Ten names flat at 100 since January; on Monday eight of them close at 110: the share
+    # above the 50-day average goes from 0% on Friday to 80% on Monday.
+    days = sessions("2024-01-02", 200)
+    days = days[: days.index(CROSSING) + 1]
+    names = [f"N{k}" for k in range(10)]
+    for k, name in enumerate(names):
+        closes = [100.0] * (len(days) - 1) + [110.0 if k < 8 else 100.0]
+        frame = bars_frame(days, closes)
+        e2e_services.cache.store_bars(name, frame.iloc[:-1], "test")
+    folder = lists_dir(e2e_services.settings.db_path)
+    folder.mkdir()
+    (folder / "small.json").write_text(json.dumps(names))
+
+    reply = await add(bot, kind="breadth", universe="small", percent=70)
+    assert reply.content == (
+        "✅ Alert #1: small: the share above the 50-day average reaches 70%, by DM. Now "
+        "(2024-06-28): 0.0% of small's names are above their 50-day average on 2024-06-28 "
+        "(10 counted); fires at 70% or more. Checked after each NYSE close; it fires on the "
+        "first session it becomes true."
+    )
+    assert (await listing(bot)).startswith(
+        "Your alerts\n**#1** small: the share above the 50-day average reaches 70% · by DM"
+    )
+
+    async def act(action):
+        reply = await bot.invoke_with(f"alert {action}", {"id": 1}, user_permissions=MEMBER)
+        return reply.content
+
+    assert (await act("pause")).startswith("⏸️ Alert #1 paused: small: the share above")
+    assert (await act("resume")).startswith("▶️ Alert #1 resumed: small: the share above")
+
+    for k, name in enumerate(names):  # Monday's bars arrive, then the evening's evaluation
+        closes = [110.0 if k < 8 else 100.0]
+        e2e_services.cache.store_bars(name, bars_frame([CROSSING], closes), "test")
+    clock.t = eastern("2024-07-01 16:30")
+    outcomes = [o for o in await loop(bot).tick() if o.alert_id == 1]
+    assert [(o.status, o.fired_on) for o in outcomes] == [("sent", CROSSING)]
+    [dm] = bot.fake.dm_messages[USER_ID]
+    assert dm.content == (
+        "**🔔 Alert #1: small: the share above the 50-day average reaches 70% (2024-07-01)**\n"
+        "Reproduce: `marketbot breadth small --window 3m --as-of 2024-07-01` · "
+        "`/breadth universe:small window:3m as_of:2024-07-01`"
+    )
+    [embed] = dm.embeds
+    expected = command_answer(
+        "breadth",
+        {"universe": "small", "window": "3m", "as_of": "2024-07-01"},
+        e2e_services.market.cache_only(),
+    )
+    assert embed["title"] == expected.title
+    assert expected.data["above_ma"]["50"] == 0.8  # 8 of the 10 names, by construction
+    assert dm.files["chart.png"].startswith(PNG)
+    assert (await act("remove")).startswith("🗑️ Alert #1 removed: small: the share above")
+    assert stored(e2e_services) == []

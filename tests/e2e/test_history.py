@@ -100,6 +100,32 @@ async def test_history_move_answers_with_the_jump(history_bot, plant):
     assert reply.files["chart.png"].startswith(PNG_SIGNATURE)
 
 
+async def test_history_breadth_answers_on_a_named_list(history_bot, plant, e2e_services):
+    import json
+
+    from analytics.data.paths import lists_dir
+    from tests.analytics.commands.history.test_history_breadth import NAMES, name_closes
+
+    for k, name in enumerate(NAMES):
+        e2e_services.market.import_bars(name, planted.frame(name_closes(k)), "test")
+    folder = lists_dir(e2e_services.settings.db_path)
+    folder.mkdir(exist_ok=True)
+    (folder / "small.json").write_text(json.dumps(NAMES))
+    reply = await history_bot.invoke("history breadth", universe="small", percent=90, on="GRO")
+    assert reply.response_type == 5 and not reply.ephemeral
+    [embed] = reply.embeds
+    # 90%+ of the names on a plateau: positions 600 and 980 (see test_history_breadth).
+    end = planted.session_on_or_before(SESSIONS[600] + _months(3))
+    value = GROWTH ** (end - 600) - 1  # 980's three months run past the data
+    assert embed["title"] == (
+        f"After 90%+ of small's names above their 50-day average: GRO {value:+.2%} median "
+        "3 months later (n=1, anecdotal)"
+    )
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Latest episodes"].startswith(f"{SESSIONS[980].date()}: not yet")
+    assert reply.files["chart.png"].startswith(PNG_SIGNATURE)
+
+
 async def test_history_macro_reads_fred_and_counts_from_the_release(
     history_bot, plant, monkeypatch
 ):
@@ -127,8 +153,8 @@ async def test_history_macro_reads_fred_and_counts_from_the_release(
         ),
         (
             "history breadth",
-            {"universe": "IWM", "percent": 80, "on": "IWM"},
-            "❌ history breadth is coming",
+            {"universe": "nope", "percent": 80, "on": "GRO"},
+            "❌ Unknown universe 'nope'.",
         ),
     ],
 )

@@ -391,6 +391,18 @@ async def test_digest_previews_the_post_here(market_bot):
     assert posts(market_bot) == []  # a preview, not a post
 
 
+async def test_digest_as_of_a_past_day_and_a_bad_date(market_bot):
+    # The same options as `marketbot digest`: as_of is the trading day of the post.
+    reply = await market_bot.invoke("digest", sections="returns", as_of="2024-06-29")
+    assert reply.content.startswith("**📊 Market close, Friday 2024-06-28: SPY ")
+    assert [e["image"]["url"] for e in reply.embeds] == ["attachment://returns.png"]
+    reply = await market_bot.invoke("digest", as_of="June 28")
+    assert reply.ephemeral
+    assert reply.content == (
+        "❌ as_of 'June 28' is not a date; write it as YYYY-MM-DD, e.g. 2024-06-28."
+    )
+
+
 def _embed_length(embed: dict) -> int:
     """Discord's count: title, description, field names and values, footer, author name."""
     total = len(embed.get("title", "")) + len(embed.get("description", ""))

@@ -28,7 +28,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ from analytics.data.provider import BAR_COLUMNS
 EASTERN = "America/New_York"
 CHART_PREFIX = "/v8/finance/chart/"
 FAKE_CRUMB = "fakeCrumb.0123"
+
+JsonRoute = Callable[[str, dict[str, str]], "tuple[int, dict[str, Any]] | None"]
+"""An extra JSON endpoint: (path, query) -> (status, JSON body), or None for not mine."""
 
 NOT_FOUND_DESCRIPTION = "No data found, symbol may be delisted"
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
@@ -62,6 +65,19 @@ def clear_yfinance_cache() -> None:
     from yfinance.data import YfData
 
     YfData.cache_get.cache_clear()
+
+
+def reset_yfinance_crumb() -> None:
+    """Forget the cookie and crumb yfinance's process-wide data layer holds, and its cookie
+    strategy: a test that failed the crumb (or was rate limited) must not leave the next
+    test's first quote request to a retry with the other strategy."""
+    from yfinance.data import YfData
+
+    data = YfData()
+    with data._cookie_lock:
+        data._crumb = None
+        data._cookie = None
+        data._cookie_strategy = "basic"
 
 
 def load_recorded_chart(path: Path) -> dict[str, Any]:
@@ -83,6 +99,17 @@ def _floats(values: pd.Series) -> list[float | None]:
 def _session_open(day: pd.Timestamp, tz: str) -> pd.Timestamp:
     """09:30 exchange time on `day`: Yahoo stamps daily bars with the session open."""
     return (pd.Timestamp(day.date()) + pd.Timedelta(hours=9, minutes=30)).tz_localize(tz)
+
+
+def _open_stamps(index: pd.DatetimeIndex, tz: str) -> list[int]:
+    """Epoch seconds of 09:30 exchange time on each day (vectorised `_session_open`)."""
+    if len(index) == 0:
+        return []
+    local = (index.normalize() + pd.Timedelta(hours=9, minutes=30)).tz_localize(tz)
+    seconds = (
+        local.tz_convert("UTC").tz_localize(None) - pd.Timestamp("1970-01-01")
+    ) // pd.Timedelta(seconds=1)
+    return [int(s) for s in seconds]
 
 
 def _trading_period(day: pd.Timestamp, tz: str) -> dict[str, Any]:
@@ -120,8 +147,7 @@ def chart_body(
     """
     tz = exchange_timezone
     index = pd.DatetimeIndex(bars.index)
-    opens_at = [_session_open(day, tz) for day in index]
-    stamps = [int(ts.timestamp()) for ts in opens_at]
+    stamps = _open_stamps(index, tz)
     close = bars["close"]
     adj = bars.get("adj_close", close)
     last_day = index[-1] if len(index) else pd.Timestamp("2024-01-02")
@@ -381,6 +407,9 @@ def synthetic_bars(
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as curl expects
+    # Headers and body go out as two writes: with Nagle on, each answer waited ~40 ms for the
+    # client's delayed ACK (45 ms a request instead of 3).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -444,6 +473,10 @@ class FakeYahooSession(curl_requests.Session):
         return super().request(method, self.rewrite(url), *args, **kwargs)
 
 
+Route = Callable[["FakeYahoo", _Handler, str, dict[str, str]], bool]
+"""A handler another fake module adds: (fake, handler, path, query) -> True when it answered."""
+
+
 class FakeYahoo:
     """Yahoo's cookie, crumb and v8 chart endpoints, served from registered frames.
 
@@ -456,10 +489,14 @@ class FakeYahoo:
                            with a 200 that is not a well-formed chart (MALFORMED_KINDS);
                            heal() ends it
     `requests` logs every request as (path, query dict), throttled ones included.
+    `routes`: handlers other fake modules add (tests/fakes/yahoo_multi.py): each is asked, in
+    order, after the outage and throttle checks and before the built-in routes, and answers by
+    returning True.
     """
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.routes: list[Route] = []
         self.delay_seconds: float = 0.0
         self.requests_per_second: float | None = None
         self._charts: dict[str, dict[str, Any]] = {}
@@ -482,6 +519,7 @@ class FakeYahoo:
         )
         self._thread.start()
         clear_yfinance_cache()
+        reset_yfinance_crumb()
         return self
 
     def stop(self) -> None:
@@ -522,6 +560,21 @@ class FakeYahoo:
         """Serve a recorded Yahoo chart body for `symbol`, sliced per request like the rest."""
         with self._lock:
             self._charts[symbol.upper()] = copy.deepcopy(body)
+
+    def add_route(self, route: JsonRoute) -> None:
+        """Answer with `route(path, query)` when it returns (status, JSON body); None passes the
+        request on. A JSON form of `routes`: both see requests after the outage and rate-limit
+        knobs (other endpoints live in their own modules, e.g. tests/fakes/yahoo_quote_summary.py)."""
+
+        def answer(fake: FakeYahoo, handler: _Handler, path: str, query: dict[str, str]) -> bool:
+            found = route(path, query)
+            if found is None:
+                return False
+            fake._send_json(handler, *found)
+            return True
+
+        with self._lock:
+            self.routes.append(answer)
 
     # -- knobs -------------------------------------------------------------------------------
 
@@ -600,6 +653,8 @@ class FakeYahoo:
                 self._send_text(handler, fail_status, phrase)
         elif throttled:
             self._send_text(handler, 429, "Too Many Requests\r\n")
+        elif any(route(self, handler, path, query) for route in list(self.routes)):
+            pass
         elif path in ("", "/"):
             # fc.yahoo.com: the response does not matter, the cookie does.
             cookie = "A3=fake-a3-cookie; Max-Age=31557600; Path=/; HttpOnly"

@@ -1,7 +1,8 @@
 """What every alert kind provides, and what evaluating one gives.
 
 A kind turns the `alert add` options into plain parameters (cheap validation, the same
-messages as the commands), names the tickers and FRED series the nightly refresh must bring,
+messages as the commands), names the tickers, universes and FRED series the nightly refresh
+must bring,
 evaluates its condition on a session from the cache, builds the embed a fired alert sends
 (the answer of the command it stands on) and says how to reproduce it.
 """
@@ -62,8 +63,6 @@ class Kind:
     name: str = ""
     takes: tuple[str, ...] = ()
     """The `alert add` options this kind reads (besides `kind` and `to`)."""
-    coming: str | None = None
-    """Set for a kind that exists but cannot be created yet: the refusal, said as is."""
 
     def parse(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters from the options (cheap: no data read); BadInput when they are bad."""
@@ -79,6 +78,11 @@ class Kind:
 
     def series(self, params: Params) -> tuple[str, ...]:
         """FRED series ids the condition reads (refreshed before each evaluation)."""
+        return ()
+
+    def universes(self, params: Params) -> tuple[str, ...]:
+        """Universes (a fund, a named list) whose holdings and names' prices the condition
+        reads: the nightly refresh brings the fund's holdings and every name's prices."""
         return ()
 
     def evaluate(self, data: MarketData, params: Params, as_of: dt.date | None) -> Evaluation:

@@ -23,6 +23,12 @@ def spec_named(name: str) -> CommandSpec:
 
 def command_answer(name: str, values: Mapping[str, Any], data: MarketData) -> Answer:
     """The answer `/name` gives for `values` (parsed as the command parses them)."""
+    from analytics.data.paths import lists_dir
+
     spec = spec_named(name)
-    request = spec.parse_values(values, ParseContext(today=data.today(), offline=data.offline))
+    # The named lists beside the cache, as the command would find them (a breadth alert's).
+    ctx = ParseContext(
+        today=data.today(), lists_folder=lists_dir(data.cache.path), offline=data.offline
+    )
+    request = spec.parse_values(values, ctx)
     return spec.answer_function()(data, request, NoProgress())

@@ -4,7 +4,8 @@ The condition on session E: the return over the window ending at E (analytics/re
 /compare definition: adj_close(E) / adj_close(B) - 1, B per analytics/windows.py) is at least
 +X% (direction up), at most -X% (down) or either (the default). It becomes true on the first
 session it holds after one it did not. The window moves with each session, so a fixed date
-range is refused.
+range is refused. The embed is the /compare answer of the ticker and a benchmark over the
+window on that session.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from analytics.alerts.kinds.base import Evaluation, Kind, Params, Reproduce, given, need
-from analytics.answer import Answer, Chart, Column, Field, Table, jsonable
+from analytics.alerts.kinds.commands import command_answer
+from analytics.answer import Answer
 from analytics.commands.common import require_prices
-from analytics.commands.provenance import source_label
 from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
 from analytics.returns import window_returns
@@ -70,26 +71,25 @@ class MoveKind(Kind):
         return f"{params['ticker']} {verb} at least {params['percent']:g}% over {label}"
 
     def tickers(self, params: Params) -> tuple[str, ...]:
-        return (params["ticker"],)
+        # The benchmark too: the fired embed shows the move beside it (`answer`).
+        return (params["ticker"], benchmark(params["ticker"]))
 
-    def _closes(
-        self, data: MarketData, params: Params, as_of: dt.date | None
-    ) -> tuple[pd.Series, tuple[str, ...]]:
+    def _closes(self, data: MarketData, params: Params, as_of: dt.date | None) -> pd.Series:
         ticker = params["ticker"]
         # Room for the window ending on the session before too; with no date (creating the
         # alert) the whole history, so the window ends where the data does.
         start = None
         if as_of is not None:
             start = earliest_needed(_window(params), as_of) - dt.timedelta(days=10)
-        result = data.bars([ticker], start, as_of, columns=["adj_close", "source"])
+        result = data.bars([ticker], start, as_of, columns=["adj_close"])
         require_prices(result, [ticker])
         closes = result.series(ticker)["adj_close"].dropna().sort_index().rename(ticker)
         if as_of is not None:
             closes = closes.loc[: pd.Timestamp(as_of)]
-        return closes, result.sources
+        return closes
 
     def evaluate(self, data: MarketData, params: Params, as_of: dt.date | None) -> Evaluation:
-        closes, _ = self._closes(data, params, as_of)
+        closes = self._closes(data, params, as_of)
         window = _window(params)
         row = _move(closes, window, None)
         percent, direction = float(params["percent"]), params["direction"]
@@ -116,68 +116,24 @@ class MoveKind(Kind):
         )
 
     def answer(self, data: MarketData, params: Params, evaluation: Evaluation) -> Answer:
-        closes, sources = self._closes(data, params, evaluation.on)
-        window = _window(params)
-        row = _move(closes, window, None)
-        ticker, move = params["ticker"], float(row["return"])
-        start, end = row["start_date"].date(), row["end_date"].date()
-        verb = "rose" if move > 0 else "fell" if move < 0 else "was unchanged"
-        title = f"{ticker} {verb} {abs(move):.2%} over {window.label}"
-        source = source_label(sources, data.source_name)
-        context_start = pd.Timestamp(start) - (pd.Timestamp(end) - pd.Timestamp(start)) * 3
-        shown = closes.loc[min(context_start, pd.Timestamp(start) - pd.Timedelta(days=20)) :]
-
-        def build():
-            from analytics.alerts.charts import move_figure
-
-            return move_figure(
-                shown,
-                start,
-                end,
-                title=title,
-                subtitle=f"Adjusted close, {start} to {end}: {move:+.2%}",
-                source=source,
-                as_of=end,
-            )
-
-        table = Table(
-            columns=(Column("session", "date"), Column("adjusted close", "price")),
-            rows=((start, float(row["start_close"])), (end, float(row["end_close"]))),
-            title=f"{ticker} over {window.label}",
-        )
-        return Answer(
-            title=title,
-            summary=(
-                f"{ticker} {move:+.2%} from the close of {start} "
-                f"({float(row['start_close']):,.2f}) "
-                f"to the close of {end} ({float(row['end_close']):,.2f}), on adjusted closes."
-            ),
-            fields=(Field("Move", f"{move:+.2%}"), Field("Window", window.label)),
-            tables=(table,),
-            chart=Chart(build),
-            source=source,
-            as_of=end,
-            tone=1 if move > 0 else -1 if move < 0 else 0,
-            data=jsonable(
-                {
-                    "ticker": ticker,
-                    "window": window.text,
-                    "start": start,
-                    "end": end,
-                    "start_close": float(row["start_close"]),
-                    "end_close": float(row["end_close"]),
-                    "return": move,
-                }
-            ),
-        )
+        """The /compare answer over the alert's window on that session: the ticker's return
+        (the move) beside a benchmark's (SPY, or IWM for SPY), as `reproduce` says."""
+        ticker, other = params["ticker"], benchmark(params["ticker"])
+        values = {"tickers": f"{ticker} {other}", "window": params["window"]}
+        return command_answer("compare", values | {"as_of": evaluation.on.isoformat()}, data)
 
     def reproduce(self, params: Params, on: dt.date) -> Reproduce:
         ticker, window = params["ticker"], params["window"]
-        other = "IWM" if ticker == "SPY" else "SPY"
+        other = benchmark(ticker)
         return Reproduce(
             cli=f"marketbot compare {ticker} {other} --window {window} --as-of {on}",
             slash=f"/compare tickers:{ticker} {other} window:{window} as_of:{on}",
         )
+
+
+def benchmark(ticker: str) -> str:
+    """The ticker a move is shown beside: SPY, or IWM for SPY itself."""
+    return "IWM" if ticker == "SPY" else "SPY"
 
 
 def _move(closes: pd.Series, window: Window, as_of: dt.date | None) -> pd.Series:

@@ -5,6 +5,7 @@ definitions) is at least `sessions` long, and it is A's run: for `beat`, A's dai
 above B's (B's run over A does not count); for `up`/`down`, the run asked (not the opposite
 one the command would report). It becomes true on the session the run reaches N.
 Prices as /streak reads them: adjusted closes for beat/up/down, raw highs/closes for records.
+The embed is the /streak answer on that session.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 import pandas as pd
 
 from analytics.alerts.kinds.base import Evaluation, Kind, Params, Reproduce, given, need
-from analytics.answer import Answer, Chart, Field, jsonable
+from analytics.alerts.kinds.commands import command_answer
+from analytics.answer import Answer
 from analytics.commands.common import require_prices
-from analytics.commands.provenance import source_label
 from analytics.data.market import MarketData
 from analytics.errors import BadInput, NoData
 from analytics.streaks import (
@@ -103,12 +104,11 @@ class StreakKind(Kind):
 
     def _closes(
         self, data: MarketData, params: Params, as_of: dt.date | None
-    ) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    ) -> dict[str, pd.Series]:
         tickers = list(self.tickers(params))
         column = _COLUMN[params["what"]]
         # The whole history: "longest since" and all-time records look back as far as it goes.
-        columns = list(dict.fromkeys([column, "source"]))
-        result = data.bars(tickers, None, as_of, columns=columns)
+        result = data.bars(tickers, None, as_of, columns=[column])
         require_prices(result, tickers)
         closes = {t: result.series(t)[column].rename(t) for t in tickers}
         if params["what"] == "record-high" and closes[tickers[0]].dropna().empty:
@@ -116,10 +116,10 @@ class StreakKind(Kind):
                 f"{tickers[0]} has no daily highs in the cache (its source has closes only); "
                 "use what:record-close instead."
             )
-        return closes, result.sources
+        return closes
 
     def evaluate(self, data: MarketData, params: Params, as_of: dt.date | None) -> Evaluation:
-        closes, _ = self._closes(data, params, as_of)
+        closes = self._closes(data, params, as_of)
         now = streak_on(closes, params, as_of)
         before = _session_before(closes, params, now.as_of)
         held = before is not None and run_holds(streak_on(closes, params, before), params)
@@ -137,50 +137,9 @@ class StreakKind(Kind):
         )
 
     def answer(self, data: MarketData, params: Params, evaluation: Evaluation) -> Answer:
-        closes, sources = self._closes(data, params, evaluation.on)
-        streak = streak_on(closes, params, evaluation.on)
-        source = source_label(sources, data.source_name)
-        title = headline(streak)
-        lines = {t: s.dropna().loc[: pd.Timestamp(evaluation.on)] for t, s in closes.items()}
-
-        def build():
-            from analytics.alerts.charts import run_figure
-
-            return run_figure(
-                lines,
-                streak.start,
-                streak.end,
-                title=title,
-                subtitle=_subtitle(streak),
-                source=source,
-                as_of=streak.as_of,
-                falling=streak.kind == "down",
-                marks=streak.mask if streak.kind.startswith("record") else None,
-            )
-
-        return Answer(
-            title=title,
-            summary=_summary(streak),
-            fields=_fields(streak),
-            chart=Chart(build),
-            source=source,
-            as_of=streak.as_of,
-            tone=-1 if streak.kind == "down" else 1,
-            data=jsonable(
-                {
-                    "kind": streak.kind,
-                    "length": streak.length,
-                    "start": streak.start,
-                    "end": streak.end,
-                    "leader": streak.leader,
-                    "laggard": streak.laggard,
-                    "ticker": streak.ticker,
-                    "previous_as_long": streak.previous_as_long.to_dict()
-                    if streak.previous_as_long
-                    else None,
-                }
-            ),
-        )
+        """The /streak answer on the session the run reached N (its chart: the run shaded)."""
+        values = {"a": params["a"], "b": params.get("b"), "kind": params["what"]}
+        return command_answer("streak", values | {"as_of": evaluation.on.isoformat()}, data)
 
     def reproduce(self, params: Params, on: dt.date) -> Reproduce:
         a, b, what = params["a"], params.get("b"), params["what"]
@@ -202,53 +161,6 @@ def _session_before(closes: Mapping[str, pd.Series], params: Params, on: dt.date
     earlier = frame.index[frame.index < pd.Timestamp(on)]
     # A streak needs two sessions: the session before must itself have one before it.
     return earlier[-1].date() if len(earlier) >= 2 else None
-
-
-def _run_text(length: int, start: dt.date | None, end: dt.date | None) -> str:
-    return f"1 session, {start}" if length == 1 else f"{length} sessions, {start} to {end}"
-
-
-def _subtitle(streak: Streak) -> str:
-    parts = [f"{streak.start} to {streak.end}"] if streak.length else []
-    if streak.kind == "beat" and streak.spread_pp is not None:
-        parts.append(
-            f"{streak.leader} {streak.leader_return:+.2%} vs {streak.laggard} "
-            f"{streak.laggard_return:+.2%}"
-        )
-    elif streak.run_return is not None:
-        parts.append(f"{streak.run_return:+.2%} over the run")
-    prev = streak.previous_as_long
-    parts.append(f"longest since {prev.end}" if prev else "longest in the data")
-    return "  ·  ".join(parts)
-
-
-def _summary(streak: Streak) -> str:
-    parts = [_run_text(streak.length, streak.start, streak.end) + "."]
-    if streak.kind == "beat" and streak.spread_pp is not None:
-        parts.append(
-            f"{streak.leader} {streak.leader_return:+.2%} vs {streak.laggard} "
-            f"{streak.laggard_return:+.2%} (spread {streak.spread_pp:+.2f} pp)."
-        )
-    elif streak.run_return is not None:
-        parts.append(f"{streak.ticker} {streak.run_return:+.2%} over the run.")
-    prev = streak.previous_as_long
-    if prev is not None:
-        parts.append(f"Longest since {prev.end} ({_run_text(prev.length, prev.start, prev.end)}).")
-    else:
-        parts.append("The longest in the data.")
-    return " ".join(parts)
-
-
-def _fields(streak: Streak) -> tuple[Field, ...]:
-    fields = [Field("Run", f"{streak.length} session{'s' if streak.length != 1 else ''}")]
-    if streak.length:
-        fields.append(Field("Sessions", f"{streak.start} to {streak.end}"))
-    if streak.record is not None:
-        record = streak.record
-        mine = record.start == streak.start and record.end == streak.end
-        text = _run_text(record.length, record.start, record.end) + (" (this run)" if mine else "")
-        fields.append(Field("Record run", text, inline=False))
-    return tuple(fields)
 
 
 STREAK = StreakKind()

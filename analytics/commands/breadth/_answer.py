@@ -57,6 +57,7 @@ def single_answer(found: UniverseBreadth, window: Window) -> Answer:
         tone=_tone(ud.share_up, ud.share_down),
         data=jsonable({"mode": "single", "window": window.text, **payload(found)}),
         result=found,
+        behind=found.dating.lag,
     )
 
 
@@ -180,6 +181,7 @@ def compare_answer(first: UniverseBreadth, second: UniverseBreadth, window: Wind
             }
         ),
         result=both,
+        behind=first.dating.lag or second.dating.lag,
     )
 
 

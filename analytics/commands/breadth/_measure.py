@@ -159,7 +159,9 @@ def _measure(
         snapshot=universe.snapshot.at(base.date()) if universe.snapshot is not None else None,
         fund_return=fund_return,
         fund_note=fund_note,
-        dating=price_dating(data, result, end.date(), asked_session(window, request.as_of)),
+        dating=price_dating(
+            data, result, end.date(), asked_session(window, request.as_of), since=base.date()
+        ),
         source=rows_source(data, used, traded[0].date(), end.date()),
         result=result,
     )

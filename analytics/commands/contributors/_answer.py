@@ -128,6 +128,7 @@ class ContributorsReport:
             warnings=self.warnings,
             tone=1 if self.window.fund_return >= 0 else -1,
             data=self.to_json(),
+            behind=self.dating.lag,
             result=self,
         )
 
@@ -226,7 +227,7 @@ def contributors_from_holdings(
 
     lagging = [t for t in constituents if unsure and 0 < lag[t] < np.inf]
     asked = asked_session(request.window, request.as_of)
-    dating = price_dating(market, window.result, span[1], asked)
+    dating = price_dating(market, window.result, span[1], asked, since=span[0])
     used = [fund.symbol, *map(str, summary.frame.index)]
     source = rows_source(market, used, min(span[0], at_h.date()), max(span[1], at_h.date()))
     warnings = dating.warnings(

@@ -1,7 +1,7 @@
 """`history streak|move|macro|breadth`: what happened next after the bot's own signals.
 
 Every past episode of an event (IWM beat SPY 10 sessions in a row; IWM rose 10% in a month; the
-unemployment rate reached 5%) with the forward returns from its close over 1 week to 12 months,
+unemployment rate reached 5%; 80% of IWM's names above their 50-day average) with the forward returns from its close over 1 week to 12 months,
 their statistics, and the same statistics over every session of the history.
 
 Light on purpose (no pandas at import): the specs point at `_parse` and `_answer` by name.
@@ -142,12 +142,18 @@ MACRO = CommandSpec(
 
 BREADTH = CommandSpec(
     name="history breadth",
-    description="After a universe's share above its 50-day average crossed X (coming with /breadth).",
+    description="After a universe's share above its 50-day average reached X%: what came next.",
     options=(
-        Option("universe", "A fund's constituents, e.g. IWM", required=True, positional=True),
+        Option(
+            "universe",
+            "A fund's constituents, e.g. IWM, IVV, or a named list",
+            required=True,
+            positional=True,
+            autocomplete="universe",
+        ),
         Option(
             "percent",
-            "Share above the 50-day average, in %, e.g. 80",
+            "Share of names above their 50-day average, in %, e.g. 80",
             type="float",
             required=True,
             positional=True,
@@ -155,11 +161,24 @@ BREADTH = CommandSpec(
             max=100.0,
         ),
         Option("on", _ON_HELP, required=True, autocomplete="tickers"),
+        Option(
+            "direction",
+            "above: a share at or above the percent (default); below: at or below it",
+            default="above",
+            choices=(
+                Choice("above", "above: at or above the percent"),
+                Choice("below", "below: at or below the percent"),
+            ),
+        ),
         _AS_OF,
     ),
     parse="analytics.commands.history._parse:parse_breadth",
-    answer="analytics.commands.history._answer:breadth_answer",
-    cooldown=Cooldown(3, 30.0),
+    answer="analytics.commands.history._breadth:breadth_answer",
+    progress_label="Reading the universe's prices",
+    cooldown=Cooldown(2, 60.0),
+    epilog=_EPILOG
+    + " Breadth as /breadth measures it (closes, split-adjusted), over the universe's current"
+    " names; sessions count once at least half of the universe is measured.",
 )
 
 SPECS = (STREAK, MOVE, MACRO, BREADTH)

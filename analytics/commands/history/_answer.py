@@ -11,7 +11,7 @@ from analytics.commands.history._parse import MacroEvent, MoveEvent, StreakEvent
 from analytics.commands.history._present import PRICE_BASIS_NOTE, Event, study_answer
 from analytics.commands.history._prices import Prices, complete_through, load_prices
 from analytics.data.market import MarketData
-from analytics.errors import BadInput, NoData
+from analytics.errors import NoData
 from analytics.history.conditions import (
     beat_mask,
     direction_mask,
@@ -42,7 +42,7 @@ _STREAK_RULE = {
 }
 
 
-def _study(
+def run_study(
     data: MarketData,
     prices: Prices,
     episodes: tuple[Episode, ...],
@@ -52,7 +52,10 @@ def _study(
     event: Event,
     *,
     extra_source: str = "",
+    extra_warnings: tuple[str, ...] = (),
 ) -> Answer:
+    """Study `episodes` on the closes of `on` from `since`, dated by every history read, as
+    the Answer (`extra_source`/`extra_warnings`: those of what the condition read besides)."""
     closes = prices.closes(on, since)
     end = closes.index[-1].date()
     study = event_study(episodes, closes, complete_through=complete_through(end))
@@ -64,7 +67,7 @@ def _study(
         dating=dating,
         source=source,
         prices_source=prices.source,
-        warnings=tuple(prices.result.warnings),
+        warnings=tuple(dict.fromkeys([*prices.result.warnings, *extra_warnings])),
     )
 
 
@@ -100,7 +103,7 @@ def streak_answer(data: MarketData, request: StreakEvent, progress: Progress) ->
         payload={"kind": "streak", "streak": request.kind, "a": a, "b": b, "n": n},
     )
     episodes = streak_episodes(mask, n)
-    return _study(data, prices, episodes, request.on, mask.index[0], request.as_of, event)
+    return run_study(data, prices, episodes, request.on, mask.index[0], request.as_of, event)
 
 
 def move_answer(data: MarketData, request: MoveEvent, progress: Progress) -> Answer:
@@ -133,7 +136,7 @@ def move_answer(data: MarketData, request: MoveEvent, progress: Progress) -> Ans
         },
     )
     episodes = condition_episodes(condition)
-    return _study(data, prices, episodes, request.on, defined.index[0], request.as_of, event)
+    return run_study(data, prices, episodes, request.on, defined.index[0], request.as_of, event)
 
 
 def macro_answer(data: MarketData, request: MacroEvent, progress: Progress) -> Answer:
@@ -143,7 +146,7 @@ def macro_answer(data: MarketData, request: MacroEvent, progress: Progress) -> A
 
     prices = load_prices(data, list(request.on), request.as_of, progress)
     inputs = macro_study_inputs(data, request, prices, progress)
-    return _study(
+    return run_study(
         data,
         prices,
         inputs.episodes,
@@ -153,11 +156,6 @@ def macro_answer(data: MarketData, request: MacroEvent, progress: Progress) -> A
         inputs.event,
         extra_source=inputs.source,
     )
-
-
-def breadth_answer(data: MarketData, request: object, progress: Progress) -> Answer:
-    """Not yet: parse refuses breadth events (kept so the command exists on both front ends)."""
-    raise BadInput("history breadth is coming with /breadth.")
 
 
 def _ordinal(n: int) -> str:

@@ -15,6 +15,7 @@ from analytics.macro.series import lookup
 from analytics.spec import ParseContext
 from analytics.streaks import parse_streak_kind
 from analytics.symbols import normalize_symbol
+from analytics.universes import UniverseSpec
 from analytics.windows import WINDOW_HELP, Window, parse_window
 
 DEFAULT_N = 10
@@ -57,6 +58,18 @@ class MacroEvent:
     direction: str
     on: tuple[str, ...]
     exclude: tuple[Range, ...] | None = None
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class BreadthEvent:
+    """The share of `universe`'s names above their 50-day average at or above (`direction`
+    "above") or at or below ("below") `threshold` (a fraction)."""
+
+    universe: UniverseSpec
+    threshold: float
+    direction: str
+    on: tuple[str, ...]
     as_of: dt.date | None = None
 
 
@@ -159,9 +172,23 @@ def parse_macro(values: dict[str, Any], ctx: ParseContext) -> MacroEvent:
     )
 
 
-def parse_breadth(values: dict[str, Any], ctx: ParseContext) -> None:
-    """Breadth events wait for /breadth: refused with what to use meanwhile."""
-    raise BadInput(
-        "history breadth is coming: it needs /breadth (the share of a universe above its 50-day "
-        "average), which is not in this version yet. Meanwhile try history streak, move or macro."
-    )
+def parse_breadth(values: dict[str, Any], ctx: ParseContext) -> BreadthEvent:
+    """universe (a fund or a named list), percent (strictly between 0 and 100), on (required),
+    direction (above/below) and as_of."""
+    from analytics.universes import universe_spec
+
+    spec = universe_spec(str(values["universe"]), folder=ctx.lists_folder)
+    percent = float(values["percent"])
+    if not math.isfinite(percent) or not 0 < percent < 100:
+        raise BadInput(
+            f"percent {percent:g} is not a share of names; give one between 0 and 100, e.g. 80."
+        )
+    on = parse_on(values.get("on"))
+    if not on:
+        raise BadInput(
+            "A breadth event needs prices to measure: give on, e.g. on IWM or on IWM,SPY (a pair)."
+        )
+    direction = str(values.get("direction") or "above").strip().lower()
+    if direction not in ("above", "below"):
+        raise BadInput(f"direction '{direction[:20]}' is neither above nor below.")
+    return BreadthEvent(spec, percent / 100.0, direction, on, _as_of(values, ctx))

@@ -262,4 +262,5 @@ def study_answer(
         warnings=dating.warnings([*event.notes, *shown_warnings]),
         tone=tone,
         data=_payload(event, study, dating, prices_source),
+        behind=dating.lag,
     )

@@ -172,6 +172,7 @@ class MoversReport:
             tone=text.tone(request.direction, self.median),
             data=self.to_json(),
             result=self,
+            behind=self.dating.lag,
         )
 
     def figure(self):
@@ -250,7 +251,7 @@ def rank(
         short=dict(returns.excluded),
         no_prices=tuple(t for t in universe.tickers if t not in closes.columns),
         priced=int(closes.shape[1]),
-        dating=price_dating(data, result, last, asked_session(window, request.as_of)),
+        dating=price_dating(data, result, last, asked_session(window, request.as_of), since=start),
         source=rows_source(data, list(table.index), start, last),
         result=result,
     )

@@ -180,7 +180,7 @@ def comparison_answer(comparison: Comparison) -> Answer:
             f"Total returns (adjusted closes) from the close of {begin} to the close of {finish}."
         ),
         fields=(
-            Field("Window", f"{comparison.window.label}: {begin} to {finish}"),
+            Field("Window", _window_text(comparison.window.label, begin, finish)),
             Field("Best", f"{best} {pct(best_return)}"),
             Field("Worst", f"{worst} {pct(worst_return)}"),
             Field("Spread", f"{(best_return - worst_return) * 100:.2f} pp"),
@@ -194,6 +194,7 @@ def comparison_answer(comparison: Comparison) -> Answer:
         data=_payload(comparison.returns, comparison.window)
         | {"behind": comparison.dating.to_json()},
         result=comparison,
+        behind=comparison.dating.lag,
     )
 
 
@@ -233,7 +234,9 @@ def _dating(
     market: MarketData, result: PriceResult, returns: WindowReturns, asked: dt.date | None
 ) -> Dating:
     ends = {str(t): row.date() for t, row in returns.table["end_date"].items()}
-    return price_dating(market, result, returns.end.date(), asked, ends=ends)
+    return price_dating(
+        market, result, returns.end.date(), asked, ends=ends, since=returns.start.date()
+    )
 
 
 def _source(result: PriceResult, returns: WindowReturns, fallback: str) -> str:
@@ -372,3 +375,9 @@ def _payload(returns: WindowReturns, window: Window) -> dict[str, Any]:
             "prices": "adjusted close",
         }
     )
+
+
+def _window_text(label: str, begin: object, finish: object) -> str:
+    """'ytd: 2024-12-31 to 2025-06-30'; an explicit range is not said twice."""
+    span = f"{begin} to {finish}"
+    return span if label == span else f"{label}: {span}"

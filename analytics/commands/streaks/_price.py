@@ -129,6 +129,7 @@ def price_answer(data: MarketData, request: PriceRequest, progress: Progress) ->
         },
         advice_disclaimer=False,
         result=history,
+        behind=dating.lag,
     )
 
 

@@ -99,6 +99,7 @@ def streak_answer(data: MarketData, request: StreakRequest, progress: Progress) 
         tone=_tone(streak, tickers),
         data=_payload(streak, kind, adj, history_start) | {"behind": dating.to_json()},
         result=streak,
+        behind=dating.lag,
     )
 
 

@@ -1,6 +1,6 @@
 """The digest's macro section is /macro gdpnow as of the digest's day: the daily track when one
-is imported, FRED's quarterly GDPNOW (saying so) otherwise, and FRED reached the way the CLI's
-digest reaches it (its own session, bridged for the answer's thread)."""
+is imported, FRED's quarterly GDPNOW (saying so) otherwise, and FRED reached the way every CLI
+command reaches it (the run's own session, bridged for the answer's thread)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.macro.gdpnow.store import import_gdpnow_file
 from analytics.macro.store import import_fred_file
-from analytics.subscriptions.digest import DigestContext, compose_digest
+from analytics.subscriptions.digest import compose_digest
 from bot.cli import main
 from tests.analytics.macro.test_gdpnow import bea_by_hand, expected_nowcast, track_by_hand
 from tests.analytics.macro.test_gdpnow import since_by_hand as nowcast_since
@@ -45,15 +45,13 @@ def market(tmp_path):
 
 
 @pytest.mark.parametrize("day", [dt.date(2025, 12, 16), dt.date(2025, 12, 23)])
-async def test_with_a_track_the_section_is_the_nowcast_of_the_digests_day(
-    tmp_path, files, day
-) -> None:
+def test_with_a_track_the_section_is_the_nowcast_of_the_digests_day(tmp_path, files, day) -> None:
     with PriceCache(tmp_path / f"d{day}.db") as cache:
         moment = et(f"{day.isoformat()} 20:00")
         market = MarketData(cache, RecordingProvider(), now=lambda: moment)
         import_gdpnow_file(cache, files["track"])
         import_fred_file(cache.db, files["bea"])
-        digest = await compose_digest(DigestContext(market, chart=False), ["macro"], day=day)
+        digest = compose_digest(market, ["macro"], day=day)
     [section] = digest.sections
     data = section.answer.to_json()
     nowcast_day, quarter, value, path = expected_nowcast(track_by_hand(files["track"]), day)
@@ -68,24 +66,22 @@ async def test_with_a_track_the_section_is_the_nowcast_of_the_digests_day(
     assert section.answer.title.startswith(f"GDPNow {value:+.1f}% for ")
 
 
-async def test_the_posts_chart_is_drawn_for_the_section(market, files) -> None:
+def test_the_posts_chart_is_drawn_for_the_section(market, files) -> None:
     import_gdpnow_file(market.cache, files["track"])
     import_fred_file(market.cache.db, files["bea"])
-    digest = await compose_digest(DigestContext(market), ["macro"], day=dt.date(2025, 12, 16))
+    digest = compose_digest(market, ["macro"], day=dt.date(2025, 12, 16))
     [section] = digest.sections
-    # The post attaches `chart_png` (cogs/subscriptions.render_digest): it is there, and it is
-    # the answer's own figure (the nowcast's path) encoded.
-    assert section.answer.chart_png.startswith(b"\x89PNG")
+    # The post attaches the section's PNG (cogs/subscriptions.render_digest): it is there, and
+    # it is the answer's own figure (the nowcast's path) encoded.
+    assert section.answer.png.startswith(b"\x89PNG")
     line = section.answer.chart.figure().axes[0].lines[0]
     assert list(line.get_ydata()) == [p["value"] for p in section.answer.data["track"]]
 
 
-async def test_without_a_track_it_is_freds_quarterly_series_and_says_so(market, files) -> None:
+def test_without_a_track_it_is_freds_quarterly_series_and_says_so(market, files) -> None:
     for path in (files["gdpnow"], files["bea"]):
         import_fred_file(market.cache.db, path)
-    digest = await compose_digest(
-        DigestContext(market, chart=False), ["macro"], day=dt.date(2025, 12, 16)
-    )
+    digest = compose_digest(market, ["macro"], day=dt.date(2025, 12, 16))
     [section] = digest.sections
     assert section.answer.data["series"] == "GDPNOW"
     assert section.answer.data["date"] == "2025-01-01"

@@ -246,9 +246,11 @@ def test_cli_move_and_macro_json(files, capsys, cli_env):
         (("history", "move", "JMP", "0", "1m"), "marketbot: percent must be a move"),
         (("history", "macro", "cpi", "3", "--on", "GRO,gro"), "marketbot: on names GRO twice"),
         (
-            ("history", "breadth", "IWM", "80", "--on", "IWM"),
-            "marketbot: history breadth is coming",
+            ("history", "breadth", "IWM", "80", "--on", "GRO", "--direction", "sideways"),
+            "marketbot history breadth: argument --direction: invalid choice",
         ),
+        (("history", "breadth", "IWM", "100", "--on", "GRO"), "marketbot: percent 100 is not"),
+        (("history", "breadth", "IWM", "80", "--on", "GRO"), "marketbot: No IWM holdings are"),
         (("history", "streak", "NOPE", "JMP"), "marketbot: No cached prices for NOPE"),
     ],
 )

@@ -81,7 +81,14 @@ def test_move_and_macro_requests():
         (MACRO, {"series": "no such!", "value": 5, "on": "IWM"}, "is not a FRED series id"),
         (MACRO, {"series": "cpi", "value": 5, "on": "IWM", "exclude": "2020"}, "is not a range"),
         (MACRO, {"series": "cpi", "value": 5, "on": "IWM", "direction": "up"}, "neither above"),
-        (BREADTH, {"universe": "IWM", "percent": 80, "on": "IWM"}, "history breadth is coming"),
+        (BREADTH, {"universe": "IWM", "percent": 80}, "A breadth event needs prices to measure"),
+        (BREADTH, {"universe": "smallcaps", "percent": 80, "on": "IWM"}, "Unknown universe"),
+        (BREADTH, {"universe": "IWM", "percent": 0, "on": "IWM"}, "percent 0 is not a share"),
+        (
+            BREADTH,
+            {"universe": "IWM", "percent": 80, "on": "IWM", "direction": "up"},
+            "neither above",
+        ),
     ],
 )
 def test_bad_input_names_what_to_type(spec, values, message):
