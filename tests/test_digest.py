@@ -508,3 +508,16 @@ def test_the_digest_spec_answer_is_a_headline_with_one_part_per_section(market_a
     assert DIGEST.parse_values({}, ctx).sections == SECTION_NAMES  # the default: all
     with pytest.raises(BadInput, match="is in the future"):
         DIGEST.parse_values({"as_of": "2024-07-05"}, ctx)
+
+
+def test_a_digest_asked_for_with_no_section_to_show_is_refused_with_each_reason(cli_db, capsys):
+    """Asked for (CLI or /digest) before any data, every section fails: exit 2, one line that
+    gives the day and each section's own notice (the post keeps its channel message)."""
+    code = main(
+        ["--offline", "digest", "--sections", "returns", "contributors"] + ["--as-of", "2020-03-02"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith("marketbot: No digest for 2020-03-02: every section failed. Returns: ")
+    assert "Contributors: No IWM holdings are stored and offline mode is on; skipped today." in line
