@@ -20,7 +20,7 @@ from analytics.revisions.collect import collect_night
 from analytics.revisions.store import RevisionStore
 from tests.fakes.yahoo import FakeYahoo
 from tests.fakes.yahoo_quote_summary import Planted, install
-from tests.revisions_support import eastern, store_holdings
+from tests.support.revisions import eastern, store_holdings
 
 DEFAULT_SIZES = {"IJR": 600, "IJH": 400, "IVV": 500}
 

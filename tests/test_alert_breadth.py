@@ -17,7 +17,7 @@ import pytest
 from analytics.alerts.kinds import KINDS
 from analytics.errors import BadInput
 from analytics.holdings import Holdings, HoldingsStore
-from tests.alert_support import Simulation, bars_frame, crossings, sessions
+from tests.support.alerts import Simulation, bars_frame, crossings, sessions
 
 NAMES = [f"N{k:02d}" for k in range(10)]
 HISTORY = 110  # sessions before the alert is made: a 3-month window and 50 sessions before it

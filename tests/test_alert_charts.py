@@ -17,7 +17,7 @@ from analytics.alerts.kinds.commands import command_answer
 from analytics.charts.style import DOWN, HIGHLIGHT, UP
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
-from tests.alert_support import bars_frame, sessions
+from tests.support.alerts import bars_frame, sessions
 
 DAYS = sessions("2024-03-01", 80)
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)

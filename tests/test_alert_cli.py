@@ -13,7 +13,7 @@ import pytest
 
 from analytics.alerts.store import AlertStore
 from analytics.data.cache import PriceCache
-from tests.cli import run
+from tests.support.cli import run
 
 RUT_FILE = "prices/alitalbi_yfinance_to-2026-02/RUT.csv"
 USER = "1100000000000000003"
@@ -141,7 +141,7 @@ def test_bad_options_are_refused_with_the_commands_messages(cli_env, capsys, arg
 def test_a_breadth_alert_at_the_terminal_and_its_dry_run(cli_env, capsys):
     from analytics.data.market import MarketData
     from analytics.data.paths import lists_dir
-    from tests.alert_support import bars_frame, sessions
+    from tests.support.alerts import bars_frame, sessions
 
     # Five names flat at 100; three of them close at 110 on one session: 60% above the 50-day.
     days = sessions("2025-01-02", 120)

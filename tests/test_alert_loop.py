@@ -14,7 +14,7 @@ from analytics.alerts.records import FAILED, MISSED, SENT
 from analytics.alerts.store import RUNS, AlertStore
 from analytics.data.cache import PriceCache
 from bot.alerts.loop import REFRESH_WAIT, AlertLoop, evaluation_due
-from tests.alert_support import DOWN, REFUSED, Simulation, bars_frame, eastern, sessions
+from tests.support.alerts import DOWN, REFUSED, Simulation, bars_frame, eastern, sessions
 
 LEVEL = 2642.0
 

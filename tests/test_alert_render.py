@@ -13,7 +13,7 @@ from analytics.alerts.evaluation import fired
 from analytics.alerts.kinds import KINDS
 from analytics.alerts.records import Alert
 from bot.alerts.delivery import carries, render_fired
-from tests.alert_support import Simulation, bars_frame, sessions
+from tests.support.alerts import Simulation, bars_frame, sessions
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DAYS = sessions("2024-05-01", 42)

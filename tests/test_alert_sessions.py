@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.alert_support import Simulation, bars_frame, crossings, put_fred, sessions
+from tests.support.alerts import Simulation, bars_frame, crossings, put_fred, sessions
 
 HISTORY = 20  # sessions stored before the alert is made (its baseline stands on the last)
 

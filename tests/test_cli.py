@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.cli import run
+from tests.support.cli import run
 
 
 def write_yahoo_csv(path, rows):

@@ -18,8 +18,8 @@ from analytics import calendar
 from analytics.data.cache import MIGRATIONS, SCHEMA_VERSION, PriceCache
 from analytics.data.holes import find_holes
 from analytics.data.market import MarketData
-from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
+from tests.support.cli import run
 
 D = dt.date
 NOW = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()

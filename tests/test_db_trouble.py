@@ -32,8 +32,8 @@ from analytics.data import cache_file
 from analytics.data.cache import SCHEMA_VERSION, PriceCache
 from analytics.data.cache_file import CacheFileError, explain_sqlite_error
 from analytics.data.market import MarketData
-from tests.cli import run
 from tests.fakes.prices import RecordingProvider
+from tests.support.cli import run
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()

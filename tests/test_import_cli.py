@@ -13,7 +13,7 @@ import pytest
 
 from analytics.answer import Answer
 from bot.terminal import print_json
-from tests.cli import run
+from tests.support.cli import run
 
 FRED_FOLDER = "fred/codex_macro_monitor"
 

@@ -22,8 +22,8 @@ from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from analytics.data.price_import import import_price_file
 from tests.analytics.commands.streaks.ask import compare
-from tests.cli import run
 from tests.conftest import REPO_ROOT
+from tests.support.cli import run
 
 # File-name stems that are index aliases (PROVENANCE: "^" dropped from the names).
 INDEX_STEMS = {"SPX": "^GSPC", "GSPC": "^GSPC", "RUT": "^RUT", "DJI": "^DJI", "NDX": "^NDX"}

@@ -21,7 +21,7 @@ from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput
 from analytics.spec import NoProgress, ParseContext
-from tests.cli import run
+from tests.support.cli import run
 
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)  # Monday 2024-07-01, after the close
 SESSIONS = calendar.sessions_between(dt.date(2023, 1, 3), dt.date(2024, 7, 1))

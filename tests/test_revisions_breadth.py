@@ -18,7 +18,7 @@ from analytics.revisions.breadth import (
 )
 from analytics.revisions.history import order_context, revision_order
 from analytics.revisions.store import RevisionStore
-from tests.revisions_support import estimate, save_day
+from tests.support.revisions import estimate, save_day
 
 D = dt.date
 DAY = D(2024, 7, 1)

@@ -27,7 +27,7 @@ from bot.revisions_collector import (
 from tests.fakes.prices import RecordingProvider
 from tests.fakes.yahoo import FakeYahoo
 from tests.fakes.yahoo_quote_summary import Planted, install
-from tests.revisions_support import eastern, store_holdings
+from tests.support.revisions import eastern, store_holdings
 
 D = dt.date
 NAMES = [f"S{i:02d}" for i in range(30)]

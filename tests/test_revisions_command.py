@@ -26,8 +26,8 @@ from analytics.holdings import parse_ishares_holdings
 from analytics.holdings.store import HoldingsStore
 from analytics.revisions.store import RevisionStore
 from analytics.spec import NoProgress, ParseContext
-from tests.cli import run
-from tests.revisions_support import eastern, estimate, save_day, store_holdings
+from tests.support.cli import run
+from tests.support.revisions import eastern, estimate, save_day, store_holdings
 
 D = dt.date
 DAY = D(2024, 7, 1)

@@ -12,7 +12,7 @@ from analytics.data.cache import PriceCache
 from analytics.data.yahoo_estimates import EstimateFetch
 from analytics.revisions.store import RevisionStore
 from analytics.revisions.tables import REVISION_TABLE_STATEMENTS, SNAPSHOTS
-from tests.revisions_support import eastern, estimate
+from tests.support.revisions import eastern, estimate
 
 D = dt.date
 NIGHT = D(2024, 7, 1)

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from tests.e2e.fake_discord import GUILD_ID
 from tests.e2e.harness import running_bot
-from tests.revisions_support import store_holdings
+from tests.support.revisions import store_holdings
 from tests.test_revisions_command import (
     DAY,
     HOLDINGS_AS_OF,
