@@ -131,7 +131,7 @@ def test_every_real_price_file_imports(cli_env, capsys, shared_data):
     assert [b["date"] for b in bars] == ["2022-11-17", "2022-11-18"]
     bar = bars[-1]
     # alitalbi's file comes first in name order and its Close is dividend-adjusted; the import
-    # policy lets the Yahoo exports' raw close replace it (tests/test_import_real.py for more)
+    # policy lets the Yahoo exports' raw close replace it (tests/analytics/data/test_price_import_real.py for more)
     assert bar["close"] == pytest.approx(float(want["Close"]), abs=0.01)
 
 

@@ -27,7 +27,7 @@ from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS, FetchResult
 
 D = dt.date
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 FIRST, CACHED_TO, LAST = D(2024, 6, 3), D(2024, 6, 14), D(2024, 6, 28)
 SPLIT_DAY, EX_DAY, DIVIDEND = D(2024, 6, 17), D(2024, 6, 20), 0.5
 NOW = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()
@@ -217,7 +217,7 @@ def test_a_kill_after_any_write_leaves_the_cache_as_it_was(tmp_path, step):
     path = tmp_path / "c.db"
     prime(path)
     before = snapshot(path)
-    code = f"from tests.test_fetch_atomicity import child_main; child_main({str(path)!r}, {step!r})"
+    code = f"from tests.analytics.data.test_market_fetch_atomicity import child_main; child_main({str(path)!r}, {step!r})"
     child = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
     )

@@ -35,7 +35,7 @@ from analytics.data.market import MarketData
 from tests.fakes.prices import RecordingProvider
 from tests.support.cli import run
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOW = pd.Timestamp("2024-07-01 20:00", tz="America/New_York").tz_convert("UTC").to_pydatetime()
 
 
