@@ -16,7 +16,7 @@ from analytics.revisions.budget import (
     nightly_quota,
     plan_night,
 )
-from tests.revisions_simulation import DEFAULT_SIZES, simulate
+from tests.analytics.revisions.simulation import DEFAULT_SIZES, simulate
 
 D = dt.date
 NIGHT = D(2024, 7, 1)

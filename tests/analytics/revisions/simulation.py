@@ -1,6 +1,6 @@
 """A simulated run of the nightly estimate collection: the real collector, provider, fetcher and
 store against the fake Yahoo, night after night on a fake clock (the rate limiter's 4 requests/s
-are counted, not waited for). Used by tests/test_revisions_budget.py and
+are counted, not waited for). Used by tests/analytics/revisions/test_budget.py and
 bench/revisions_budget.py (the measured figures of the README)."""
 
 from __future__ import annotations
