@@ -1,5 +1,5 @@
 """When posts are due: post times, the NYSE calendar, early closes, daylight saving
-(tests/test_scheduler.py runs the scheduler on them)."""
+(tests/bot/test_scheduler.py runs the scheduler on them)."""
 
 from __future__ import annotations
 
