@@ -18,6 +18,7 @@ import pytest
 
 from analytics.data.cache import PriceCache
 from bot.lease import LEASE_TTL, RENEW_EVERY, Lease, LeaseKeeper
+from tests.conftest import REPO_ROOT
 
 T0 = dt.datetime(2024, 7, 2, 20, 0, tzinfo=dt.UTC)
 
@@ -236,7 +237,7 @@ def test_a_holder_killed_with_sigkill_is_taken_over_once_its_lease_expires(path)
         [sys.executable, "-c", CHILD, str(path), str(ttl)],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=os.path.dirname(os.path.dirname(__file__)),
+        cwd=REPO_ROOT,
     )
     try:
         assert child.stdout.readline().strip() == "held"
