@@ -11,7 +11,7 @@ from discord import app_commands
 from analytics.spec import Choice, CommandSpec, Option, ParseContext
 from bot.cli_specs import add_spec_commands, cli_values
 from bot.discord_specs import cog_from_specs
-from tests.specs import toy
+from tests.support import toy_specs as toy
 
 
 async def _noop(interaction, current):

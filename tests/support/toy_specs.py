@@ -94,8 +94,8 @@ TOY = CommandSpec(
         Option("tickers", "Several symbols", many=True),
         Option("flag", "A yes/no option", type="bool", default=False),
     ),
-    parse="tests.specs.toy:parse",
-    answer="tests.specs.toy:answer",
+    parse="tests.support.toy_specs:parse",
+    answer="tests.support.toy_specs:answer",
     progress_label="Toying",
     cooldown=Cooldown(50, 1.0),
 )
@@ -104,8 +104,8 @@ TOY_ADD = CommandSpec(
     name="toys add",
     description="A grouped toy command.",
     options=(Option("ticker", "A symbol", required=True, positional=True),),
-    parse="tests.specs.toy:parse",
-    answer="tests.specs.toy:answer",
+    parse="tests.support.toy_specs:parse",
+    answer="tests.support.toy_specs:answer",
     cooldown=None,
 )
 
