@@ -20,7 +20,6 @@ from analytics.data.market import MarketData
 from analytics.spec import ParseContext
 from bot.services import Services
 from bot.settings import Settings
-from tests.alert_support import eastern
 from tests.e2e import test_alerts as base
 from tests.e2e.fake_discord import (
     GUILD_ID,
@@ -32,6 +31,7 @@ from tests.e2e.fake_discord import (
 from tests.e2e.harness import running_bot
 from tests.e2e.test_alerts import ADMIN, CHANNEL_ADMIN, LEVEL, add, listing, loop, monday_evening
 from tests.fakes.prices import RecordingProvider
+from tests.support.alerts import eastern
 
 clock = base.clock
 e2e_services = base.e2e_services

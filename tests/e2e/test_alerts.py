@@ -24,7 +24,6 @@ from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from bot.services import Services
 from bot.settings import Settings
-from tests.alert_support import Clock, bars_frame, eastern, sessions
 from tests.e2e.fake_discord import (
     GENERAL_CHANNEL_ID,
     GUILD_ID,
@@ -33,6 +32,7 @@ from tests.e2e.fake_discord import (
     USER_ID,
 )
 from tests.e2e.harness import running_bot
+from tests.support.alerts import Clock, bars_frame, eastern, sessions
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ADMIN = discord.Permissions(MEMBER_PERMISSIONS | discord.Permissions(manage_guild=True).value)

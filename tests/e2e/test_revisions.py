@@ -7,10 +7,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
-from tests.revisions_support import store_holdings
-from tests.test_revisions_command import (
+from tests.analytics.commands.revisions.test_answer import (
     DAY,
     HOLDINGS_AS_OF,
     NAMES,
@@ -18,6 +15,9 @@ from tests.test_revisions_command import (
     expected_breadth,
     plant_day,
 )
+from tests.e2e.fake_discord import GUILD_ID
+from tests.e2e.harness import running_bot
+from tests.support.revisions import store_holdings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from tests.e2e.fake_discord import GUILD_ID
 from tests.e2e.harness import running_bot
-from tests.specs import toy
+from tests.support import toy_specs as toy
 
 
 @pytest_asyncio.fixture

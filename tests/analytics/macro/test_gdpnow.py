@@ -25,7 +25,7 @@ from analytics.macro.gdpnow.answer import gdpnow_track_answer
 from analytics.macro.gdpnow.nowcast import latest_nowcast
 from analytics.macro.gdpnow.store import GdpNowStore, import_gdpnow_file
 from analytics.macro.gdpnow.track import TrackRow, parse_gdpnow_track, read_gdpnow_file
-from tests.cli import run
+from tests.support.cli import run
 
 PANDEMIC = ((dt.date(2020, 4, 1), dt.date(2021, 12, 31)),)
 NOON = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.UTC)
