@@ -32,7 +32,6 @@ from analytics.alerts.kinds import KINDS
 from analytics.alerts.specs import ADD
 from analytics.calendar import eastern_date
 from analytics.commands import all_specs
-from tests.cli import run
 from tests.properties import strategies as gen
 from tests.properties.conftest import examples
 from tests.properties.world import (
@@ -43,6 +42,7 @@ from tests.properties.world import (
     copy_world,
     table_digests,
 )
+from tests.support.cli import run
 
 READ_MAY_TOUCH = frozenset({"recent_requests"})
 """Tables a read command may change: bookkeeping no answer depends on."""

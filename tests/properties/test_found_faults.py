@@ -23,7 +23,6 @@ import pandas as pd
 
 from analytics import calendar
 from analytics.data import cache_file
-from tests.cli import run
 from tests.properties.world import (
     FIRST_SESSION,
     PLANTED_ALERTS,
@@ -33,6 +32,7 @@ from tests.properties.world import (
     planted_fred,
     table_digests,
 )
+from tests.support.cli import run
 
 
 def test_macro_on_a_read_only_cache_without_the_gdp_tables_answers_and_creates_nothing(
