@@ -90,10 +90,14 @@ class PriceCache:
         if db is None:
             timeout = self.busy_timeout_seconds
             conn = connect(self.path, read_only=self.read_only, timeout=timeout)
-            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            if not self.read_only:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                if not self.read_only:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+            except BaseException:
+                conn.close()  # a damaged schema fails here: leave no -wal/-shm behind
+                raise
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
