@@ -12,19 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlite_utils
 
+from analytics.calendar import eastern_date
 from analytics.errors import BadInput
 from analytics.holdings.funds import Fund
 from analytics.holdings.ishares import HOLDINGS_COLUMNS, Holdings, parse_ishares_holdings
 
 SNAPSHOTS = "holdings_snapshots"
 POSITIONS = "holdings_positions"
-# iShares posts a new file each business day; "today" is New York's day.
-MARKET_TZ = ZoneInfo("America/New_York")
 
 # The tables' DDL (a migration step of analytics.data.schema). Before schema 5 the store made
 # them with sqlite-utils' `create(..., if_not_exists=True)` on every construction; these are
@@ -174,7 +172,8 @@ class HoldingsStore:
         last = self.fetched_at(fund)
         if last is None:
             return True
-        return last.astimezone(MARKET_TZ).date() < now.astimezone(MARKET_TZ).date()
+        # iShares posts a new file each business day; "today" is New York's day.
+        return eastern_date(last) < eastern_date(now)
 
 
 def import_holdings_file(db: sqlite_utils.Database, fund: str | Fund, path: str | Path) -> Holdings:
