@@ -53,12 +53,12 @@ class CliContext:
     def parse_context(self) -> ParseContext:
         """What a spec's cheap `parse` may know (no cache is opened for it)."""
         import datetime as dt
-        from zoneinfo import ZoneInfo
 
+        from analytics.calendar import eastern_date
         from analytics.data.paths import lists_dir
 
         return ParseContext(
-            today=dt.datetime.now(ZoneInfo("America/New_York")).date(),
+            today=eastern_date(dt.datetime.now(dt.UTC)),
             lists_folder=lists_dir(self.settings.db_path),
             offline=self.settings.offline,
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.data.cache import PriceCache
-from analytics.macro.gdp_tables import GDP_RELEASES, ensure_gdp_tables, gdp_tables_exist
+from analytics.macro.gdp_tables import GDP_RELEASES
 from analytics.macro.vintages import read_release_file, releases_frame
 
 FILE_SOURCE_PREFIX = "file:"
@@ -64,7 +64,6 @@ class ReleaseStore:
             for quarter, row in zip(frame.index, frame.itertuples(index=False), strict=True)
         ]
         with self.cache.transaction() as conn:
-            ensure_gdp_tables(self.cache)
             conn.execute(f"DELETE FROM {GDP_RELEASES}")
             conn.executemany(
                 f"INSERT INTO {GDP_RELEASES} (quarter, first_release_date, first_growth,"
@@ -76,12 +75,10 @@ class ReleaseStore:
 
     def releases(self) -> pd.DataFrame:
         """The stored table as analytics.macro.vintages takes it (empty when none)."""
-        rows = []  # never imported or fetched: a read does not create the table
-        if gdp_tables_exist(self.cache):
-            rows = self.cache.db.execute(
-                f"SELECT quarter, first_release_date, first_growth, latest_release_date,"
-                f" latest_growth FROM {GDP_RELEASES} ORDER BY quarter"
-            ).fetchall()
+        rows = self.cache.db.execute(
+            f"SELECT quarter, first_release_date, first_growth, latest_release_date,"
+            f" latest_growth FROM {GDP_RELEASES} ORDER BY quarter"
+        ).fetchall()
         return releases_frame(
             (
                 dt.date.fromisoformat(r[0]),
@@ -95,8 +92,6 @@ class ReleaseStore:
 
     def record(self) -> ReleasesRecord | None:
         """Source and time of the stored table, None when nothing is stored."""
-        if not gdp_tables_exist(self.cache):
-            return None
         row = self.cache.db.execute(
             f"SELECT COUNT(*), MAX(source), MAX(imported_at) FROM {GDP_RELEASES}"
         ).fetchone()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.data.cache import PriceCache
-from analytics.macro.gdp_tables import GDPNOW_TRACK, ensure_gdp_tables, gdp_tables_exist
+from analytics.macro.gdp_tables import GDPNOW_TRACK
 from analytics.macro.gdpnow.track import SkippedRow, TrackRow, read_gdpnow_file, track_frame
 
 FILE_SOURCE_PREFIX = "file:"
@@ -58,7 +58,6 @@ class GdpNowStore:
             for r in rows
         ]
         with self.cache.transaction() as conn:
-            ensure_gdp_tables(self.cache)
             conn.executemany(
                 f"INSERT INTO {GDPNOW_TRACK} (forecast_date, quarter, nowcast, source, imported_at)"
                 " VALUES (?,?,?,?,?) ON CONFLICT(forecast_date, quarter) DO UPDATE SET"
@@ -76,12 +75,7 @@ class GdpNowStore:
         if until is not None:
             sql += " WHERE forecast_date <= ?"
             params.append(until.isoformat())
-        if not gdp_tables_exist(self.cache):
-            rows = []  # never imported; a read does not create the table
-        else:
-            rows = self.cache.db.execute(
-                sql + " ORDER BY forecast_date, quarter", params
-            ).fetchall()
+        rows = self.cache.db.execute(sql + " ORDER BY forecast_date, quarter", params).fetchall()
         frame = track_frame(
             [TrackRow(dt.date.fromisoformat(r[0]), dt.date.fromisoformat(r[1]), r[2]) for r in rows]
         )
@@ -90,8 +84,6 @@ class GdpNowStore:
 
     def summary(self) -> TrackSummary | None:
         """Rows and range of the stored track, None when there is none."""
-        if not gdp_tables_exist(self.cache):
-            return None
         row = self.cache.db.execute(
             f"SELECT COUNT(*), MIN(forecast_date), MAX(forecast_date) FROM {GDPNOW_TRACK}"
         ).fetchone()

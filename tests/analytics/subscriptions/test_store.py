@@ -32,15 +32,17 @@ def minutes(n: float) -> dt.timedelta:
     return dt.timedelta(minutes=n)
 
 
-def test_tables_are_created_by_the_first_write_only(tmp_path):
+def test_reads_on_a_fresh_file_write_nothing(tmp_path):
     with PriceCache(tmp_path / "c.db") as cache:
         store = SubscriptionStore(cache)
-        # Reads on a fresh file answer "none" and write nothing (a bot without subscriptions
-        # never takes the write lock).
-        assert (store.active(), store.pending(), store.claims_on(DAY)) == ([], [], {})
-        assert "subscriptions" not in cache.db.table_names()
-        store.subscribe(GUILD_A, 1, "close+30", ["streak"], by=5, now=T0)
+        # The file's migrations made the tables; reads answer "none" and commit nothing (a bot
+        # without subscriptions never takes the write lock).
         assert {"subscriptions", "subscription_posts", "bars"} <= set(cache.db.table_names())
+        before = cache.generation()
+        assert (store.active(), store.pending(), store.claims_on(DAY)) == ([], [], {})
+        assert cache.generation() == before
+        store.subscribe(GUILD_A, 1, "close+30", ["streak"], by=5, now=T0)
+        assert cache.generation() != before
         assert [s.channel_id for s in SubscriptionStore(cache).active()] == [1]
 
 
@@ -142,22 +144,44 @@ def test_missed_days_keep_their_reason_and_settle_only_unsent_claims(store):
     assert store.pending() == []
 
 
-def test_a_table_from_before_the_retry_columns_is_read_then_upgraded(tmp_path):
+# The tables as the old code (before schema 5) created them on its first write, from before
+# the retry columns: copied from analytics/subscriptions/store.py of that time.
+OLD_SUBSCRIPTIONS = """CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    channel_id INTEGER NOT NULL,
+    post_time TEXT NOT NULL,
+    sections TEXT NOT NULL,
+    created_by INTEGER,
+    created_at TEXT NOT NULL,
+    active_since TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    failed_days INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    disabled_reason TEXT,
+    UNIQUE (guild_id, channel_id)
+)"""
+OLD_POSTS = """CREATE TABLE subscription_posts (
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    trading_day TEXT NOT NULL,
+    channel_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    message_id INTEGER,
+    error TEXT,
+    claimed_at TEXT NOT NULL,
+    finished_at TEXT,
+    PRIMARY KEY (subscription_id, trading_day)
+)"""
+
+
+def test_a_table_from_before_the_retry_columns_is_upgraded_when_the_file_opens(tmp_path):
     import sqlite3
 
     path = tmp_path / "old.db"
-    with PriceCache(path):
-        pass
     conn = sqlite3.connect(path)
-    from analytics.subscriptions.store import _SCHEMA
-
-    conn.execute(_SCHEMA[0])
-    old_posts = (
-        _SCHEMA[1]
-        .replace("attempts INTEGER NOT NULL DEFAULT 0,", "")
-        .replace("next_attempt_at TEXT,", "")
-    )
-    conn.execute(old_posts)
+    conn.execute(OLD_SUBSCRIPTIONS)
+    conn.execute(OLD_POSTS)
     conn.execute(
         "INSERT INTO subscriptions (guild_id, channel_id, post_time, sections, created_at,"
         " active_since) VALUES (10, 1, 'close+30', 'streak', ?, ?)",
@@ -168,18 +192,19 @@ def test_a_table_from_before_the_retry_columns_is_read_then_upgraded(tmp_path):
         " claimed_at) VALUES (1, ?, 1, 'sending', 42, ?), (1, '2024-07-01', 1, 'unknown', 7, ?)",
         [DAY.isoformat(), T0.isoformat(), T0.isoformat()],
     )
+    conn.execute("PRAGMA user_version=4")  # the old code's last schema
     conn.commit()
     conn.close()
     with PriceCache(path) as cache:
-        store = SubscriptionStore(cache)
-        [pending] = store.pending()  # read before any write: the old columns suffice
-        assert (pending.nonce, pending.attempts, pending.next_attempt_at) == (42, 1, None)
-        assert store.get(GUILD_A, 1).last_day == dt.date(2024, 7, 1)  # 'unknown' = posted
-        again = store.claim(1, DAY, 1, T0 + minutes(10), deadline=CUTOFF)  # upgrades, then claims
-        assert (again.nonce, again.attempts) == (42, 2)  # it may have been sent: check first
         assert {"attempts", "next_attempt_at"} <= {
             c.name for c in cache.db["subscription_posts"].columns
         }
+        store = SubscriptionStore(cache)
+        [pending] = store.pending()  # a 'sending' row from before counts as one attempt
+        assert (pending.nonce, pending.attempts, pending.next_attempt_at) == (42, 1, None)
+        assert store.get(GUILD_A, 1).last_day == dt.date(2024, 7, 1)  # 'unknown' = posted
+        again = store.claim(1, DAY, 1, T0 + minutes(10), deadline=CUTOFF)
+        assert (again.nonce, again.attempts) == (42, 2)  # it may have been sent: check first
         assert [c.status for c in store.posts(1)] == [UNKNOWN, SENDING]
 
 
