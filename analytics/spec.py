@@ -124,7 +124,7 @@ class Option:
                space-separated string on Discord; `parse` gets one string either way.
     cli_only:  why the option exists on the CLI only (a local file path means nothing to a
                Discord user); empty for an option of both front ends. `parse` gets its
-               default on Discord. tests/test_command_parity.py lists every such option.
+               default on Discord. tests/bot/test_command_parity.py lists every such option.
     A bool option is a flag on the CLI (`--name`) and a True/False option on Discord.
     """
 

@@ -192,7 +192,7 @@ def read_ticker_file(path: Path, list_name: str | None = None) -> Universe:
         entries, key = _json_entries(path, text, list_name)
         name = key or list_name
     else:
-        entries = _text_entries(text)
+        entries = _text_entries(path, text)
     symbols, skipped = _symbols(entries)
     if not symbols:
         what = f"list '{name}' in {path.name}" if name else path.name
@@ -241,8 +241,16 @@ def _json_entries(path: Path, text: str, list_name: str | None) -> tuple[list[An
     )
 
 
-def _text_entries(text: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(text)))
+def _text_entries(path: Path, text: str) -> list[str]:
+    try:
+        # Universal newlines: a lone \r (an old Mac file, binary junk) ends a line instead of
+        # stopping the csv module with "new-line character seen in unquoted field".
+        rows = list(csv.reader(io.StringIO(text, newline=None)))
+    except csv.Error as exc:
+        raise BadInput(
+            f"{path.name} is not a file of tickers ({exc}). Put symbols in a `ticker` column, "
+            "a JSON list, or one per line."
+        ) from None
     header = [c.strip().lower() for c in rows[0]] if rows else []
     column = next((header.index(h) for h in _TICKER_HEADERS if h in header), None)
     if column is not None:

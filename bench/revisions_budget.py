@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.revisions.budget import NIGHTLY_REQUESTS  # noqa: E402
-from tests.revisions_simulation import DEFAULT_SIZES, simulate  # noqa: E402
+from tests.analytics.revisions.simulation import DEFAULT_SIZES, simulate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,12 +53,12 @@ class CliContext:
     def parse_context(self) -> ParseContext:
         """What a spec's cheap `parse` may know (no cache is opened for it)."""
         import datetime as dt
-        from zoneinfo import ZoneInfo
 
+        from analytics.calendar import eastern_date
         from analytics.data.paths import lists_dir
 
         return ParseContext(
-            today=dt.datetime.now(ZoneInfo("America/New_York")).date(),
+            today=eastern_date(dt.datetime.now(dt.UTC)),
             lists_folder=lists_dir(self.settings.db_path),
             offline=self.settings.offline,
         )
@@ -146,11 +146,20 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> N
     )
 
 
+def one_line(message: str) -> str:
+    """`message` as one printable line: what a user typed and a message quotes (a newline, a
+    terminal escape sequence, a zero-width or right-to-left mark) is shown escaped, so it can
+    neither break the line nor drive the terminal."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in message
+    )
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake is one line on stderr (exit 2), naming the command's --help."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        self.exit(EXIT_USER, one_line(f"{self.prog}: {message} (see `{self.prog} --help`)") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_path = Path(args.db).expanduser() if args.db is not None else None
         settings = settings.with_overrides(db_path=db_path, offline=True if args.offline else None)
     except SettingsError as exc:
-        print(f"marketbot: {exc}", file=sys.stderr)
+        print(one_line(f"marketbot: {exc}"), file=sys.stderr)
         return EXIT_USER
     ctx = CliContext(settings, json_output=bool(args.json), chart_dir=args.chart_dir)
     try:
@@ -223,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK if code is None else code
     except (MarketbotError, SettingsError) as exc:
         message = exc.message if isinstance(exc, MarketbotError) else str(exc)
-        print(f"marketbot: {message}", file=sys.stderr)
+        print(one_line(f"marketbot: {message}"), file=sys.stderr)
         return EXIT_USER
     except sqlite3.Error as exc:
         # The cache failed under the command (damaged pages, locked, disk full, read-only):
@@ -231,7 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from analytics.data.cache_file import explain_sqlite_error
 
         log.debug("SQLite error in %s", args.command, exc_info=True)
-        print(f"marketbot: {explain_sqlite_error(settings.db_path, exc)}", file=sys.stderr)
+        print(
+            one_line(f"marketbot: {explain_sqlite_error(settings.db_path, exc)}"), file=sys.stderr
+        )
         return EXIT_USER
     except KeyboardInterrupt:
         print("marketbot: interrupted", file=sys.stderr)

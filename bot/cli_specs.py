@@ -18,25 +18,48 @@ from analytics.spec import CommandSpec, Option
 
 _TYPES: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float}
 
+DISCORD_INT_LIMIT = 2**53
+"""Discord's integer options lie within ±2^53 whatever their declared range; the CLI's too, so
+that a 400-digit id is refused as on Discord instead of overflowing SQLite's integers."""
+
+
+def _bounds(option: Option) -> tuple[float | None, float | None]:
+    if option.type != "int":
+        return option.min, option.max
+    low = option.min if option.min is not None else -DISCORD_INT_LIMIT
+    high = option.max if option.max is not None else DISCORD_INT_LIMIT
+    return low, high
+
+
+def _shown(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
+
 
 def _ranged(option: Option) -> Callable[[str], Any]:
     """argparse `type=` for an int/float option that checks the option's range."""
     convert = _TYPES[option.type]
     kind = "a whole number" if option.type == "int" else "a number"
+    low, high = _bounds(option)
 
     def check(text: str) -> Any:
         try:
             value = convert(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not {kind}") from None
-        if option.min is not None and value < option.min:
-            raise argparse.ArgumentTypeError(f"{value} is below the minimum {option.min:g}")
-        if option.max is not None and value > option.max:
-            raise argparse.ArgumentTypeError(f"{value} is above the maximum {option.max:g}")
+        if low is not None and value < low:
+            raise argparse.ArgumentTypeError(f"{_brief(value)} is below the minimum {_shown(low)}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{_brief(value)} is above the maximum {_shown(high)}")
         return value
 
     check.__name__ = option.type  # argparse names the type in its messages
     return check
+
+
+def _brief(value: Any) -> str:
+    """The value as typed, cut short when it is hundreds of digits long."""
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:20]}... ({len(text)} digits)"
 
 
 def _help(option: Option) -> str:

@@ -2,7 +2,8 @@
 jobs (the price refresh, the daily post, later alert evaluation); the others still answer
 commands, wait, and take over within a minute of the holder's death.
 
-The lease is a row of table `leases` in the cache file: (name, owner, expires_at, beat).
+The lease is a row of table `leases` in the cache file: (name, owner, expires_at, beat); the
+table is created by the file's migrations (analytics.data.schema LEASE_TABLE).
 `Lease.acquire()` takes or renews it in one BEGIN IMMEDIATE transaction (PriceCache.transaction),
 so two processes can never both think they took it in the same instant. The holder renews
 it every RENEW_EVERY (20 s), pushing `expires_at` TTL (60 s) ahead; another process takes it
@@ -34,23 +35,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from analytics.data.cache import PriceCache
+from analytics.data.schema import LEASES
 
 log = logging.getLogger(__name__)
 
-LEASES = "leases"
 BACKGROUND = "background"
 """The one lease the background jobs share."""
 LEASE_TTL = dt.timedelta(seconds=60)
 RENEW_EVERY = dt.timedelta(seconds=20)
-
-# The lease's DDL, in one place (until issue 14's one migration mechanism takes it over).
-_SCHEMA = f"""CREATE TABLE IF NOT EXISTS {LEASES} (
-    name TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    beat INTEGER NOT NULL,
-    taken_at TEXT NOT NULL
-)"""
 
 
 def owner_id() -> str:
@@ -109,7 +101,6 @@ class Lease:
         now, mono = self.now(), self.monotonic()
         expires = now + self.ttl
         with self.cache.transaction() as conn:
-            conn.execute(_SCHEMA)
             row = conn.execute(
                 f"SELECT owner, expires_at, beat FROM {LEASES} WHERE name = ?", [self.name]
             ).fetchone()
@@ -135,7 +126,6 @@ class Lease:
     def release(self) -> bool:
         """Give the lease up if this process holds it (a clean stop); True when it did."""
         with self.cache.transaction() as conn:
-            conn.execute(_SCHEMA)
             cursor = conn.execute(
                 f"DELETE FROM {LEASES} WHERE name = ? AND owner = ?", [self.name, self.owner]
             )
@@ -143,8 +133,6 @@ class Lease:
 
     def holder(self) -> tuple[str, dt.datetime] | None:
         """(owner, expires_at) of the row, or None when no one holds it."""
-        if LEASES not in self.cache.db.table_names():
-            return None
         row = self.cache.db.execute(
             f"SELECT owner, expires_at FROM {LEASES} WHERE name = ?", [self.name]
         ).fetchone()

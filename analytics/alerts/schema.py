@@ -1,5 +1,6 @@
-"""The alert tables' DDL in one place (a list of idempotent statements, like the other stores';
-a later task unifies migrations), the columns the store reads, and the limits' check."""
+"""The alert tables' DDL in one place (one migration step of the cache file, analytics.data.schema;
+before schema 5 the store ran these CREATE ... IF NOT EXISTS on its first write), the columns the
+store reads, and the limits' check."""
 
 from __future__ import annotations
 

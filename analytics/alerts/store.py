@@ -1,10 +1,10 @@
 """Alerts, their fires and the evaluation runs in SQLite (tables `alerts`, `alert_fires`,
 `alert_runs`).
 
-The tables live in the cache file and are created by the first write (`SCHEMA`, a list of
-idempotent statements like the other stores'); until then every read answers "none", so a bot
-without alerts never writes to the file. Every write goes through `PriceCache.transaction()`
-(BEGIN IMMEDIATE; nested calls join the outermost). Each thread reads and writes on its own
+The tables live in the cache file (`SCHEMA`, in analytics/alerts/schema.py), created by its
+migrations (analytics.data.schema) when the file is opened for writing; reads never write, so
+a bot without alerts never writes to the file. Every write goes through
+`PriceCache.transaction()` (BEGIN IMMEDIATE; nested calls join the outermost). Each thread reads and writes on its own
 connection of the cache.
 
 Exactly one delivery per alert and session rests on the primary key (alert_id, fired_on) of
@@ -63,27 +63,15 @@ class AlertStore:
 
     def __init__(self, cache: PriceCache) -> None:
         self.cache = cache
-        self._ready = False
 
     @property
     def db(self):
         return self.cache.db
 
-    def _current(self) -> bool:
-        """Whether the tables exist (looked up again until they do: another process on the
-        file may have created them)."""
-        if not self._ready:
-            self._ready = {ALERTS, FIRES, RUNS} <= set(self.db.table_names())
-        return self._ready
-
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self.cache.transaction() as conn:
-            if not self._ready:
-                for statement in SCHEMA:
-                    conn.execute(statement)
             yield conn
-        self._ready = True
 
     # -- alerts ----------------------------------------------------------------------------------
     def add(
@@ -133,8 +121,7 @@ class AlertStore:
         max_per_server: int = MAX_PER_SERVER,
     ) -> None:
         """LimitReached before any work when the owner or the server is already full."""
-        if self._current():
-            check_limits(self.db.conn, owner_id, guild_id, max_per_user, max_per_server)
+        check_limits(self.db.conn, owner_id, guild_id, max_per_user, max_per_server)
 
     def get(self, alert_id: int) -> Alert | None:
         rows = self._select("a.id = ?", [alert_id])
@@ -155,8 +142,6 @@ class AlertStore:
         return self._select("a.paused = 0", [])
 
     def _select(self, where: str, params: list) -> list[Alert]:
-        if not self._current():
-            return []
         rows = self.db.execute(
             f"SELECT {ALERT_COLUMNS} FROM {ALERTS} a WHERE {where} ORDER BY a.id", params
         ).fetchall()
@@ -316,8 +301,6 @@ class AlertStore:
         return self._fires("alert_id = ?", [alert_id])
 
     def _fires(self, where: str, params: list) -> list[Fire]:
-        if not self._current():
-            return []
         rows = self.db.execute(
             f"SELECT {FIRE_COLUMNS} FROM {FIRES} WHERE {where} ORDER BY fired_on, alert_id",
             params,
@@ -327,8 +310,6 @@ class AlertStore:
     # -- evaluation runs -------------------------------------------------------------------------
     def run_done(self, session: dt.date) -> bool:
         """True when some process has evaluated every alert on `session`."""
-        if not self._current():
-            return False
         row = self.db.execute(
             f"SELECT 1 FROM {RUNS} WHERE session = ?", [session.isoformat()]
         ).fetchone()
@@ -336,8 +317,6 @@ class AlertStore:
 
     def last_run(self) -> dt.date | None:
         """The latest session some process evaluated, or None."""
-        if not self._current():
-            return None
         (last,) = self.db.execute(f"SELECT MAX(session) FROM {RUNS}").fetchone()
         return dt.date.fromisoformat(last) if last else None
 

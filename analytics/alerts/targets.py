@@ -49,17 +49,35 @@ class Target:
         return f"#{self.channel_name}"
 
 
+SNOWFLAKE_LIMIT = 2**63
+"""Discord ids (snowflakes) are below 2^63, as SQLite's integers are: a larger number typed
+in a mention is no one, and would overflow the alerts table."""
+
+
+def _snowflake(text: str, digits: str) -> int:
+    number = int(digits)
+    if number >= SNOWFLAKE_LIMIT:
+        raise BadInput(
+            f"'{text[:40]}' names no Discord user or channel (ids are below 2^63). " + TARGET_HELP
+        )
+    return number
+
+
 def parse_target(raw: str | None) -> Target:
     """The `to` option -> Target; BadInput with the forms it takes."""
     text = (raw or "").strip()
     if text.lower() in ("", "me", "dm", "@me"):
         return Target(dm=True)
     if match := _USER.match(text):
-        return Target(dm=True, user_id=int(match.group(1) or match.group(2)))
+        return Target(dm=True, user_id=_snowflake(text, match.group(1) or match.group(2)))
     if match := _CHANNEL.match(text):
-        return Target(dm=False, channel_id=int(match.group(1) or match.group(2)))
+        return Target(dm=False, channel_id=_snowflake(text, match.group(1) or match.group(2)))
     if match := _PAIR.match(text):
-        return Target(dm=False, guild_id=int(match.group(1)), channel_id=int(match.group(2)))
+        return Target(
+            dm=False,
+            guild_id=_snowflake(text, match.group(1)),
+            channel_id=_snowflake(text, match.group(2)),
+        )
     if match := _NAME.match(text):
         return Target(dm=False, channel_name=match.group(1).lower())
     raise BadInput(f"'{text[:40]}' is not somewhere an alert can go. " + TARGET_HELP)

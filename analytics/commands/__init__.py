@@ -2,7 +2,7 @@
 
 `SPEC_MODULES` are light modules (no pandas at import) that each export `SPECS`, a tuple of
 `CommandSpec`. The CLI and the Discord cogs are generated from them; the parity test
-(tests/test_command_parity.py) checks that both front ends expose the same commands and options,
+(tests/bot/test_command_parity.py) checks that both front ends expose the same commands and options,
 except those listed in `FRONT_END_ONLY`.
 """
 

@@ -1,8 +1,8 @@
 """The SQLite price cache (sqlite-utils): daily bars per ticker and what range of each is known.
 
 One connection per thread (sqlite3 connections must not cross threads); WAL mode lets the bot
-read while a refresh writes. The schema is versioned (analytics.data.schema); opening a file
-migrates it to SCHEMA_VERSION.
+read while a refresh writes. The schema of every table in the file is versioned
+(analytics.data.schema); opening a file for writing migrates it to SCHEMA_VERSION.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from analytics.data.cache_file import (
     create_parent,
     explain_sqlite_error,
     inspect_cache_file,
-    newer_schema,
 )
 from analytics.data.cache_status import TickerStatus, ticker_status
 from analytics.data.holes import Hole, hole_rows, holes_report, pending_holes
@@ -35,7 +34,7 @@ from analytics.data.panel import Panel
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.read_memo import GenerationMemo
 from analytics.data.rebase import Rebase
-from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION
+from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION, migrate
 
 __all__ = ["HISTORY_FLOOR", "MIGRATIONS", "SCHEMA_VERSION", "Coverage", "PriceCache"]
 
@@ -97,10 +96,14 @@ class PriceCache:
         if db is None:
             timeout = self.busy_timeout_seconds
             conn = connect(self.path, read_only=self.read_only, timeout=timeout)
-            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            if not self.read_only:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                if not self.read_only:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+            except BaseException:
+                conn.close()  # a damaged schema fails here: leave no -wal/-shm behind
+                raise
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
@@ -195,24 +198,7 @@ class PriceCache:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        conn = self.db.conn
-        version = self.schema_version()
-        if version > SCHEMA_VERSION:
-            raise CacheFileError(newer_schema(self.path, version, SCHEMA_VERSION))
-        if version < SCHEMA_VERSION and self.read_only:
-            raise CacheFileError(
-                f"The cache {self.path} is from an older marketbot (schema {version}) and "
-                "read-only, so it cannot be upgraded: make it writable and run any command once."
-            )
-        while version < SCHEMA_VERSION:
-            with self.transaction():
-                for step in MIGRATIONS[version]:
-                    if callable(step):
-                        step(conn)
-                    else:
-                        conn.execute(step)
-                version += 1
-                conn.execute(f"PRAGMA user_version={version}")
+        migrate(self.db.conn, self.path, read_only=self.read_only)
         self._arrays_ready = True
 
     # -- writes ------------------------------------------------------------------------------

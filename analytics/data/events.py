@@ -1,7 +1,7 @@
 """Splits and dividends the cache has applied, and the sessions whose events it has not seen.
 
-Two tables on the cache file (created on first write: CREATE TABLE IF NOT EXISTS, joined to
-the caller's transaction; a later task brings every table under one migration mechanism):
+Two tables on the cache file (EVENT_TABLES, created by the file's migrations in
+analytics.data.schema; before schema 5 the first write created them):
 
 - `events_seen` (ticker, date, kind, value): every split and dividend a per-symbol chart
   fetch brought and the cache re-based its history for. A fetch that covers days fetched
@@ -20,7 +20,6 @@ Blocking (SQLite): call from a worker thread.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,7 +30,7 @@ from analytics.data.rebase import EVENT_COLUMNS
 
 SEEN, PENDING = "events_seen", "events_pending"
 
-_DDL = (
+EVENT_TABLES = (
     f"""CREATE TABLE IF NOT EXISTS {SEEN} (
         ticker TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, value REAL NOT NULL,
         seen_at TEXT NOT NULL,
@@ -61,18 +60,6 @@ class Pending:
     payer: bool
 
 
-def _ensure(conn: sqlite3.Connection) -> None:
-    for statement in _DDL:
-        conn.execute(statement)
-
-
-def _has(conn: sqlite3.Connection, table: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-    ).fetchone()
-    return row is not None
-
-
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
     for i in range(0, len(items), _CHUNK):
         yield list(items[i : i + _CHUNK])
@@ -89,7 +76,6 @@ def unseen_events(
     if bars.empty or not any(c in bars and (bars[c].fillna(0) > 0).any() for c in EVENT_COLUMNS):
         return bars
     with cache.transaction() as conn:
-        _ensure(conn)
         rows = conn.execute(
             f"SELECT date, kind FROM {SEEN} WHERE ticker = ? AND date BETWEEN ? AND ?",
             [ticker, bars.index[0].strftime("%Y-%m-%d"), bars.index[-1].strftime("%Y-%m-%d")],
@@ -125,7 +111,6 @@ def mark_quoted_many(cache: PriceCache, rows: Sequence[tuple[str, dt.date, bool]
     if not rows:
         return
     with cache.transaction() as conn:
-        _ensure(conn)
         conn.executemany(
             f"INSERT INTO {PENDING} (ticker, since, through, payer) VALUES (?,?,?,?)"
             " ON CONFLICT(ticker) DO UPDATE SET since = MIN(since, excluded.since),"
@@ -136,9 +121,6 @@ def mark_quoted_many(cache: PriceCache, rows: Sequence[tuple[str, dt.date, bool]
 
 def clear_pending(cache: PriceCache, ticker: str, start: dt.date | None, end: dt.date) -> None:
     """A per-symbol chart fetch covered [start, end]: a pending range inside it is seen now."""
-    conn = cache.db.conn
-    if not _has(conn, PENDING):
-        return
     with cache.transaction() as conn:
         conn.execute(
             f"DELETE FROM {PENDING} WHERE ticker = ? AND since >= ? AND through <= ?",
@@ -149,7 +131,7 @@ def clear_pending(cache: PriceCache, ticker: str, start: dt.date | None, end: dt
 def pending(cache: PriceCache, tickers: Sequence[str]) -> dict[str, Pending]:
     """Pending ranges of these tickers (absent: every cached session's events were seen)."""
     conn = cache.db.conn
-    if not tickers or not _has(conn, PENDING):
+    if not tickers:
         return {}
     out: dict[str, Pending] = {}
     for chunk in _chunks(list(dict.fromkeys(tickers))):

@@ -57,6 +57,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import calendar
 from analytics.data import yahoo_multi
 from analytics.data.provider import FetchResult, MultiFetch
 from analytics.data.yahoo_answers import (
@@ -76,7 +77,6 @@ __all__ = ["ChartAnswer", "ProviderStats", "RateLimiter", "YahooProvider", "clas
 # Yahoo's symbols for US listings: 1-5 letters, optionally a share class (BRK-B). Other markets
 # carry a suffix (.L, .TO), indices a caret, currencies/futures/crypto '=' or '-USD'.
 _US_SYMBOL = re.compile(r"[A-Z]{1,5}(-[A-Z]{1,2})?")
-US_TIMEZONE = "America/New_York"
 
 # yfinance routes every request through one process-wide session (the YfData singleton) and
 # swaps it on each call; two fetches with different sessions at once would cross wires.
@@ -335,7 +335,7 @@ def _assume_us_timezone(ticker: Any) -> None:
     "database is locked". If a yfinance release renames the attribute, it probes as before.
     """
     if getattr(ticker, "_tz", "absent") is None:
-        ticker._tz = US_TIMEZONE
+        ticker._tz = calendar.EASTERN
 
 
 def _apply(result: FetchResult, symbol: str, kind: str, payload: Any, limited: list[str]) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-NEW_YORK = "America/New_York"
+from analytics.calendar import EASTERN
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _v7_entries(spark: Any) -> tuple[list[Entry], str]:
         zone = meta.get("exchangeTimezoneName") if isinstance(meta, dict) else None
         stamps = chart.get("timestamp")
         closes = quotes[0].get("close")
-        entries.append((item.get("symbol"), stamps, closes, zone or NEW_YORK))
+        entries.append((item.get("symbol"), stamps, closes, zone or EASTERN))
     return entries, ""
 
 
@@ -118,7 +118,7 @@ def _v8_entries(data: dict[str, Any]) -> tuple[list[Entry], str]:
             return [], f"{str(symbol)[:20]!r} is not a spark object (timestamp and close)"
         if item.get("symbol") not in (None, symbol):
             return [], f"the object under {symbol!r} is for {item.get('symbol')!r}"
-        entries.append((symbol, item["timestamp"], item["close"], NEW_YORK))
+        entries.append((symbol, item["timestamp"], item["close"], EASTERN))
     return entries, ""
 
 

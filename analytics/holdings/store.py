@@ -14,19 +14,45 @@ import datetime as dt
 import json
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlite_utils
 
+from analytics.calendar import eastern_date
 from analytics.errors import BadInput
 from analytics.holdings.funds import Fund
 from analytics.holdings.ishares import HOLDINGS_COLUMNS, Holdings, parse_ishares_holdings
 
 SNAPSHOTS = "holdings_snapshots"
 POSITIONS = "holdings_positions"
-# iShares posts a new file each business day; "today" is New York's day.
-MARKET_TZ = ZoneInfo("America/New_York")
+
+# The tables' DDL (a migration step of analytics.data.schema). Before schema 5 the store made
+# them with sqlite-utils' `create(..., if_not_exists=True)` on every construction; these are
+# the statements sqlite-utils wrote, so old and new files hold the same tables.
+HOLDINGS_TABLES: tuple[str, ...] = (
+    f"""CREATE TABLE IF NOT EXISTS "{SNAPSHOTS}" (
+        "fund" TEXT,
+        "as_of" TEXT,
+        "fund_name" TEXT,
+        "fetched_at" TEXT,
+        "source" TEXT,
+        "unmapped" TEXT,
+        "count" INTEGER,
+        PRIMARY KEY ("fund", "as_of")
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS "{POSITIONS}" (
+        "fund" TEXT,
+        "as_of" TEXT,
+        "symbol" TEXT,
+        "name" TEXT,
+        "sector" TEXT,
+        "weight" REAL,
+        "quantity" REAL,
+        "price" REAL,
+        "market_value" REAL,
+        PRIMARY KEY ("fund", "as_of", "symbol")
+    )""",
+)
 
 
 Memo = Callable[[Hashable, Callable[[], object], Callable[[object], int]], object]
@@ -38,7 +64,8 @@ def _fund_key(fund: str | Fund) -> str:
 
 
 class HoldingsStore:
-    """Save and load `Holdings` snapshots in a sqlite-utils Database.
+    """Save and load `Holdings` snapshots in a sqlite-utils Database (a migrated cache file:
+    the tables are HOLDINGS_TABLES, created by analytics.data.schema).
 
     `memo` (PriceCache.memoised, keyed by the cache's generation) keeps the snapshots read
     while nothing is committed to the file: a 2,000-name snapshot is a row per position.
@@ -47,34 +74,6 @@ class HoldingsStore:
     def __init__(self, db: sqlite_utils.Database, memo: Memo | None = None) -> None:
         self.db = db
         self.memo = memo
-        db.table(SNAPSHOTS).create(
-            {
-                "fund": str,
-                "as_of": str,
-                "fund_name": str,
-                "fetched_at": str,
-                "source": str,
-                "unmapped": str,
-                "count": int,
-            },
-            pk=("fund", "as_of"),
-            if_not_exists=True,
-        )
-        db.table(POSITIONS).create(
-            {
-                "fund": str,
-                "as_of": str,
-                "symbol": str,
-                "name": str,
-                "sector": str,
-                "weight": float,
-                "quantity": float,
-                "price": float,
-                "market_value": float,
-            },
-            pk=("fund", "as_of", "symbol"),
-            if_not_exists=True,
-        )
 
     def save(
         self,
@@ -96,25 +95,34 @@ class HoldingsStore:
         when = fetched_at or dt.datetime.now(dt.UTC)
         key = {"fund": holdings.fund, "as_of": holdings.as_of.isoformat()}
         frame = holdings.frame
+        columns = ("fund", "as_of", "symbol", *HOLDINGS_COLUMNS)
         positions = [
-            {**key, "symbol": symbol, **{c: _plain(row[c]) for c in HOLDINGS_COLUMNS}}
+            (key["fund"], key["as_of"], symbol, *(_plain(row[c]) for c in HOLDINGS_COLUMNS))
             for symbol, row in zip(frame.index, frame.to_dict("records"), strict=True)
         ]
+        # Plain SQL on the migrated tables: sqlite-utils' insert would create a missing table.
         with self.db.atomic():
-            self.db.table(POSITIONS).delete_where(
-                "fund = ? AND as_of = ?", [key["fund"], key["as_of"]]
+            conn = self.db.conn
+            conn.execute(
+                f"DELETE FROM {POSITIONS} WHERE fund = ? AND as_of = ?", [key["fund"], key["as_of"]]
             )
-            self.db.table(POSITIONS).insert_all(positions, batch_size=500)
-            self.db.table(SNAPSHOTS).insert(
-                {
-                    **key,
-                    "fund_name": holdings.fund_name,
-                    "fetched_at": _utc(when).isoformat(),
-                    "source": source,
-                    "unmapped": json.dumps(list(holdings.unmapped)),
-                    "count": len(frame),
-                },
-                replace=True,
+            conn.executemany(
+                f"INSERT INTO {POSITIONS} ({', '.join(columns)})"
+                f" VALUES ({','.join('?' * len(columns))})",
+                positions,
+            )
+            conn.execute(
+                f"INSERT OR REPLACE INTO {SNAPSHOTS} (fund, as_of, fund_name, fetched_at, source,"
+                ' unmapped, "count") VALUES (?, ?, ?, ?, ?, ?, ?)',
+                [
+                    key["fund"],
+                    key["as_of"],
+                    holdings.fund_name,
+                    _utc(when).isoformat(),
+                    source,
+                    json.dumps(list(holdings.unmapped)),
+                    len(frame),
+                ],
             )
 
     def as_of_dates(self, fund: str | Fund) -> list[dt.date]:
@@ -186,7 +194,8 @@ class HoldingsStore:
         last = self.fetched_at(fund)
         if last is None:
             return True
-        return last.astimezone(MARKET_TZ).date() < now.astimezone(MARKET_TZ).date()
+        # iShares posts a new file each business day; "today" is New York's day.
+        return eastern_date(last) < eastern_date(now)
 
 
 def import_holdings_file(db: sqlite_utils.Database, fund: str | Fund, path: str | Path) -> Holdings:

@@ -1,16 +1,11 @@
 """The cache tables of the GDP context (the GDPNow track, real GDP's first and latest releases).
 
-The DDL lives here only: a list of idempotent statements, run in one `PriceCache.transaction()`
-the first time a store opens the file. When the cache's migrations are unified, these statements
-become one migration step as they are (each is CREATE ... IF NOT EXISTS).
+The DDL lives here only: one migration step of the cache file (analytics.data.schema), applied
+when the file is opened for writing. Before schema 5 a store ran these statements the first time
+it opened the file; each is CREATE ... IF NOT EXISTS, so a file that has the tables keeps them.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from analytics.data.cache import PriceCache
 
 GDPNOW_TRACK = "gdpnow_track"
 GDP_RELEASES = "gdp_releases"
@@ -38,21 +33,3 @@ GDP_TABLE_STATEMENTS: tuple[str, ...] = (
         imported_at TEXT NOT NULL
     )""",
 )
-
-
-def ensure_gdp_tables(cache: PriceCache) -> None:
-    """Create the tables that are missing (a read-only check when they all exist, so opening a
-    store for a read takes no write lock)."""
-    names = {GDPNOW_TRACK, GDP_RELEASES}
-    found = {
-        row[0]
-        for row in cache.db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
-            sorted(names),
-        )
-    }
-    if found == names:
-        return
-    with cache.transaction() as conn:
-        for statement in GDP_TABLE_STATEMENTS:
-            conn.execute(statement)

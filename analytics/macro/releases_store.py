@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.data.cache import PriceCache
-from analytics.macro.gdp_tables import GDP_RELEASES, ensure_gdp_tables
+from analytics.macro.gdp_tables import GDP_RELEASES
 from analytics.macro.vintages import read_release_file, releases_frame
 
 FILE_SOURCE_PREFIX = "file:"
@@ -46,7 +46,6 @@ class ReleaseStore:
 
     def __init__(self, cache: PriceCache) -> None:
         self.cache = cache
-        ensure_gdp_tables(cache)
 
     def replace(self, frame: pd.DataFrame, *, source: str, imported_at: dt.datetime) -> int:
         """Store `frame` (analytics.macro.vintages layout) in place of the stored table, in one

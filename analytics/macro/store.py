@@ -1,7 +1,7 @@
 """The SQLite cache of FRED observations (tables `fred_observations` and `fred_fetches`).
 
-The lead's cache owns the database file and its migrations; `FredStore` only creates its
-own `fred_` tables when they are missing. All methods block: call them from a worker thread
+The tables are FRED_TABLES, created by the cache file's migrations (analytics.data.schema) when
+the file is opened for writing; the store only reads and writes rows. All methods block: call them from a worker thread
 (`asyncio.to_thread`), never on the event loop, with a connection used by one thread at a time.
 Writes are plain SQL in one transaction: `PriceCache.transaction()` when the store is opened on
 the cache (`FredStore(cache.db, cache=cache)`, as the data facade does), else sqlite-utils'
@@ -51,6 +51,28 @@ FILE_SOURCE_PREFIX = "file:"
 
 _CURATED_FREQUENCY = {s.id: s.frequency for s in CURATED}
 
+# The tables' DDL (a migration step of analytics.data.schema). Before schema 5 the store made
+# them with sqlite-utils' `create(..., if_not_exists=True)` on every construction; these are
+# the statements sqlite-utils wrote, so old and new files hold the same tables.
+FRED_TABLES: tuple[str, ...] = (
+    f"""CREATE TABLE IF NOT EXISTS "{OBSERVATIONS}" (
+        "series_id" TEXT,
+        "date" TEXT,
+        "value" REAL,
+        PRIMARY KEY ("series_id", "date")
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS "{FETCHES}" (
+        "series_id" TEXT PRIMARY KEY,
+        "fetched_at" TEXT,
+        "last_observation" TEXT,
+        "source" TEXT,
+        "title" TEXT,
+        "units" TEXT,
+        "frequency" TEXT,
+        "rows" INTEGER
+    )""",
+)
+
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Aware UTC datetime (naive input is taken to be UTC)."""
@@ -90,25 +112,6 @@ class FredStore:
     def __init__(self, db: sqlite_utils.Database, *, cache: PriceCache | None = None) -> None:
         self.db = db
         self.cache = cache
-        db.table(OBSERVATIONS).create(
-            {"series_id": str, "date": str, "value": float},
-            pk=("series_id", "date"),
-            if_not_exists=True,
-        )
-        db.table(FETCHES).create(
-            {
-                "series_id": str,
-                "fetched_at": str,
-                "last_observation": str,
-                "source": str,
-                "title": str,
-                "units": str,
-                "frequency": str,
-                "rows": int,
-            },
-            pk="series_id",
-            if_not_exists=True,
-        )
 
     def upsert(
         self,

@@ -22,7 +22,6 @@ from analytics.revisions.tables import (
     NIGHTS,
     SNAPSHOTS,
     UNIVERSES,
-    ensure_revision_tables,
 )
 
 ESTIMATES = "estimates"
@@ -73,11 +72,6 @@ class RevisionStore:
 
     def __init__(self, cache: PriceCache) -> None:
         self.cache = cache
-        ensure_revision_tables(cache)
-        row = cache.db.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [SNAPSHOTS]
-        ).fetchone()
-        self._ready = bool(row[0])  # False only on a read-only cache never collected into
 
     # -- writes ------------------------------------------------------------------------------
     def save_fetch(
@@ -142,7 +136,7 @@ class RevisionStore:
         # Once a day is enough for a 30-day window, and a write changes the cache's generation
         # (which keys the bot's answer memo): a fund asked again today writes nothing.
         recent = set(self.asked_since(when - ASKED_AGAIN_AFTER))
-        names = [n for n in names if n not in recent or not self._ready]
+        names = [n for n in names if n not in recent]
         if not names:
             return
         stamp = when.astimezone(dt.UTC).isoformat()
@@ -156,8 +150,6 @@ class RevisionStore:
     # -- reads -------------------------------------------------------------------------------
     def asked_since(self, since: dt.datetime) -> dict[str, dt.datetime]:
         """Universes last asked about at or after `since` -> when first asked (UTC)."""
-        if not self._ready:
-            return {}
         rows = self.cache.db.execute(
             f"SELECT universe, first_asked FROM {UNIVERSES} WHERE last_asked >= ?",
             [since.astimezone(dt.UTC).isoformat()],
@@ -166,8 +158,6 @@ class RevisionStore:
 
     def last_settled(self, tickers: Sequence[str] | None = None) -> dict[str, dt.date]:
         """Each ticker's latest date with a settled outcome (estimates, none, unknown)."""
-        if not self._ready:
-            return {}
         rows = self.cache.db.execute(
             f"SELECT ticker, MAX(date) FROM {CHECKS} WHERE outcome IN (?,?,?) GROUP BY ticker",
             SETTLED,
@@ -182,7 +172,7 @@ class RevisionStore:
         if until is not None:
             sql += " AND date <= ?"
             params.append(until.isoformat())
-        rows = self.cache.db.execute(sql, params).fetchall() if self._ready else []
+        rows = self.cache.db.execute(sql, params).fetchall()
         frame = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
         frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
         return frame
@@ -202,7 +192,7 @@ class RevisionStore:
         if until is not None:
             sql += " AND date <= ?"
             params.append(until.isoformat())
-        rows = self.cache.db.execute(sql, params).fetchall() if self._ready else []
+        rows = self.cache.db.execute(sql, params).fetchall()
         frame = pd.DataFrame(rows, columns=wanted)
         frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
         for column in wanted:
@@ -216,8 +206,6 @@ class RevisionStore:
 
     def nights(self, start: dt.date | None = None, end: dt.date | None = None) -> list[Night]:
         """The nights collected from `start` to `end` (inclusive), oldest first."""
-        if not self._ready:
-            return []
         rows = self.cache.db.execute(
             f"SELECT night, requests, asked, estimates, no_estimates, unknown, failed FROM {NIGHTS}"
             " WHERE night >= ? AND night <= ? ORDER BY night",

@@ -1,16 +1,11 @@
 """The cache tables of the estimate revisions (prefixed `revision_`).
 
-The DDL lives here only: a list of idempotent statements, run in one `PriceCache.transaction()`
-the first time a store opens the file. When the cache's migrations are unified, these statements
-become one migration step as they are (each is CREATE ... IF NOT EXISTS).
+The DDL lives here only: one migration step of the cache file (analytics.data.schema), applied
+when the file is opened for writing. Before schema 5 the store ran these statements the first time
+it opened the file; each is CREATE ... IF NOT EXISTS, so a file that has the tables keeps them.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from analytics.data.cache import PriceCache
 
 SNAPSHOTS = "revision_snapshots"
 CHECKS = "revision_checks"
@@ -64,23 +59,3 @@ REVISION_TABLE_STATEMENTS: tuple[str, ...] = (
         last_asked TEXT NOT NULL
     )""",
 )
-
-_NAMES = (SNAPSHOTS, CHECKS, NIGHTS, UNIVERSES)
-
-
-def ensure_revision_tables(cache: PriceCache) -> None:
-    """Create the tables that are missing (a read-only check when they all exist, so opening a
-    store for a read takes no write lock; a read-only cache without them is left alone)."""
-    found = {
-        row[0]
-        for row in cache.db.execute(
-            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-            f"({','.join('?' * len(_NAMES))})",
-            _NAMES,
-        )
-    }
-    if found == set(_NAMES) or cache.read_only:
-        return
-    with cache.transaction() as conn:
-        for statement in REVISION_TABLE_STATEMENTS:
-            conn.execute(statement)

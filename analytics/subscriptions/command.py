@@ -14,6 +14,7 @@ from typing import Any
 from analytics.answer import Answer
 from analytics.commands.common import check_as_of, parse_date
 from analytics.data.market import MarketData
+from analytics.errors import NoData
 from analytics.spec import ParseContext, Progress
 from analytics.subscriptions.digest import Digest, compose_digest
 from analytics.subscriptions.sections import parse_sections, sections_text
@@ -36,10 +37,15 @@ def parse(values: dict[str, Any], ctx: ParseContext) -> DigestRequest:
 
 
 def answer(data: MarketData, request: DigestRequest, progress: Progress) -> Answer:
-    """The digest as of the request's day (blocking): see `digest_answer`."""
-    return digest_answer(
-        compose_digest(data, request.sections, day=request.as_of, progress=progress)
-    )
+    """The digest as of the request's day (blocking): see `digest_answer`.
+
+    NoData when no section could be made: asked for, nothing to show is an error with each
+    section's reason (the daily post says it in the channel instead; it does not come here)."""
+    digest = compose_digest(data, request.sections, day=request.as_of, progress=progress)
+    if not digest.answers:
+        reasons = " ".join(digest.notices)
+        raise NoData(f"No digest for {digest.trading_day}: every section failed. {reasons}")
+    return digest_answer(digest)
 
 
 def digest_answer(digest: Digest) -> Answer:

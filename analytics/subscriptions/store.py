@@ -1,8 +1,8 @@
 """Subscriptions and their posts in SQLite (tables `subscriptions`, `subscription_posts`).
 
-The tables live in the cache database and are created here on the first write; until then
-every read answers "none", so a bot without subscriptions never writes to the file. Every
-write goes through `PriceCache.transaction()` (BEGIN IMMEDIATE: it waits for the busy timeout
+The tables live in the cache database (SUBSCRIPTION_TABLES), created by its migrations
+(analytics.data.schema) when the file is opened for writing; reads never write, so a bot
+without subscriptions never writes to the file. Every write goes through `PriceCache.transaction()` (BEGIN IMMEDIATE: it waits for the busy timeout
 rather than failing at once when another connection commits). A store may be shared by
 threads: each thread reads and writes on its own connection of the cache.
 
@@ -67,7 +67,7 @@ SUBSCRIPTIONS = "subscriptions"
 POSTS = "subscription_posts"
 
 
-_SCHEMA = (
+_TABLES = (
     f"""CREATE TABLE IF NOT EXISTS {SUBSCRIPTIONS} (
         id INTEGER PRIMARY KEY,
         guild_id INTEGER NOT NULL,
@@ -98,14 +98,28 @@ _SCHEMA = (
         PRIMARY KEY (subscription_id, trading_day)
     )""",
 )
-# Columns added to a table created before them (the table style of this store: issue 14 brings
-# one migration mechanism for every table). A 'sending' row from before may have been sent.
+# Columns added to a table created before them (before schema 5 the store created and upgraded
+# its tables on its first write). A 'sending' row from before may have been sent.
 _ADDED_COLUMNS = (
     (POSTS, "attempts", "INTEGER NOT NULL DEFAULT 0"),
     (POSTS, "next_attempt_at", "TEXT"),
 )
-_NEW_COLUMNS = {column for _, column, _ in _ADDED_COLUMNS}
 _AFTER_ADDING = (f"UPDATE {POSTS} SET attempts = 1 WHERE status = '{SENDING}' AND attempts = 0",)
+
+
+def _add_retry_columns(conn: sqlite3.Connection) -> None:
+    """The retry columns, on a posts table from before them (the old code's file)."""
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info({POSTS})")}
+    missing = [(t, c, decl) for t, c, decl in _ADDED_COLUMNS if c not in have]
+    for table, column, decl in missing:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+    if missing:
+        for statement in _AFTER_ADDING:
+            conn.execute(statement)
+
+
+SUBSCRIPTION_TABLES = (*_TABLES, _add_retry_columns)
+"""The tables' migration step (analytics.data.schema)."""
 
 
 class SubscriptionStore:
@@ -113,50 +127,18 @@ class SubscriptionStore:
 
     def __init__(self, cache: PriceCache) -> None:
         self.cache = cache
-        self._ready = False
-        self._columns: set[str] = set()
-        self._look()
 
     @property
     def db(self):
         """This thread's connection (sqlite-utils Database) on the cache file."""
         return self.cache.db
 
-    def _current(self) -> bool:
-        """Whether the tables exist; looks again while they (or the new columns) do not, since
-        another process on the file may have created them since."""
-        if not self._ready or not self._columns >= _NEW_COLUMNS:
-            self._look()
-        return self._ready
-
-    def _look(self) -> None:
-        tables = set(self.db.table_names())
-        self._ready = {POSTS, SUBSCRIPTIONS} <= tables
-        self._columns = {c.name for c in self.db[POSTS].columns} if POSTS in tables else set()
-
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction holding the write lock from its start (joining the caller's, if
-        any); creates or upgrades the tables the first time."""
+        any)."""
         with self.cache.transaction() as conn:
-            if not self._ready or not self._columns >= _NEW_COLUMNS:
-                self._upgrade(conn)
             yield conn
-        self._ready = True
-        self._columns |= _NEW_COLUMNS
-
-    def _upgrade(self, conn: sqlite3.Connection) -> None:
-        for statement in _SCHEMA:
-            conn.execute(statement)
-        have = {row[1] for row in conn.execute(f"PRAGMA table_info({POSTS})")}
-        added = False
-        for table, column, decl in _ADDED_COLUMNS:
-            if column not in have:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
-                added = True
-        if added:
-            for statement in _AFTER_ADDING:
-                conn.execute(statement)
 
     # -- subscriptions ---------------------------------------------------------------------------
     def subscribe(
@@ -217,19 +199,16 @@ class SubscriptionStore:
         return self._select("s.active = 1", [])
 
     def _select(self, where: str, params: list) -> list[Subscription]:
-        if not self._current():
-            return []
         posted = ", ".join(f"'{s}'" for s in POSTED)
         attempted = ", ".join(f"'{s}'" for s in ATTEMPTED)
         # A day tried and then missed at its cutoff was tried all the same.
-        tried = " OR attempts > 0" if "attempts" in self._columns else ""
         # The last posted day comes from the posts table, so it can never disagree with it.
         rows = self.db.execute(
             f"""SELECT s.id, s.guild_id, s.channel_id, s.post_time, s.sections, s.created_by,
                        s.created_at, s.active_since, s.active, s.failed_days, s.last_error,
                        s.disabled_reason, p.trading_day, p.message_id,
                        (SELECT MAX(trading_day) FROM {POSTS}
-                        WHERE subscription_id = s.id AND (status IN ({attempted}){tried}))
+                        WHERE subscription_id = s.id AND (status IN ({attempted}) OR attempts > 0))
                 FROM {SUBSCRIPTIONS} s
                 LEFT JOIN {POSTS} p ON p.subscription_id = s.id AND p.trading_day = (
                     SELECT MAX(trading_day) FROM {POSTS}
@@ -412,14 +391,9 @@ class SubscriptionStore:
         return self._claims("subscription_id = ?", [subscription_id])
 
     def _claims(self, where: str, params: list) -> list[Claim]:
-        if not self._current():
-            return []
-        # A table from before the retry columns reads them as 'never tried again yet'.
-        attempts = "attempts" if "attempts" in self._columns else "1"
-        next_at = "next_attempt_at" if "next_attempt_at" in self._columns else "NULL"
         rows = self.db.execute(
             f"SELECT subscription_id, trading_day, channel_id, status, nonce, claimed_at,"
-            f" message_id, error, {attempts}, {next_at} FROM {POSTS} WHERE {where}"
+            f" message_id, error, attempts, next_attempt_at FROM {POSTS} WHERE {where}"
             " ORDER BY subscription_id, trading_day",
             params,
         ).fetchall()

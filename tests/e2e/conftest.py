@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import aiohttp
 import pandas as pd
 import pytest
 import pytest_asyncio
@@ -20,7 +19,7 @@ from analytics.data.market import MarketData
 from bot.services import Services
 from bot.settings import Settings
 from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import MarketBotFactory, running_bot
 from tests.fakes.prices import RecordingProvider
 
 
@@ -46,23 +45,7 @@ def e2e_services(tmp_path, e2e_now, e2e_provider):
 @pytest.fixture
 def bot_factory(e2e_services):
     """A zero-argument callable building MarketBot the way the entry point does, for the harness."""
-    from bot.app import MarketBot
-
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
-    build.sessions = sessions
-    return build
+    return MarketBotFactory(e2e_services)
 
 
 @pytest_asyncio.fixture
@@ -71,5 +54,4 @@ async def market_bot(bot_factory):
         async with running_bot(bot_factory) as harness:
             yield harness
     finally:
-        for session in bot_factory.sessions:
-            await session.close()
+        await bot_factory.close()

@@ -219,6 +219,48 @@ async def running_bot(
         assert not errors.records, "ERROR logs during the run:\n" + errors.describe()
 
 
+class MarketBotFactory:
+    """Builds the real ``MarketBot`` the way the entry point does, for ``running_bot``.
+
+    Each build opens its own aiohttp session (a restarted bot is a new process); ``close()``
+    closes them all. ``options`` go to ``MarketBot`` (``cogs``, ``answer_budget``, ``lease``,
+    ``guild_id``: the fake's guild by default, ``None`` for global commands).
+    """
+
+    def __init__(self, services: Any, **options: Any) -> None:
+        self.services = services
+        self.options = {"guild_id": GUILD_ID, **options}
+        self.sessions: list[aiohttp.ClientSession] = []
+
+    def __call__(self) -> commands.Bot:
+        from bot.app import MarketBot
+
+        session = aiohttp.ClientSession()
+        self.sessions.append(session)
+        return MarketBot(
+            services=self.services,
+            http_session=session,
+            guild_ready_timeout=0.01,
+            chunk_guilds_at_startup=False,
+            **self.options,
+        )
+
+    async def close(self) -> None:
+        for session in self.sessions:
+            await session.close()
+
+
+@asynccontextmanager
+async def running_market_bot(services: Any, **options: Any) -> AsyncIterator[BotHarness]:
+    """``running_bot`` over a ``MarketBotFactory(services, **options)``, its sessions closed after."""
+    build = MarketBotFactory(services, **options)
+    try:
+        async with running_bot(build) as harness:
+            yield harness
+    finally:
+        await build.close()
+
+
 @pytest.fixture
 def bot_harness_options() -> dict[str, Any]:
     """Keyword arguments for ``running_bot`` used by ``bot_harness``; override to change."""

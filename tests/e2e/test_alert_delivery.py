@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import aiohttp
 import discord
 
 from analytics import calendar
@@ -20,7 +19,6 @@ from analytics.data.market import MarketData
 from analytics.spec import ParseContext
 from bot.services import Services
 from bot.settings import Settings
-from tests.alert_support import eastern
 from tests.e2e import test_alerts as base
 from tests.e2e.fake_discord import (
     GUILD_ID,
@@ -29,9 +27,10 @@ from tests.e2e.fake_discord import (
     USER_ID,
     FakeDiscord,
 )
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import MarketBotFactory, running_bot
 from tests.e2e.test_alerts import ADMIN, CHANNEL_ADMIN, LEVEL, add, listing, loop, monday_evening
 from tests.fakes.prices import RecordingProvider
+from tests.support.alerts import eastern
 
 clock = base.clock
 e2e_services = base.e2e_services
@@ -76,8 +75,7 @@ async def test_a_deleted_channel_pauses_its_alert(bot, e2e_services, clock):
 async def test_a_restarted_bot_finds_a_send_whose_answer_was_lost_and_sends_nothing_twice(
     e2e_services, clock
 ):
-    sessions: list[aiohttp.ClientSession] = []
-    build = base.alerts_bot(e2e_services, sessions)
+    build = base.alerts_bot(e2e_services)
     try:
         async with FakeDiscord(guild_id=GUILD_ID) as fake:
             async with running_bot(build, fake=fake) as first:
@@ -97,17 +95,15 @@ async def test_a_restarted_bot_finds_a_send_whose_answer_was_lost_and_sends_noth
             assert len(fake.dm_messages[USER_ID]) == 1
             assert len(fake.requests_matching("POST", "/channels/*/messages")) == 1
     finally:
-        for session in sessions:
-            await session.close()
+        await build.close()
     [fire] = AlertStore(e2e_services.cache).fires()
     assert (fire.status, fire.attempts) == (SENT, 2)
     assert fire.message_id == int(fake.dm_messages[USER_ID][0].message["id"])
 
 
 async def test_two_servers_see_and_get_only_their_own_alerts(e2e_services, clock):
-    sessions: list[aiohttp.ClientSession] = []
     # Commands synced globally, so the second server has them too.
-    build = base.alerts_bot(e2e_services, sessions, guild_id=None)
+    build = base.alerts_bot(e2e_services, guild_id=None)
     other_admin = discord.Permissions(
         MEMBER_PERMISSIONS | discord.Permissions(manage_guild=True).value
     )
@@ -162,8 +158,7 @@ async def test_two_servers_see_and_get_only_their_own_alerts(e2e_services, clock
                 str(OTHER_GUILD),
             )
     finally:
-        for session in sessions:
-            await session.close()
+        await build.close()
     alerts = AlertStore(e2e_services.cache).all()
     assert [(a.id, a.guild_id, a.channel_id) for a in alerts] == [
         (1, GUILD_ID, MARKETS_CHANNEL_ID),
@@ -174,24 +169,10 @@ async def test_two_servers_see_and_get_only_their_own_alerts(e2e_services, clock
 async def test_the_evening_evaluation_waits_for_the_price_refresh_and_follows_it(tmp_path, clock):
     """With the Refresh cog loaded (online), the alert tickers are part of the refresh, and
     the evaluation of a session runs once that refresh settles (the refresher wakes it)."""
-    from bot.app import MarketBot
-
     settings = Settings(db_path=tmp_path / "online.db", guild_id=GUILD_ID, offline=True)
     cache = PriceCache(settings.db_path)
     services = Services(settings, cache, MarketData(cache, RecordingProvider(), now=clock))
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("cogs.alerts", "cogs.refresh"),
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
+    build = MarketBotFactory(services, cogs=("cogs.alerts", "cogs.refresh"))
 
     try:
         async with running_bot(build) as h:
@@ -210,39 +191,20 @@ async def test_the_evening_evaluation_waits_for_the_price_refresh_and_follows_it
             assert AlertStore(cache).run_done(session)
             assert AlertStore(cache).get(1).last_on == session
     finally:
-        for session in sessions:
-            await session.close()
+        await build.close()
         cache.close()
 
 
 async def test_two_bots_on_one_database_deliver_once(tmp_path, clock):
     """Two processes on one cache file and one Discord: the one holding the background lease
     evaluates; the other's loop does nothing; the alert's DM goes out once."""
-    from bot.app import MarketBot
-
     caches: list[PriceCache] = []
-    sessions: list[aiohttp.ClientSession] = []
 
-    def factory():
+    def factory() -> MarketBotFactory:
         settings = Settings(db_path=tmp_path / "shared.db", guild_id=GUILD_ID, offline=True)
         cache = PriceCache(settings.db_path)
         caches.append(cache)
-        services = Services(settings, cache, MarketData(cache, None, now=clock))
-
-        def build():
-            session = aiohttp.ClientSession()
-            sessions.append(session)
-            return MarketBot(
-                services=services,
-                http_session=session,
-                guild_id=GUILD_ID,
-                cogs=("cogs.alerts",),
-                guild_ready_timeout=0.01,
-                chunk_guilds_at_startup=False,
-            )
-
-        build.services = services
-        return build
+        return base.alerts_bot(Services(settings, cache, MarketData(cache, None, now=clock)))
 
     build_a, build_b = factory(), factory()
     build_a.services.cache.store_bars("^RUT", base.rut_frame().iloc[:-1], "test")
@@ -273,7 +235,7 @@ async def test_two_bots_on_one_database_deliver_once(tmp_path, clock):
             assert len(fake.dm_messages[USER_ID]) == 1
 
     finally:
-        for session in sessions:
-            await session.close()
+        await build_a.close()
+        await build_b.close()
         for cache in caches:
             cache.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import aiohttp
 import discord
 import pytest
 import pytest_asyncio
@@ -24,7 +23,6 @@ from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from bot.services import Services
 from bot.settings import Settings
-from tests.alert_support import Clock, bars_frame, eastern, sessions
 from tests.e2e.fake_discord import (
     GENERAL_CHANNEL_ID,
     GUILD_ID,
@@ -32,7 +30,8 @@ from tests.e2e.fake_discord import (
     MEMBER_PERMISSIONS,
     USER_ID,
 )
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import MarketBotFactory, running_market_bot
+from tests.support.alerts import Clock, bars_frame, eastern, sessions
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ADMIN = discord.Permissions(MEMBER_PERMISSIONS | discord.Permissions(manage_guild=True).value)
@@ -68,34 +67,15 @@ def e2e_services(tmp_path, clock):
     cache.close()
 
 
-def alerts_bot(services: Services, sessions_out: list, *, guild_id: int | None = GUILD_ID):
-    from bot.app import MarketBot
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions_out.append(session)
-        return MarketBot(
-            services=services,
-            http_session=session,
-            guild_id=guild_id,
-            cogs=("cogs.alerts",),
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
-    return build
+def alerts_bot(services: Services, *, guild_id: int | None = GUILD_ID) -> MarketBotFactory:
+    return MarketBotFactory(services, cogs=("cogs.alerts",), guild_id=guild_id)
 
 
 @pytest_asyncio.fixture
 async def bot(e2e_services):
-    sessions_out: list[aiohttp.ClientSession] = []
-    try:
-        async with running_bot(alerts_bot(e2e_services, sessions_out)) as harness:
-            await settle(harness)
-            yield harness
-    finally:
-        for session in sessions_out:
-            await session.close()
+    async with running_market_bot(e2e_services, cogs=("cogs.alerts",)) as harness:
+        await settle(harness)
+        yield harness
 
 
 def loop(h):

@@ -7,12 +7,10 @@ import asyncio
 import datetime as dt
 import threading
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import MarketBotFactory, running_bot
 from tests.fakes.prices import RecordingProvider, bars_for
 
 RELEASE = threading.Event()
@@ -33,25 +31,10 @@ def e2e_provider() -> RecordingProvider:
 
 @pytest_asyncio.fixture
 async def slow_bot(e2e_services):
-    from bot.app import MarketBot
-
     for ticker in ("IWM", "SPY"):  # cached through Friday; Monday 2024-07-01 must be fetched
         bars = bars_for(ticker, dt.date(2024, 1, 2), dt.date(2024, 6, 28))
         e2e_services.market.import_bars(ticker, bars, "test")
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("cogs.streaks",),
-            answer_budget=0.5,
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
+    build = MarketBotFactory(e2e_services, cogs=("cogs.streaks",), answer_budget=0.5)
 
     RELEASE.clear()
     try:
@@ -66,8 +49,7 @@ async def slow_bot(e2e_services):
                 await asyncio.sleep(0.02)
     finally:
         RELEASE.set()
-        for session in sessions:
-            await session.close()
+        await build.close()
 
 
 async def test_a_slow_fetch_answers_from_the_cache_marked_partial_then_completes(slow_bot):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import aiohttp
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +16,7 @@ from analytics import calendar
 from analytics.data.provider import BAR_COLUMNS
 from bot.services import attach_holdings
 from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import running_market_bot
 from tests.fakes.ishares import FakeIShares, Reply, ishares_csv
 from tests.fakes.prices import bars_for
 
@@ -57,28 +56,8 @@ def planted(e2e_services):
 
 @pytest_asyncio.fixture
 async def breadth_bot(e2e_services):
-    from bot.app import MarketBot
-
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("cogs.breadth",),
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
-    try:
-        async with running_bot(build) as harness:
-            yield harness
-    finally:
-        for session in sessions:
-            await session.close()
+    async with running_market_bot(e2e_services, cogs=("cogs.breadth",)) as harness:
+        yield harness
 
 
 def fields(embed: dict) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -14,7 +13,7 @@ from bot.settings import load_settings
 from tests.analytics.commands.history import planted
 from tests.analytics.commands.history.planted import GROWTH, SESSIONS
 from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import running_market_bot
 from tests.fakes.fred import FakeFred, settings_env
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -33,28 +32,8 @@ def plant(e2e_services):
 
 @pytest_asyncio.fixture
 async def history_bot(e2e_services):
-    from bot.app import MarketBot
-
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("cogs.history",),
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
-    try:
-        async with running_bot(build) as harness:
-            yield harness
-    finally:
-        for session in sessions:
-            await session.close()
+    async with running_market_bot(e2e_services, cogs=("cogs.history",)) as harness:
+        yield harness
 
 
 async def test_one_group_with_four_described_subcommands(history_bot):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import aiohttp
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +13,7 @@ import pytest_asyncio
 from analytics import calendar
 from analytics.data.provider import BAR_COLUMNS
 from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
+from tests.e2e.harness import running_market_bot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Planted history starts before the fake provider's (2020-01-02), so the full-history fetch finds
@@ -55,28 +54,8 @@ def planted(e2e_services) -> np.ndarray:
 
 @pytest_asyncio.fixture
 async def records_bot(e2e_services):
-    from bot.app import MarketBot
-
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("cogs.records",),
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
-    try:
-        async with running_bot(build) as harness:
-            yield harness
-    finally:
-        for session in sessions:
-            await session.close()
+    async with running_market_bot(e2e_services, cogs=("cogs.records",)) as harness:
+        yield harness
 
 
 async def test_both_commands_are_synced_with_described_options(records_bot):

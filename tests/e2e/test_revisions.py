@@ -3,14 +3,10 @@ loading cogs.revisions (and the nightly collection's cog, which stays off withou
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
-from tests.revisions_support import store_holdings
-from tests.test_revisions_command import (
+from tests.analytics.commands.revisions.test_answer import (
     DAY,
     HOLDINGS_AS_OF,
     NAMES,
@@ -18,6 +14,9 @@ from tests.test_revisions_command import (
     expected_breadth,
     plant_day,
 )
+from tests.e2e.fake_discord import GUILD_ID
+from tests.e2e.harness import running_market_bot
+from tests.support.revisions import store_holdings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -33,28 +32,10 @@ def planted(e2e_services, e2e_now):
 
 @pytest_asyncio.fixture
 async def revisions_bot(e2e_services):
-    from bot.app import MarketBot
-
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("cogs.revisions", "cogs.revisions_collect"),
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
-    try:
-        async with running_bot(build) as harness:
-            yield harness
-    finally:
-        for session in sessions:
-            await session.close()
+    async with running_market_bot(
+        e2e_services, cogs=("cogs.revisions", "cogs.revisions_collect")
+    ) as harness:
+        yield harness
 
 
 async def test_the_command_is_synced_with_described_options_and_period_choices(revisions_bot):

@@ -4,33 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 import pytest_asyncio
 
-from tests.e2e.fake_discord import GUILD_ID
-from tests.e2e.harness import running_bot
-from tests.specs import toy
+from tests.e2e.harness import MarketBotFactory, running_bot
+from tests.support import toy_specs as toy
 
 
 @pytest_asyncio.fixture
 async def toy_bot(e2e_services):
-    from bot.app import MarketBot
-
-    sessions: list[aiohttp.ClientSession] = []
-
-    def build():
-        session = aiohttp.ClientSession()
-        sessions.append(session)
-        return MarketBot(
-            services=e2e_services,
-            http_session=session,
-            guild_id=GUILD_ID,
-            cogs=("tests.e2e.toy_cog",),
-            answer_budget=0.5,
-            guild_ready_timeout=0.01,
-            chunk_guilds_at_startup=False,
-        )
-
+    build = MarketBotFactory(e2e_services, cogs=("tests.e2e.toy_cog",), answer_budget=0.5)
     toy.CALLS.clear()
     toy.RELEASE.clear()
     try:
@@ -38,8 +20,7 @@ async def toy_bot(e2e_services):
             yield harness
     finally:
         toy.RELEASE.set()
-        for session in sessions:
-            await session.close()
+        await build.close()
 
 
 async def test_a_generated_command_defers_then_answers_with_the_spec_defaults(toy_bot):

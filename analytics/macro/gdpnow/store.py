@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.data.cache import PriceCache
-from analytics.macro.gdp_tables import GDPNOW_TRACK, ensure_gdp_tables
+from analytics.macro.gdp_tables import GDPNOW_TRACK
 from analytics.macro.gdpnow.track import SkippedRow, TrackRow, read_gdpnow_file, track_frame
 
 FILE_SOURCE_PREFIX = "file:"
@@ -48,7 +48,6 @@ class GdpNowStore:
 
     def __init__(self, cache: PriceCache) -> None:
         self.cache = cache
-        ensure_gdp_tables(cache)
 
     def save(self, rows: Sequence[TrackRow], *, source: str, imported_at: dt.datetime) -> int:
         """Store nowcasts in one transaction; a row already stored takes the new value (the same

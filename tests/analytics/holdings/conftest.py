@@ -1,10 +1,12 @@
-"""Fixtures of the holdings tests: the small made-up file, an in-memory database."""
+"""Fixtures of the holdings tests: the small made-up file, an in-memory database with the
+cache file's tables (analytics.data.schema)."""
 
 from __future__ import annotations
 
 import pytest
 import sqlite_utils
 
+from analytics.data.schema import migrate
 from tests.analytics.holdings.files import TINY_FILE
 
 
@@ -15,4 +17,6 @@ def tiny_text() -> str:
 
 @pytest.fixture
 def db() -> sqlite_utils.Database:
-    return sqlite_utils.Database(memory=True)
+    db = sqlite_utils.Database(memory=True)
+    migrate(db.conn)
+    return db

@@ -20,12 +20,12 @@ import pytest
 from analytics.data.cache import PriceCache
 from analytics.errors import BadInput, NoData
 from analytics.macro.fred import parse_fred_csv
-from analytics.macro.gdp_tables import GDP_TABLE_STATEMENTS, GDPNOW_TRACK, ensure_gdp_tables
+from analytics.macro.gdp_tables import GDP_TABLE_STATEMENTS, GDPNOW_TRACK
 from analytics.macro.gdpnow.answer import gdpnow_track_answer
 from analytics.macro.gdpnow.nowcast import latest_nowcast
 from analytics.macro.gdpnow.store import GdpNowStore, import_gdpnow_file
 from analytics.macro.gdpnow.track import TrackRow, parse_gdpnow_track, read_gdpnow_file
-from tests.cli import run
+from tests.support.cli import run
 
 PANDEMIC = ((dt.date(2020, 4, 1), dt.date(2021, 12, 31)),)
 NOON = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.UTC)
@@ -253,11 +253,9 @@ def test_a_file_that_is_not_a_track_changes_nothing(cache, track_path, tmp_path)
 
 
 def test_the_ddl_is_idempotent(cache) -> None:
-    ensure_gdp_tables(cache)
     with cache.transaction() as conn:
         for statement in GDP_TABLE_STATEMENTS:
-            conn.execute(statement)  # every statement may run again
-    ensure_gdp_tables(cache)
+            conn.execute(statement)  # every statement may run again (the file has them)
     names = {r[0] for r in cache.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"gdpnow_track", "gdp_releases"} <= names
 

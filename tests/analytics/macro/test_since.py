@@ -34,7 +34,7 @@ from analytics.macro.since import (
 )
 from analytics.macro.store import import_fred_file
 from tests.analytics.commands.macro.asking import ask, offline_facade
-from tests.cli import run
+from tests.support.cli import run
 
 MONTHS = pd.date_range("2020-01-01", periods=30, freq="MS")
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sqlite_utils
 
+from analytics.data.schema import migrate
 from analytics.errors import BadInput
 from analytics.macro.store import FETCHES, OBSERVATIONS, FredStore, import_fred_file
 
@@ -28,7 +29,10 @@ def pairs(series: pd.Series) -> list[tuple[dt.date, float]]:
 
 @pytest.fixture
 def db() -> sqlite_utils.Database:
-    return sqlite_utils.Database(memory=True)
+    """An in-memory database with the cache file's tables (analytics.data.schema)."""
+    db = sqlite_utils.Database(memory=True)
+    migrate(db.conn)
+    return db
 
 
 @pytest.fixture
@@ -42,11 +46,12 @@ def three_months() -> pd.Series:
     )
 
 
-def test_tables_are_created_once_with_fred_prefix(db) -> None:
-    FredStore(db)
-    FredStore(db)  # a second open must not fail or duplicate anything
-    assert {OBSERVATIONS, FETCHES} <= set(db.table_names())
-    assert all(name.startswith("fred_") for name in db.table_names())
+def test_the_migrations_make_the_fred_tables_and_the_store_makes_none() -> None:
+    bare = sqlite_utils.Database(memory=True)
+    FredStore(bare)
+    assert bare.table_names() == []
+    migrate(bare.conn)
+    assert {OBSERVATIONS, FETCHES} <= set(bare.table_names())
 
 
 def test_round_trip_drops_missing(store: FredStore) -> None:

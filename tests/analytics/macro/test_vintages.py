@@ -32,9 +32,9 @@ from analytics.macro.vintages import (
     vintage_context,
     vintage_phrase,
 )
-from tests.cli import run
 from tests.fakes.alfred import FakeAlfred
 from tests.fakes.fred import API_KEY
+from tests.support.cli import run
 
 PANDEMIC = ((dt.date(2020, 4, 1), dt.date(2021, 12, 31)),)
 NOON = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)

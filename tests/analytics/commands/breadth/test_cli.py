@@ -10,7 +10,7 @@ import pytest
 from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData
 from tests.analytics.commands.breadth.planted import NOW, plant, window_return
-from tests.cli import run
+from tests.support.cli import run
 
 ISSUE_KEYS = {
     "share_up",

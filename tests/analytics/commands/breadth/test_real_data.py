@@ -22,8 +22,8 @@ from tests.analytics.commands.real_files import (
     MEMBERS,
     SP500_CLOSES,
 )
-from tests.cli import run
 from tests.fakes.ishares import equity_weights
+from tests.support.cli import run
 
 
 def ask(capsys, db, *argv) -> dict:

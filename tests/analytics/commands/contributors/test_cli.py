@@ -11,8 +11,8 @@ import pytest
 
 from analytics import calendar
 from analytics.holdings import yahoo_symbol
-from tests.cli import run
 from tests.fakes.ishares import equity_weights
+from tests.support.cli import run
 
 IWM_2026 = "IWM_holdings_2026-05-05_ishares_raw.csv"
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from tests.analytics.commands.real_files import HOLDINGS, IWM_CLOSES, MEMBERS, H
-from tests.cli import run
 from tests.fakes.ishares import equity_weights
+from tests.support.cli import run
 
 END = "2025-12-31"
 TOP = 15

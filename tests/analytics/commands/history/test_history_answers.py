@@ -22,9 +22,9 @@ from bot.services import attach_fred
 from bot.settings import load_settings
 from tests.analytics.commands.history import planted
 from tests.analytics.commands.history.planted import GROWTH, JUMP_AT, SESSIONS
-from tests.cli import run
 from tests.fakes.fred import FakeFred, settings_env
 from tests.fakes.prices import RecordingProvider
+from tests.support.cli import run
 
 NOW = dt.datetime(2024, 1, 2, 12, 0, tzinfo=dt.UTC)  # before the first 2024 session opens
 CTX = ParseContext(today=dt.date(2024, 1, 2))

@@ -28,7 +28,7 @@ from tests.analytics.commands.history.test_history_answers import (
     growth_return,
     planted_market,
 )
-from tests.cli import run
+from tests.support.cli import run
 
 NAMES = [f"N{k:02d}" for k in range(10)]
 PLATEAUS = [(200, 220, 8), (400, 420, 7), (600, 615, 10), (980, 990, 9)]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.analytics.commands.real_files import CONSTITUENTS, SP500_CLOSES
-from tests.cli import run
+from tests.support.cli import run
 
 
 @pytest.fixture(scope="module")

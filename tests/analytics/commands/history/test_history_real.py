@@ -17,7 +17,7 @@ from analytics.data.cache import PriceCache
 from analytics.data.importers import read_price_file
 from analytics.data.market import MarketData
 from analytics.spec import NoProgress
-from tests.cli import run
+from tests.support.cli import run
 
 CHENC = "prices/chenc319_yahoo_to-2025-09"
 ALITALBI = "prices/alitalbi_yfinance_to-2026-02"

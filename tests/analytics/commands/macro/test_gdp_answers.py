@@ -26,8 +26,8 @@ from tests.analytics.macro.test_gdpnow import (
 from tests.analytics.macro.test_gdpnow import since_by_hand as nowcast_since
 from tests.analytics.macro.test_vintages import first_history, table_by_hand
 from tests.analytics.macro.test_vintages import since_by_hand as release_since
-from tests.cli import run
 from tests.fakes.fred import FakeFred, settings_env
+from tests.support.cli import run
 
 PANDEMIC = [(dt.date(2020, 4, 1), dt.date(2021, 12, 31))]
 

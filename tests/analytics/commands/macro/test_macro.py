@@ -19,8 +19,8 @@ from analytics.errors import BadInput, NoData, UpstreamError
 from analytics.macro.options import parse_exclusions
 from analytics.macro.store import import_fred_file
 from tests.analytics.commands.macro.asking import ask_async, online_facade
-from tests.cli import run
 from tests.fakes.fred import API_KEY, FakeFred
+from tests.support.cli import run
 
 NOON = dt.datetime(2026, 1, 2, 12, 0, tzinfo=dt.UTC)
 PANDEMIC = [(dt.date(2020, 4, 1), dt.date(2021, 12, 31))]

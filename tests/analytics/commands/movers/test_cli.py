@@ -21,8 +21,8 @@ from tests.analytics.commands.movers.planted import (
     plant,
     planted_bars,
 )
-from tests.cli import run
 from tests.fakes.ishares import equity_weights
+from tests.support.cli import run
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from analytics.data.cache import PriceCache
 from analytics.data.market import MarketData, PriceResult
 from analytics.data.provider import FetchResult
 from tests.analytics.commands.streaks.ask import compare, price, streak
-from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
+from tests.support.cli import run
 
 ALITALBI = "prices/alitalbi_yfinance_to-2026-02"
 ALPHA = "prices/johnamcminn_alphavantage_2026"

@@ -17,8 +17,8 @@ from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData, UnknownSymbol
 from tests.analytics.commands.streaks.ask import compare
-from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
+from tests.support.cli import run
 
 NOW = dt.datetime(2024, 7, 1, 22, 0, tzinfo=dt.UTC)  # Monday, after the close
 # The planted bars end Friday 2024-06-28: at this clock they are current (no "as of" label).

@@ -19,8 +19,8 @@ from analytics.data.market import MarketData
 from analytics.data.provider import BAR_COLUMNS
 from analytics.errors import BadInput, NoData
 from tests.analytics.commands.streaks.ask import price
-from tests.cli import run
 from tests.fakes.prices import RecordingProvider, bars_for
+from tests.support.cli import run
 
 # Friday 2024-06-28 after the close: planted bars ending that day are current.
 NOW = dt.datetime(2024, 6, 28, 22, 0, tzinfo=dt.UTC)
