@@ -178,8 +178,13 @@ OLD_POSTS = """CREATE TABLE subscription_posts (
 def test_a_table_from_before_the_retry_columns_is_upgraded_when_the_file_opens(tmp_path):
     import sqlite3
 
+    from analytics.data.schema import steps
+
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
+    for version in range(4):  # a schema-4 file has the price tables too
+        for step in steps(version):
+            step(conn) if callable(step) else conn.execute(step)
     conn.execute(OLD_SUBSCRIPTIONS)
     conn.execute(OLD_POSTS)
     conn.execute(
