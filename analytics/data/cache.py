@@ -324,8 +324,13 @@ class PriceCache:
         return len(rows)
 
     def pending_holes(self, tickers: Iterable[str]) -> dict[str, list[tuple[dt.date, dt.date]]]:
-        """Recorded holes of these tickers, oldest first (absent tickers are left out)."""
-        return pending_holes(self.db.conn, list(tickers))
+        """Recorded holes of these tickers, oldest first (absent tickers are left out).
+
+        From the whole table read once per generation, as `coverage` (asked on every plan)."""
+        table = self.memoised(
+            ("coverage_holes",), lambda: pending_holes(self.db.conn, None), _size_of_table
+        )
+        return {t: list(table[t]) for t in tickers if t in table}
 
     def clear_hole(self, ticker: str, start: dt.date) -> None:
         """The provider answered for the hole starting at `start`: nothing left to ask."""
@@ -357,16 +362,13 @@ class PriceCache:
 
     def unknown_since(self, tickers: Iterable[str], since: dt.datetime) -> set[str]:
         """Those of `tickers` the provider said it did not know at or after `since`."""
-        found: set[str] = set()
         cutoff = since.astimezone(dt.UTC).isoformat()
-        for chunk in _chunks(list(tickers), 900):
-            rows = self.db.execute(
-                f"SELECT ticker FROM unknown_symbols WHERE ticker IN ({','.join('?' * len(chunk))})"
-                " AND checked_at >= ?",
-                [*chunk, cutoff],
-            ).fetchall()
-            found.update(r[0] for r in rows)
-        return found
+        table: dict[str, str] = self.memoised(
+            ("unknown_symbols",),
+            lambda: dict(self.db.execute("SELECT ticker, checked_at FROM unknown_symbols")),
+            _size_of_table,
+        )
+        return {t for t in tickers if (at := table.get(t)) is not None and at >= cutoff}
 
     def touch_recent(self, tickers: Iterable[str], used_at: dt.datetime) -> None:
         """Record that commands asked for these tickers at `used_at` (keeps the latest time)."""

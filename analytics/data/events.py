@@ -130,21 +130,18 @@ def clear_pending(cache: PriceCache, ticker: str, start: dt.date | None, end: dt
 
 def pending(cache: PriceCache, tickers: Sequence[str]) -> dict[str, Pending]:
     """Pending ranges of these tickers (absent: every cached session's events were seen)."""
-    conn = cache.db.conn
     if not tickers:
         return {}
-    out: dict[str, Pending] = {}
-    for chunk in _chunks(list(dict.fromkeys(tickers))):
-        rows = conn.execute(
-            f"SELECT ticker, since, through, payer FROM {PENDING}"
-            f" WHERE ticker IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ).fetchall()
-        for ticker, since, through, payer in rows:
-            out[ticker] = Pending(
-                dt.date.fromisoformat(since), dt.date.fromisoformat(through), bool(payer)
-            )
-    return out
+    table: dict[str, Pending] = cache.memoised((PENDING,), lambda: _all_pending(cache))
+    return {t: table[t] for t in dict.fromkeys(tickers) if t in table}
+
+
+def _all_pending(cache: PriceCache) -> dict[str, Pending]:
+    rows = cache.db.conn.execute(f"SELECT ticker, since, through, payer FROM {PENDING}")
+    return {
+        ticker: Pending(dt.date.fromisoformat(since), dt.date.fromisoformat(through), bool(payer))
+        for ticker, since, through, payer in rows
+    }
 
 
 def pending_dividends(

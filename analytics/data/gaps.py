@@ -48,11 +48,19 @@ def missing_ranges(
     """
     groups: dict[tuple[dt.date | None, dt.date, bool], Gap] = {}
     wanted_from = start or HISTORY_FLOOR
+    holes = holes or {}
+    # A universe refreshed together shares a few coverage spans: work each one out once.
+    by_span: dict[tuple[dt.date, dt.date, dt.datetime] | None, list] = {}
     for ticker in tickers:
-        ranges = [(a, b, False) for a, b in gaps_for(coverage.get(ticker), start, end, now)]
-        for hole_start, hole_end in (holes or {}).get(ticker, ()):
-            if hole_end >= wanted_from and hole_start <= end:
-                ranges.append((hole_start, hole_end, True))
+        cov = coverage.get(ticker)
+        span = None if cov is None else (cov.checked_from, cov.checked_to, cov.fetched_at)
+        found = by_span.get(span)
+        if found is None:
+            found = by_span[span] = [(a, b, False) for a, b in gaps_for(cov, start, end, now)]
+        ranges = found
+        recorded = holes.get(ticker)
+        if recorded:
+            ranges = found + [(a, b, True) for a, b in recorded if b >= wanted_from and a <= end]
         for key in ranges:
             groups.setdefault(key, Gap(key[0], key[1], hole=key[2])).tickers.append(ticker)
     return list(groups.values())
