@@ -15,6 +15,7 @@ from analytics.charts.style import (
     TEXT,
     new_figure,
     partial_badge,
+    row_labels,
     stamp,
     style_axes,
     tone_color,
@@ -94,8 +95,8 @@ def _bars(
 
     ax.barh(y, values, color=[tone_color(v) for v in values], height=0.72)
     ax.axvline(0, color=MUTED, linewidth=1.0)
-    ax.set_yticks(y, [str(t) for t, _ in shown], fontsize=size)
     ax.set_ylim(-0.7, rows - 0.3 + (0.9 if median is not None else 0.0))
+    row_labels(ax, y, [str(t) for t, _ in shown], fontsize=size)
     ax.grid(False, axis="y")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:+.0f}%" if v else "0%"))
     ax.set_xlabel("Return over the window (adjusted closes)", fontsize=12)

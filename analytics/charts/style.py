@@ -10,6 +10,7 @@ import datetime as dt
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 
@@ -58,6 +59,49 @@ def style_axes(ax: Axes) -> None:
     ax.set_axisbelow(True)
     ax.xaxis.label.set_color(TEXT)
     ax.yaxis.label.set_color(TEXT)
+
+
+ROW_LABELS_GID = "row labels"
+"""The gid of the text `row_labels` draws (tests read the labels back from it)."""
+
+
+def row_labels(
+    ax: Axes, rows: list[int], labels: list[str], *, fontsize: float = 12
+) -> Text | None:
+    """Label the bars of a horizontal bar chart at rows `rows` (whole numbers, the y of each
+    bar) left of the axes, where tick labels would be, as ONE multi-line text: a line a row,
+    its spacing the rows' pitch, each line centred on its row. Ticks cost a dozen artists
+    each to build and draw; this is one (issue 15). Call it once the axes' position and y
+    limits are final. Returns the text (None when there are no rows)."""
+    from matplotlib.transforms import offset_copy
+
+    from analytics.charts.raster import font_line_height
+
+    if not rows:
+        return None
+    fig = ax.get_figure()
+    low, high = ax.get_ylim()
+    pitch = ax.get_position().height * fig.get_figheight() * fig.dpi / abs(high - low)
+    by_row = dict(zip(rows, labels, strict=True))
+    top = max(rows)
+    lines = [by_row.get(row, "") for row in range(top, min(rows) - 1, -1)]
+    text = ax.text(
+        0.0,
+        top + 0.5,
+        "\n".join(lines),
+        color=TEXT,
+        fontsize=fontsize,
+        ha="right",
+        va="top",
+        multialignment="right",
+        # where Axis puts tick labels: tick length (0 here) + pad (3.5 points) left of the axes
+        transform=offset_copy(ax.get_yaxis_transform(), fig=fig, x=-3.5, units="points"),
+        clip_on=False,
+        gid=ROW_LABELS_GID,
+    )
+    text.set_linespacing(pitch / font_line_height(text.get_fontproperties(), fig.dpi))
+    ax.set_yticks([])
+    return text
 
 
 def stamp(fig: Figure, *, source: str, as_of: dt.date | None) -> Figure:

@@ -90,3 +90,28 @@ def test_the_badge_names_what_is_priced_exactly_when_partial() -> None:
     gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
     fig = movers_chart(gainers, losers, title="t", partial="Partial: 10 of 12 names priced")
     assert badge_texts(fig) == ["Partial: 10 of 12 names priced"]
+
+
+@pytest.mark.parametrize("count", [3, 10, 13])
+def test_each_name_is_drawn_level_with_its_bar(count: int) -> None:
+    """The names are one text of a line a row (style.row_labels): its lines span the rows
+    exactly, so each name is centred on its bar, in either layout."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from analytics.charts.style import ROW_LABELS_GID
+    from tests.analytics.charts.drawn import row_labels
+
+    many = pd.Series({f"G{i}": 0.3 - i / 100 for i in range(count)})
+    fig = movers_chart(many, -many.rename(lambda t: "L" + t[1:]), title="t", median=0.01)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        (text,) = [t for t in ax.texts if t.get_gid() == ROW_LABELS_GID]
+        rows = row_labels(ax)
+        assert len(rows) == len(ax.patches)  # a name for every bar
+        box = text.get_window_extent(renderer)
+        top = ax.transData.transform((0, max(rows) + 0.5))[1]
+        bottom = ax.transData.transform((0, min(rows) - 0.5))[1]
+        assert box.y1 == pytest.approx(top, abs=1.0)
+        assert box.y0 == pytest.approx(bottom, abs=1.0)
+        assert box.x1 < ax.get_window_extent(renderer).x0  # left of the panel, like ticks
+        assert list(ax.get_yticks()) == []  # no tick labels under them
