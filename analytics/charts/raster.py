@@ -19,11 +19,15 @@ The pixels differ from savefig's in the placement of glyphs (whole pixels, unhin
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import struct
 import threading
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -196,11 +200,66 @@ class Canvas(FigureCanvasAgg):
         return self.renderer
 
 
+_GC_LOCK = threading.Lock()
+_GC_HOLDS = 0
+_GC_PAUSED = False
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a chart is built and drawn (re-entrant and
+    thread-safe: on again when the last chart in progress is done).
+
+    A chart allocates tens of thousands of matplotlib objects; each 700 allocations start a
+    collection, and the older generations walk the whole heap (pandas, the universe's frames):
+    10-15 ms of a 50 ms chart. Nothing is leaked: the figure's cycles are collected by the
+    next collection after it."""
+    global _GC_HOLDS, _GC_PAUSED
+    with _GC_LOCK:
+        if _GC_HOLDS == 0 and gc.isenabled():
+            gc.disable()
+            _GC_PAUSED = True
+        _GC_HOLDS += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_HOLDS -= 1
+            if _GC_HOLDS == 0 and _GC_PAUSED:
+                _GC_PAUSED = False
+                gc.enable()
+
+
 def render_rgba(fig: Figure) -> np.ndarray:
     """The figure drawn: an (height, width, 4) uint8 array."""
-    canvas = Canvas(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())
+    with cyclic_gc_paused():
+        canvas = Canvas(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba())
+
+
+_DEFLATE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="png-deflate")
+"""Deflates the first half of a PNG while the caller's thread does the second (zlib releases
+the GIL): a 1200x675 chart in about half the time on a second core."""
+
+
+def _deflate(data: memoryview, level: int, last: bool) -> bytes:
+    """Raw deflate (no zlib header) of `data`; a non-final part ends on a byte boundary
+    (Z_SYNC_FLUSH), so the parts concatenate into one stream."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(
+        zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH
+    )
+
+
+def _zlib_stream(data: memoryview, level: int) -> bytes:
+    """The zlib stream of `data` (RFC 1950: header, deflate, Adler-32), deflated in two halves
+    at once; each half is compressed on its own (no match across the cut: a few bytes more)."""
+    half = len(data) // 2
+    first = _DEFLATE.submit(_deflate, data[:half], level, False)
+    second = _deflate(data[half:], level, True)
+    header = b"\x78\x01"  # deflate, 32K window, fastest (FLEVEL 0); FCHECK makes it % 31 == 0
+    return header + first.result() + second + struct.pack(">I", zlib.adler32(data) & 0xFFFFFFFF)
 
 
 def png_bytes(rgba: np.ndarray, *, level: int = PNG_LEVEL) -> bytes:
@@ -210,7 +269,7 @@ def png_bytes(rgba: np.ndarray, *, level: int = PNG_LEVEL) -> bytes:
     rows = np.empty((height, width * 3 + 1), dtype=np.uint8)
     rows[:, 0] = 0  # filter type None
     rows[:, 1:].reshape(height, width, 3)[...] = rgba[:, :, :3]  # one copy, into place
-    data = zlib.compress(rows.tobytes(), level)
+    data = _zlib_stream(memoryview(rows).cast("B"), level)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (

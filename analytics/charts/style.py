@@ -63,14 +63,25 @@ def style_axes(ax: Axes) -> None:
 
 ROW_LABELS_GID = "row labels"
 """The gid of the text `row_labels` draws (tests read the labels back from it)."""
+ROW_VALUES_GID = "row values"
+"""The gid of a column of values `row_labels(..., x=...)` draws beside the bars."""
 
 
 def row_labels(
-    ax: Axes, rows: list[int], labels: list[str], *, fontsize: float = 12
+    ax: Axes,
+    rows: list[int],
+    labels: list[str],
+    *,
+    fontsize: float = 12,
+    x: float | None = None,
+    ha: str = "right",
+    gid: str = ROW_LABELS_GID,
 ) -> Text | None:
     """Label the bars of a horizontal bar chart at rows `rows` (whole numbers, the y of each
-    bar) left of the axes, where tick labels would be, as ONE multi-line text: a line a row,
-    its spacing the rows' pitch, each line centred on its row. Ticks cost a dozen artists
+    bar) as ONE multi-line text: a line a row, its spacing the rows' pitch, each line centred
+    on its row. By default left of the axes, where tick labels would be; with `x` (data
+    units) a column aligned there (`ha` "left": starting at x, "right": ending at x), e.g. the
+    bars' values just past the longest bar. Ticks and per-bar texts cost an artist or a dozen
     each to build and draw; this is one (issue 15). Call it once the axes' position and y
     limits are final. Returns the text (None when there are no rows)."""
     from matplotlib.transforms import offset_copy
@@ -85,22 +96,28 @@ def row_labels(
     by_row = dict(zip(rows, labels, strict=True))
     top = max(rows)
     lines = [by_row.get(row, "") for row in range(top, min(rows) - 1, -1)]
+    if x is None:
+        # where Axis puts tick labels: tick length (0 here) + pad (3.5 points) left of the axes
+        transform = offset_copy(ax.get_yaxis_transform(), fig=fig, x=-3.5, units="points")
+        x = 0.0
+    else:
+        transform = ax.transData
     text = ax.text(
-        0.0,
+        x,
         top + 0.5,
         "\n".join(lines),
         color=TEXT,
         fontsize=fontsize,
-        ha="right",
+        ha=ha,
         va="top",
-        multialignment="right",
-        # where Axis puts tick labels: tick length (0 here) + pad (3.5 points) left of the axes
-        transform=offset_copy(ax.get_yaxis_transform(), fig=fig, x=-3.5, units="points"),
+        multialignment=ha,
+        transform=transform,
         clip_on=False,
-        gid=ROW_LABELS_GID,
+        gid=gid,
     )
     text.set_linespacing(pitch / font_line_height(text.get_fontproperties(), fig.dpi))
-    ax.set_yticks([])
+    if gid == ROW_LABELS_GID:
+        ax.set_yticks([])
     return text
 
 
