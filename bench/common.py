@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import sys
@@ -115,6 +116,9 @@ class Results:
     failures: list[str] = field(default_factory=list)
 
     def add(self, row: Row) -> Row:
+        # The machine's 1-minute load average as the figure was taken (2 shared cores: a
+        # figure at load 4 is not one at load 1).
+        row.numbers.setdefault("load_1min", round(os.getloadavg()[0], 2))
         self.rows.append(row)
         print(
             f"  {row.what}: {row.median or row.extra}"
