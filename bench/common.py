@@ -84,7 +84,8 @@ class Row:
 
     def record(self) -> dict[str, Any]:
         """The figure as issue 15's record: name, median_ms, p95_ms, floor_ms, ratio, target
-        (the target as written in the table, "" when none), and any extra numbers."""
+        (the target as written in the table, "" when none), detail (the table's), value (the
+        figure as written when it is not a duration), load_1min, and any extra numbers."""
         out: dict[str, Any] = {
             "name": f"{self.section}: {self.what}",
             "median_ms": _ms_of(self.median),
@@ -92,7 +93,10 @@ class Row:
             "floor_ms": None,
             "ratio": None,
             "target": self.target,
+            "detail": self.extra,
         }
+        if out["median_ms"] is None and self.median:
+            out["value"] = self.median  # a figure that is not a duration ("222 MB")
         out.update(self.numbers)
         return out
 

@@ -47,18 +47,18 @@ def _verdict(record: dict) -> str:
 
 def table(records: list[dict]) -> str:
     lines = [
-        "| measure | median | p95 | floor (same run) | ratio | target | load |",
-        "|---|---|---|---|---|---|---|",
+        "| measure | median | p95 | floor (same run) | ratio | target | load | detail |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
-        if r.get("median_ms") is None and not r.get("target"):
-            continue  # figures that are not durations (sizes, counts) stay in the bench output
+        median = _duration(r.get("median_ms")) or r.get("value", "")
         ratio = f"{r['ratio']:.1f}x" if r.get("ratio") is not None else ""
         load = f"{r['load_1min']:.1f}" if r.get("load_1min") is not None else ""
+        detail = str(r.get("detail") or "").replace("|", "/")
         lines.append(
-            f"| {r['name']} | {_duration(r.get('median_ms'))} | {_duration(r.get('p95_ms'))} | "
+            f"| {r['name']} | {median} | {_duration(r.get('p95_ms'))} | "
             f"{_duration(r.get('floor_ms'))} | {ratio} | {r.get('target') or ''}{_verdict(r)} | "
-            f"{load} |"
+            f"{load} | {detail} |"
         )
     return "\n".join(lines)
 
