@@ -123,12 +123,14 @@ class Chart:
     def png(self) -> bytes:
         with self._lock:
             if self._png is None:
-                if self._figure is None:
-                    assert self._build is not None
-                    self._figure = self._build()
+                from analytics.charts.raster import cyclic_gc_paused
                 from analytics.charts.style import encode_png
 
-                self._png = encode_png(self._figure)
+                with cyclic_gc_paused():  # building and drawing allocate ~50,000 objects
+                    if self._figure is None:
+                        assert self._build is not None
+                        self._figure = self._build()
+                    self._png = encode_png(self._figure)
                 self._figure = None  # the bytes are what is kept; the figure is large
             return self._png
 

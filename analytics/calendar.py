@@ -6,10 +6,13 @@ import datetime as dt
 import threading
 import warnings
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import exchange_calendars as xcals
 import pandas as pd
+
+if TYPE_CHECKING:
+    import exchange_calendars as xcals
 
 EASTERN = "America/New_York"
 """The NYSE's time zone, by name (pandas takes it as is)."""
@@ -27,6 +30,8 @@ def nyse() -> xcals.ExchangeCalendar:
     # exchange_calendars 4.x reads Series.values on tz-aware data, which pandas 3 deprecates.
     with _BUILD_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        import exchange_calendars as xcals  # 0.2 s: not at import (bot start-up, --help)
+
         return xcals.get_calendar("XNYS", start="1990-01-01")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import sys
@@ -83,7 +84,8 @@ class Row:
 
     def record(self) -> dict[str, Any]:
         """The figure as issue 15's record: name, median_ms, p95_ms, floor_ms, ratio, target
-        (the target as written in the table, "" when none), and any extra numbers."""
+        (the target as written in the table, "" when none), detail (the table's), value (the
+        figure as written when it is not a duration), load_1min, and any extra numbers."""
         out: dict[str, Any] = {
             "name": f"{self.section}: {self.what}",
             "median_ms": _ms_of(self.median),
@@ -91,7 +93,10 @@ class Row:
             "floor_ms": None,
             "ratio": None,
             "target": self.target,
+            "detail": self.extra,
         }
+        if out["median_ms"] is None and self.median:
+            out["value"] = self.median  # a figure that is not a duration ("222 MB")
         out.update(self.numbers)
         return out
 
@@ -115,6 +120,9 @@ class Results:
     failures: list[str] = field(default_factory=list)
 
     def add(self, row: Row) -> Row:
+        # The machine's 1-minute load average as the figure was taken (2 shared cores: a
+        # figure at load 4 is not one at load 1).
+        row.numbers.setdefault("load_1min", round(os.getloadavg()[0], 2))
         self.rows.append(row)
         print(
             f"  {row.what}: {row.median or row.extra}"

@@ -12,8 +12,12 @@ Sections (all on generated data of realistic size; see bench/data.py):
             5/s), interrupted and resumed; the incremental refresh; a stricter server;
             2,000-name figures extrapolated and labelled so
   baseline  yfinance for every command with no cache, against the same fake; ratios
-  process   the bot process: startup to ready, peak RSS after /movers 1y and /contributors 1y
-            and after the other commands, with the universe cached
+  process   the bot process: launch to the first /help answered (several launches, beside an
+            interpreter importing discord), startup to ready, peak RSS with the universe cached
+  charts    one chart built and encoded as PNG (movers, contributors, streak) beside a bare
+            Figure saved as PNG (bench/charts.py)
+  startup   `marketbot --help`, `streak --help`, `invite` as fresh processes beside an
+            interpreter printing an argparse --help (bench/startup.py)
   refresh   the nightly refresh after one session for 300 and 2,000 names (multi-symbol quotes,
             events checks), and a cold /movers 2w over 2,000 names: first (provisional) and
             exact answer (bench/refresh.py); about four minutes
@@ -21,7 +25,9 @@ Sections (all on generated data of realistic size; see bench/data.py):
 Default: every section, about ten minutes on 2 cores.
 `--json PATH` also writes every figure as a list of {"name", "median_ms", "p95_ms", "floor_ms",
 "ratio", "target"} records (refresh figures add "names" and "requests"; the target is as the
-table writes it). Never run by pytest (testpaths = tests), nor in CI.
+table writes it; floor_ms and ratio where the section measures a floor in the same run) and
+the machine's load average before and after. `python bench/readme_table.py PATH` turns that
+file into the README's performance table. Never run by pytest (testpaths = tests), nor in CI.
 """
 
 from __future__ import annotations
@@ -35,11 +41,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import baseline, burst, cache_reads, cold, e2e, process, refresh, warm  # noqa: E402
+from bench import (  # noqa: E402
+    baseline,
+    burst,
+    cache_reads,
+    charts,
+    cold,
+    e2e,
+    process,
+    refresh,
+    startup,
+    warm,
+)
 from bench.common import Results, peak_rss_mb, table  # noqa: E402
 from bench.data import build_warm_cache, load_holdings, universe_symbols  # noqa: E402
 
-SECTIONS = ("warm", "e2e", "burst", "cache", "cold", "baseline", "process", "refresh")
+SECTIONS = (
+    "warm",
+    "e2e",
+    "burst",
+    "cache",
+    "cold",
+    "baseline",
+    "process",
+    "refresh",
+    "charts",
+    "startup",
+)
+NEEDS_NO_CACHE = {"refresh", "charts", "startup"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,12 +106,16 @@ def main(argv: list[str] | None = None) -> int:
 
     results = Results()
     started = time.perf_counter()
+    if "startup" in wanted:
+        startup.run(results, args.runs)
+    if "charts" in wanted:
+        charts.run(results, max(args.runs, 20))
     with cold.tmpdir() as tmp_name:
         tmp = Path(tmp_name)
         if "refresh" in wanted:
             universe = list(universe_symbols(load_holdings()))
             refresh.run(results, tmp, universe, exact_names=args.exact_names, rate=args.rate)
-        if not wanted - {"refresh"}:
+        if not wanted - NEEDS_NO_CACHE:
             return _report(results, started, args.json)
         t0 = time.perf_counter()
         world = build_warm_cache(tmp / "warm.db")

@@ -7,19 +7,17 @@ Exit codes: 0 success; 2 bad input, missing data or a bad setting (one line on s
 from __future__ import annotations
 
 import argparse
-import logging
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from analytics.answer import Answer
 from analytics.errors import MarketbotError
 from analytics.spec import ParseContext
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
-log = logging.getLogger("marketbot")
+if TYPE_CHECKING:
+    from analytics.answer import Answer
 
 EXIT_OK, EXIT_BUG, EXIT_USER = 0, 1, 2
 
@@ -162,10 +160,50 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USER, one_line(f"{self.prog}: {message} (see `{self.prog} --help`)") + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+_VALUE_OPTIONS = ("--db", "--chart-dir")  # the common options that take a value
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names (its first word that is not an option or an option's value),
+    or None when it names none (`marketbot --help`, `marketbot`)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--":
+            return None
+        elif token.startswith("-"):
+            # `--db PATH`, and the abbreviations argparse accepts (`--chart DIR`); `--db=PATH`
+            # carries its value
+            skip = "=" not in token and any(
+                len(token) > 2 and name.startswith(token) for name in _VALUE_OPTIONS
+            )
+        else:
+            return token
+    return None
+
+
+class _Unbuilt:
+    """Stands in for the parser of a subcommand this invocation does not run: takes every
+    call a `register` makes (add_argument, add_subparsers, set_defaults...) and does nothing."""
+
+    def __getattr__(self, name: str) -> _Unbuilt:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> _Unbuilt:
+        return self
+
+
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The whole CLI. `only` (a subcommand's name, or None for none) builds the options of that
+    subcommand alone, the others being names and one-line help (what `marketbot --help` lists):
+    parsing one command need not build 30 option lists. The default builds every one."""
     from analytics.commands import GROUPS, all_specs
     from bot import cli_commands
     from bot.cli_specs import add_spec_commands
+
+    def wanted(name: str) -> bool:
+        return only == "" or name == only
 
     parser = OneLineParser(
         prog="marketbot",
@@ -176,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        if not wanted(name):
+            subparsers.add_parser(name, help=help_text.replace("%", "%%"), add_help=False)
+            return _Unbuilt()  # type: ignore[return-value]
         sub = subparsers.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         add_common_options(sub, top_level=False)
         sub.set_defaults(handler=handler)
@@ -185,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_group(name: str, help_text: str):
         if name in groups:
+            return groups[name]
+        if not wanted(name):
+            subparsers.add_parser(name, help=help_text.replace("%", "%%"), add_help=False)
+            groups[name] = lambda *args, **kwargs: _Unbuilt()
             return groups[name]
         group = subparsers.add_parser(
             name, help=help_text.replace("%", "%%"), description=help_text
@@ -208,9 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_sqlite_error(exc: BaseException) -> bool:
+    """sqlite3.Error, without importing sqlite3 for a command that never opened the cache."""
+    sqlite3 = sys.modules.get("sqlite3")
+    return sqlite3 is not None and isinstance(exc, sqlite3.Error)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `marketbot` console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=command_word(argv))
     args = parser.parse_args(argv)
     if args.db is not None and not args.db.strip():
         print(
@@ -234,20 +286,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.message if isinstance(exc, MarketbotError) else str(exc)
         print(one_line(f"marketbot: {message}"), file=sys.stderr)
         return EXIT_USER
-    except sqlite3.Error as exc:
-        # The cache failed under the command (damaged pages, locked, disk full, read-only):
-        # its transaction rolled back; say which file and what to do.
-        from analytics.data.cache_file import explain_sqlite_error
-
-        log.debug("SQLite error in %s", args.command, exc_info=True)
-        print(
-            one_line(f"marketbot: {explain_sqlite_error(settings.db_path, exc)}"), file=sys.stderr
-        )
-        return EXIT_USER
     except KeyboardInterrupt:
         print("marketbot: interrupted", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        import logging  # not at import: `marketbot --help` stays light
+
+        log = logging.getLogger("marketbot")
+        if _is_sqlite_error(exc):
+            # The cache failed under the command (damaged pages, locked, disk full, read-only):
+            # its transaction rolled back; say which file and what to do.
+            from analytics.data.cache_file import explain_sqlite_error
+
+            log.debug("SQLite error in %s", args.command, exc_info=True)
+            print(
+                one_line(f"marketbot: {explain_sqlite_error(settings.db_path, exc)}"),
+                file=sys.stderr,
+            )
+            return EXIT_USER
         log.exception("unexpected error in %s", args.command)
         print(
             "marketbot: sorry, something went wrong on our side (details above).", file=sys.stderr

@@ -10,7 +10,6 @@ as a panel or JSON.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -144,6 +143,8 @@ def run_spec(spec: CommandSpec, values: dict[str, Any], ctx: Any) -> None:
     """Parse (before the cache is opened), compute with a progress bar, print."""
     request = spec.parse_values(values, ctx.parse_context())
     services = ctx.services()
+    import asyncio  # not at import: `marketbot --help` stays light
+
     answer = asyncio.run(_compute(spec, services, request, show_progress=not ctx.json))
     ctx.emit(answer, json_view=spec.json_view)
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analytics.data.paths import default_db_path
-from analytics.endpoints import ISHARES_BASE_URL
-from analytics.macro.source import FRED_API_BASE_URL, FRED_BASE_URL
+from analytics.endpoints import FRED_API_BASE_URL, FRED_BASE_URL, ISHARES_BASE_URL
 
 
 class SettingsError(ValueError):
@@ -121,6 +119,8 @@ def _level(env: Mapping[str, str]) -> str:
 
 def configure_logging(level: str) -> None:
     """Plain timestamped logs on stderr; discord.py's own loggers follow the same level."""
+    import logging  # not at import: `marketbot --help` stays light
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("yfinance").setLevel(logging.CRITICAL)
     # discord.py logs REST routes and payloads at DEBUG, interaction tokens included: keep it at

@@ -7,7 +7,15 @@ import datetime as dt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analytics.charts.style import MUTED, TEXT, new_figure, partial_badge, stamp, tone_color
+from analytics.charts.style import (
+    MUTED,
+    TEXT,
+    new_figure,
+    partial_badge,
+    row_labels,
+    stamp,
+    tone_color,
+)
 from analytics.errors import NoData
 
 
@@ -47,8 +55,8 @@ def contributors_chart(
     fig, ax = new_figure(title, subtitle=subtitle)
     ax.barh(y, bars, color=[tone_color(v) for v in bars], height=0.72)
     ax.axvline(0, color=MUTED, linewidth=1.0)
-    ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, height - 0.3)
+    row_labels(ax, y, labels)
     ax.grid(False, axis="y")
     ax.set_xlabel("Contribution to the fund's return (bp)", fontsize=12)
 

@@ -12,9 +12,10 @@ from matplotlib.ticker import FuncFormatter
 from analytics.charts.style import (
     HIGHLIGHT,
     MUTED,
-    TEXT,
+    ROW_VALUES_GID,
     new_figure,
     partial_badge,
+    row_labels,
     stamp,
     style_axes,
     tone_color,
@@ -94,8 +95,8 @@ def _bars(
 
     ax.barh(y, values, color=[tone_color(v) for v in values], height=0.72)
     ax.axvline(0, color=MUTED, linewidth=1.0)
-    ax.set_yticks(y, [str(t) for t, _ in shown], fontsize=size)
     ax.set_ylim(-0.7, rows - 0.3 + (0.9 if median is not None else 0.0))
+    row_labels(ax, y, [str(t) for t, _ in shown], fontsize=size)
     ax.grid(False, axis="y")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:+.0f}%" if v else "0%"))
     ax.set_xlabel("Return over the window (adjusted closes)", fontsize=12)
@@ -112,16 +113,19 @@ def _bars(
     pad = 0.22 * ((high - low) or 0.01)
     ax.set_xlim(low - pad if low < 0 else -0.03 * pad, high + pad if high > 0 else 0.03 * pad)
     offset = 0.012 * (high - low + 2 * pad)
-    for pos, value in zip(y, values, strict=True):
-        ax.text(
-            value + (offset if value >= 0 else -offset),
-            pos,
-            _pct(value),
-            color=TEXT,
-            fontsize=size - 1,
-            va="center",
-            ha="left" if value >= 0 else "right",
-        )
+    # Each side's returns as one column just past its longest bar (a text, not one a bar).
+    for side, edge, ha in ((1, max(values), "left"), (-1, min(values), "right")):
+        picked = [(p, v) for p, v in zip(y, values, strict=True) if (v >= 0) == (side > 0)]
+        if picked:
+            row_labels(
+                ax,
+                [p for p, _ in picked],
+                [_pct(v) for _, v in picked],
+                fontsize=size - 1,
+                x=edge + side * offset,
+                ha=ha,
+                gid=ROW_VALUES_GID,
+            )
     top = rows - 0.15
     if median is not None:
         ax.axvline(median, color=HIGHLIGHT, linewidth=1.6, linestyle="--")

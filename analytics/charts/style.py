@@ -7,10 +7,10 @@ process must not accumulate global figure state).
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 
@@ -61,6 +61,66 @@ def style_axes(ax: Axes) -> None:
     ax.yaxis.label.set_color(TEXT)
 
 
+ROW_LABELS_GID = "row labels"
+"""The gid of the text `row_labels` draws (tests read the labels back from it)."""
+ROW_VALUES_GID = "row values"
+"""The gid of a column of values `row_labels(..., x=...)` draws beside the bars."""
+
+
+def row_labels(
+    ax: Axes,
+    rows: list[int],
+    labels: list[str],
+    *,
+    fontsize: float = 12,
+    x: float | None = None,
+    ha: str = "right",
+    gid: str = ROW_LABELS_GID,
+) -> Text | None:
+    """Label the bars of a horizontal bar chart at rows `rows` (whole numbers, the y of each
+    bar) as ONE multi-line text: a line a row, its spacing the rows' pitch, each line centred
+    on its row. By default left of the axes, where tick labels would be; with `x` (data
+    units) a column aligned there (`ha` "left": starting at x, "right": ending at x), e.g. the
+    bars' values just past the longest bar. Ticks and per-bar texts cost an artist or a dozen
+    each to build and draw; this is one (issue 15). Call it once the axes' position and y
+    limits are final. Returns the text (None when there are no rows)."""
+    from matplotlib.transforms import offset_copy
+
+    from analytics.charts.raster import font_line_height
+
+    if not rows:
+        return None
+    fig = ax.get_figure()
+    low, high = ax.get_ylim()
+    pitch = ax.get_position().height * fig.get_figheight() * fig.dpi / abs(high - low)
+    by_row = dict(zip(rows, labels, strict=True))
+    top = max(rows)
+    lines = [by_row.get(row, "") for row in range(top, min(rows) - 1, -1)]
+    if x is None:
+        # where Axis puts tick labels: tick length (0 here) + pad (3.5 points) left of the axes
+        transform = offset_copy(ax.get_yaxis_transform(), fig=fig, x=-3.5, units="points")
+        x = 0.0
+    else:
+        transform = ax.transData
+    text = ax.text(
+        x,
+        top + 0.5,
+        "\n".join(lines),
+        color=TEXT,
+        fontsize=fontsize,
+        ha=ha,
+        va="top",
+        multialignment=ha,
+        transform=transform,
+        clip_on=False,
+        gid=gid,
+    )
+    text.set_linespacing(pitch / font_line_height(text.get_fontproperties(), fig.dpi))
+    if gid == ROW_LABELS_GID:
+        ax.set_yticks([])
+    return text
+
+
 def stamp(fig: Figure, *, source: str, as_of: dt.date | None) -> Figure:
     """Stamp source and as-of date in the corner; the figure is then ready to encode."""
     text = f"Source: {source}" if source else ""
@@ -72,10 +132,11 @@ def stamp(fig: Figure, *, source: str, as_of: dt.date | None) -> Figure:
 
 
 def encode_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (1200x675)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor())
-    return buffer.getvalue()
+    """The figure as PNG bytes (1200x675): drawn by Agg with each string rendered once, and
+    written at zlib level 1 (analytics/charts/raster.py; a third of savefig's time)."""
+    from analytics.charts.raster import figure_png
+
+    return figure_png(fig)
 
 
 def finish(fig: Figure, *, source: str, as_of: dt.date | None) -> bytes:

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from analytics.endpoints import FRED_API_BASE_URL, FRED_BASE_URL
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -28,11 +30,6 @@ if TYPE_CHECKING:
     from analytics.macro.fred import SeriesInfo
     from analytics.macro.loading import Loaded
     from analytics.spec import Progress
-
-FRED_BASE_URL = "https://fred.stlouisfed.org"
-"""The no-key CSV download (`/graph/fredgraph.csv?id=ID`)."""
-FRED_API_BASE_URL = "https://api.stlouisfed.org"
-"""The keyed JSON API (`/fred/series/observations`), ALFRED's vintages included."""
 
 T = TypeVar("T")
 

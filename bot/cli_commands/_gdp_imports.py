@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from analytics.answer import Answer, Column, Table
-
 SKIPPED_SHOWN = 5
 
 
@@ -52,6 +50,8 @@ def _import_gdpnow(args: argparse.Namespace, ctx) -> None:
     result = import_gdpnow_file(cache, args.file)
     stored = GdpNowStore(cache).summary()
     skipped = [(s.line, s.reason) for s in result.skipped]
+    from analytics.answer import Answer, Column, Table  # not at import: --help stays light
+
     answer = Answer(
         title="Imported the GDPNow track",
         summary=f"{result.rows:,} nowcasts of {result.quarters} quarters from {args.file.name}, "
@@ -99,6 +99,8 @@ def _import_releases(args: argparse.Namespace, ctx) -> None:
     from analytics.macro.releases_store import import_release_file
 
     result = import_release_file(ctx.services(network=False).cache, args.file)
+    from analytics.answer import Answer  # not at import: --help stays light
+
     answer = Answer(
         title="Imported the real GDP release table",
         summary=f"{result.quarters:,} quarters from {args.file.name}, "

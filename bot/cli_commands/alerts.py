@@ -8,7 +8,6 @@ the way the evening run does, on the session asked, and sends and records nothin
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 
 GROUP = "alert"
@@ -33,6 +32,8 @@ def _check(args: argparse.Namespace, ctx) -> None:
     as_of = parse_date(args.as_of, name="--as-of")  # a typo fails before the cache is opened
     services = ctx.services()
     check_as_of(as_of, services.market.today())
+
+    import asyncio
 
     async def run():
         async with services.http_session():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from analytics.errors import BadInput
@@ -18,13 +17,15 @@ def register(add) -> None:
 
 
 def _run(args: argparse.Namespace, ctx) -> int:
+    import asyncio
+
     from bot.runner import run_bot
 
     return asyncio.run(run_bot(ctx.settings))
 
 
 def _invite(args: argparse.Namespace, ctx) -> None:
-    from bot.runner import TOKEN_HELP, application_id_from_token, invite_url
+    from bot.invite import TOKEN_HELP, application_id_from_token, invite_url
 
     app_id = args.client_id
     if app_id is None and ctx.settings.discord_token:

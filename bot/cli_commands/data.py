@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from analytics.answer import Answer, Field, Table
-
 
 def register(add) -> None:
     _register_prices_alias(add)
@@ -50,6 +48,8 @@ def _cache_check(ctx) -> int:
     verdict = "passes" if report.ok else "is damaged"
     count = len(report.problems)
     problems = f"{count} problem{'' if count == 1 else 's'}"
+    from analytics.answer import Answer, Field, Table  # not at import: --help stays light
+
     fields = [Field("Integrity", "ok" if report.ok else problems)]
     if report.imported:
         fields.append(Field("Imported files", ", ".join(report.imported)))
@@ -106,6 +106,8 @@ def _cache_status(ctx) -> None:
             f" checked ranges; {to_fetch:,} of them are fetched when next asked for, the rest"
             " are days their source has no bar for."
         )
+    from analytics.answer import Answer, Field, Table  # not at import: --help stays light
+
     answer = Answer(
         title="Cache status",
         summary=summary,

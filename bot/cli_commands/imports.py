@@ -12,10 +12,13 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analytics.answer import Answer, Table
 from analytics.errors import BadInput
 from bot.cli import EXIT_USER, add_common_options
+
+if TYPE_CHECKING:
+    from analytics.answer import Answer
 
 MAX_ROWS = 50  # table rows shown in the terminal; --json has them all
 MAX_DETAILS = 20
@@ -184,6 +187,8 @@ def _prices_answer(done, batch: _Batch) -> Answer:
         summary += " Decisions: " + ", ".join(f"{n:,} {k}" for k, n in kinds.most_common()) + "."
     if batch.failed:
         summary += f" {len(batch.failed)} file(s) failed (listed on stderr)."
+    from analytics.answer import Answer, Table  # not at import: --help stays light
+
     table = Table(
         ("file", "ticker", "rows", "written", "skipped", "first", "last", "decision"),
         tuple(
@@ -293,6 +298,8 @@ def _fred_answer(results, batch: _Batch) -> Answer:
     )
     if batch.failed:
         summary += f" {len(batch.failed)} file(s) failed (listed on stderr)."
+    from analytics.answer import Answer, Table  # not at import: --help stays light
+
     return Answer(
         title="Import",
         summary=summary,
@@ -327,6 +334,8 @@ def _import_holdings(args: argparse.Namespace, ctx) -> None:
     weight = float(holdings.weights.sum())
     unmapped = list(holdings.unmapped)
     skipped = f"; {len(unmapped)} tickers without a Yahoo symbol left out" if unmapped else ""
+    from analytics.answer import Answer, Table  # not at import: --help stays light
+
     answer = Answer(
         title=f"Imported {fund.symbol} holdings as of {holdings.as_of.isoformat()}",
         summary=f"{len(holdings.frame):,} stocks, {weight:.2%} of the fund, from {args.file.name}{skipped}.",

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 from analytics.answer import Answer, Field
 from analytics.subscriptions.digest import Digest, SectionResult
-from bot.runner import invite_url
+from bot.invite import invite_url
 from cogs.subscriptions import carries, render_digest
 
 DAY = dt.date(2024, 7, 2)

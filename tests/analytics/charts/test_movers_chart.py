@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from analytics.charts.movers_chart import movers_chart
-from analytics.charts.style import DOWN, UP, encode_png
+from analytics.charts.style import DOWN, ROW_VALUES_GID, UP, encode_png
 from analytics.errors import NoData
-from tests.analytics.charts.drawn import badge_texts, hbars
+from tests.analytics.charts.drawn import badge_texts, hbars, row_labels, row_values
 
 
 def test_chart_is_phone_sized_png() -> None:
@@ -71,8 +71,21 @@ def test_gainers_are_green_losers_red_each_bar_as_long_as_its_return() -> None:
         ("CCC", -0.1, DOWN),
         ("DDD", -0.4, DOWN),
     ]
-    labels = {t.get_text() for t in fig.axes[0].texts}
-    assert {"+50.0%", "+20.0%", "-10.0%", "-40.0%"} <= labels
+    # Each bar's return on its row, gainers' in a column right of the longest gain, losers'
+    # left of the largest loss (one text a side).
+    names, values = row_labels(fig.axes[0]), row_values(fig.axes[0])
+    assert {names[row]: values[row] for row in names} == {
+        "AAA": "+50.0%",
+        "BBB": "+20.0%",
+        "CCC": "-10.0%",
+        "DDD": "-40.0%",
+    }
+    columns = [t for t in fig.axes[0].texts if t.get_gid() == ROW_VALUES_GID]
+    assert [(t.get_position()[0] > 0.5, t.get_ha()) for t in columns] == [
+        (True, "left"),
+        (False, "right"),
+    ]
+    assert min(t.get_position()[0] for t in columns) < -0.4
     assert badge_texts(fig) == []
 
 
@@ -90,3 +103,38 @@ def test_the_badge_names_what_is_priced_exactly_when_partial() -> None:
     gainers, losers = pd.Series({"AAA": 0.5}), pd.Series({"CCC": -0.3})
     fig = movers_chart(gainers, losers, title="t", partial="Partial: 10 of 12 names priced")
     assert badge_texts(fig) == ["Partial: 10 of 12 names priced"]
+
+
+@pytest.mark.parametrize("count", [3, 10, 13])
+def test_each_name_is_drawn_level_with_its_bar(count: int) -> None:
+    """The names are one text of a line a row (style.row_labels): its lines span the rows
+    exactly, so each name is centred on its bar, in either layout."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from analytics.charts.style import ROW_LABELS_GID
+    from tests.analytics.charts.drawn import row_labels
+
+    many = pd.Series({f"G{i}": 0.3 - i / 100 for i in range(count)})
+    fig = movers_chart(many, -many.rename(lambda t: "L" + t[1:]), title="t", median=0.01)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        (text,) = [t for t in ax.texts if t.get_gid() == ROW_LABELS_GID]
+        rows = row_labels(ax)
+        assert len(rows) == len(ax.patches)  # a name for every bar
+        box = text.get_window_extent(renderer)
+        top = ax.transData.transform((0, max(rows) + 0.5))[1]
+        bottom = ax.transData.transform((0, min(rows) - 0.5))[1]
+        assert box.y1 == pytest.approx(top, abs=1.0)
+        assert box.y0 == pytest.approx(bottom, abs=1.0)
+        assert box.x1 < ax.get_window_extent(renderer).x0  # left of the panel, like ticks
+        assert list(ax.get_yticks()) == []  # no tick labels under them
+        for column in [t for t in ax.texts if t.get_gid() == ROW_VALUES_GID]:
+            # the values' column: its first line on its top row, a line a row below
+            first = round(column.get_position()[1] - 0.5)
+            lines = column.get_text().split("\n")
+            box = column.get_window_extent(renderer)
+            assert box.y1 == pytest.approx(ax.transData.transform((0, first + 0.5))[1], abs=1.0)
+            assert box.height == pytest.approx(
+                ax.transData.transform((0, len(lines)))[1] - ax.transData.transform((0, 0))[1],
+                abs=1.0,
+            )
