@@ -368,7 +368,8 @@ class PriceCache:
             lambda: dict(self.db.execute("SELECT ticker, checked_at FROM unknown_symbols")),
             _size_of_table,
         )
-        return {t for t in tickers if (at := table.get(t)) is not None and at >= cutoff}
+        recent = {t for t, at in table.items() if at >= cutoff}
+        return recent.intersection(tickers) if recent else set()
 
     def touch_recent(self, tickers: Iterable[str], used_at: dt.datetime) -> None:
         """Record that commands asked for these tickers at `used_at` (keeps the latest time)."""

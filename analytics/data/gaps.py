@@ -34,6 +34,35 @@ class Gap:
     hole: bool = False  # a recorded hole inside the checked range, not an extension of it
 
 
+@dataclass(frozen=True)
+class CoverageIndex:
+    """What a plan needs from the file for one list of tickers: the tickers grouped by their
+    coverage span (one Coverage standing for the group, None for never asked), and the
+    recorded holes, by position in the list. Read once per generation (PriceCache.memoised):
+    a 2,000-name universe refreshed together has a handful of spans."""
+
+    spans: tuple[tuple[Coverage | None, tuple[int, ...]], ...]
+    holes: Mapping[int, Sequence[tuple[dt.date, dt.date]]]
+
+
+def coverage_index(
+    coverage: Mapping[str, Coverage],
+    tickers: Sequence[str],
+    holes: Mapping[str, Sequence[tuple[dt.date, dt.date]]] | None = None,
+) -> CoverageIndex:
+    """`tickers` grouped by (checked_from, checked_to, fetched_at): all that `gaps_for` reads."""
+    groups: dict[tuple[dt.date, dt.date, dt.datetime] | None, tuple[Coverage | None, list]] = {}
+    recorded: dict[int, Sequence[tuple[dt.date, dt.date]]] = {}
+    holes = holes or {}
+    for i, ticker in enumerate(tickers):
+        cov = coverage.get(ticker)
+        span = None if cov is None else (cov.checked_from, cov.checked_to, cov.fetched_at)
+        groups.setdefault(span, (cov, []))[1].append(i)
+        if holes.get(ticker):
+            recorded[i] = tuple(holes[ticker])
+    return CoverageIndex(tuple((cov, tuple(ix)) for cov, ix in groups.values()), recorded)
+
+
 def missing_ranges(
     coverage: Mapping[str, Coverage],
     tickers: Sequence[str],
@@ -46,24 +75,45 @@ def missing_ranges(
 
     `holes`: recorded holes per ticker; those that meet [start, end] are asked for whole.
     """
-    groups: dict[tuple[dt.date | None, dt.date, bool], Gap] = {}
+    return indexed_missing_ranges(
+        coverage_index(coverage, tickers, holes), tickers, start, end, now
+    )
+
+
+def indexed_missing_ranges(
+    index: CoverageIndex,
+    tickers: Sequence[str],
+    start: dt.date | None,
+    end: dt.date,
+    now: dt.datetime,
+) -> list[Gap]:
+    """`missing_ranges` from an index of `tickers`: the gaps of each span worked out once.
+
+    Groups come in the order of their first ticker (its back gap, forward gap, then holes)
+    and list their tickers in request order, as a ticker-by-ticker walk would give them."""
     wanted_from = start or HISTORY_FLOOR
-    holes = holes or {}
-    # A universe refreshed together shares a few coverage spans: work each one out once.
-    by_span: dict[tuple[dt.date, dt.date, dt.datetime] | None, list] = {}
-    for ticker in tickers:
-        cov = coverage.get(ticker)
-        span = None if cov is None else (cov.checked_from, cov.checked_to, cov.fetched_at)
-        found = by_span.get(span)
-        if found is None:
-            found = by_span[span] = [(a, b, False) for a, b in gaps_for(cov, start, end, now)]
-        ranges = found
-        recorded = holes.get(ticker)
-        if recorded:
-            ranges = found + [(a, b, True) for a, b in recorded if b >= wanted_from and a <= end]
-        for key in ranges:
-            groups.setdefault(key, Gap(key[0], key[1], hole=key[2])).tickers.append(ticker)
-    return list(groups.values())
+    members: dict[tuple[dt.date | None, dt.date, bool], list[int]] = {}
+    first: dict[tuple[dt.date | None, dt.date, bool], tuple[int, int]] = {}
+    span_gaps: dict[int, int] = {}  # how many span gaps a ticker with holes has before them
+    for cov, positions in index.spans:
+        found = gaps_for(cov, start, end, now)
+        for p, (a, b) in enumerate(found):
+            key = (a, b, False)
+            members.setdefault(key, []).extend(positions)
+            first[key] = min(first.get(key, (positions[0], p)), (positions[0], p))
+        if index.holes:
+            span_gaps.update((i, len(found)) for i in positions if i in index.holes)
+    for i, recorded in index.holes.items():
+        for q, (a, b) in enumerate(recorded):
+            if b >= wanted_from and a <= end:
+                key = (a, b, True)
+                members.setdefault(key, []).append(i)
+                first[key] = min(first.get(key, (i, span_gaps[i] + q)), (i, span_gaps[i] + q))
+    gaps = []
+    for key in sorted(members, key=first.__getitem__):
+        positions = sorted(members[key])
+        gaps.append(Gap(key[0], key[1], [tickers[i] for i in positions], hole=key[2]))
+    return gaps
 
 
 def gaps_for(

@@ -42,7 +42,7 @@ import pandas as pd
 from analytics import calendar
 from analytics.data import events
 from analytics.data.cache import PriceCache
-from analytics.data.gaps import INTRADAY_REFRESH, Gap, missing_ranges
+from analytics.data.gaps import INTRADAY_REFRESH, Gap, coverage_index, indexed_missing_ranges
 from analytics.data.http import HttpBridge
 from analytics.data.outcomes import (
     READ_ONLY,
@@ -114,6 +114,7 @@ class MarketData:
         self.fetch_lock = FetchLock()  # commands waiting for it go before a background fill's batch
         self.provisional = None  # analytics.data.provisional.Provisional, once enabled
         self._recent_marked: dict[str, dt.date] = {}
+        self._recent_asked: tuple[dt.date, tuple[str, ...]] | None = None
         self.http: HttpBridge | None = None
         self._degraded = 0
         self.cache_only_why: str | None = None
@@ -405,8 +406,14 @@ class MarketData:
     def _remember_recent(self, tickers: Sequence[str]) -> None:
         """Record that these tickers were asked for today (once a day each: it is a write)."""
         today = self.today()
+        asked = (today, tuple(tickers))
+        if asked == self._recent_asked:  # the same list again today (a warm command)
+            return
         new = [t for t in tickers if self._recent_marked.get(t) != today]
-        if not new or self.cache.read_only:
+        if not new:
+            self._recent_asked = asked
+            return
+        if self.cache.read_only:
             return
         try:
             self.cache.touch_recent(new, self.now())
@@ -415,14 +422,21 @@ class MarketData:
             return
         for ticker in new:
             self._recent_marked[ticker] = today
+        self._recent_asked = asked
 
     def missing_ranges(
         self, tickers: Sequence[str], start: dt.date | None, end: dt.date
     ) -> list[Gap]:
         """Per ticker, the ranges the cache has never asked the provider for, grouped."""
-        coverage = self.cache.coverage(tickers)
-        holes = self.cache.pending_holes(tickers)
-        return missing_ranges(coverage, tickers, start, end, self.now(), holes)
+        tickers = tuple(tickers)
+        index = self.cache.memoised(
+            ("coverage_index", tickers),
+            lambda: coverage_index(
+                self.cache.coverage(tickers), tickers, self.cache.pending_holes(tickers)
+            ),
+            lambda _: 16 * len(tickers),
+        )
+        return indexed_missing_ranges(index, tickers, start, end, self.now())
 
     def fetch_gap(self, gap: Gap, *, patient: bool = False) -> FetchResult:
         """Ask the provider for one gap and store the answer in one transaction (blocking;
