@@ -161,13 +161,17 @@ async def answer_interaction(
 
     bot = interaction.client
     services = bot.services  # type: ignore[attr-defined]
+    memo = getattr(bot, "answer_memo", None)
     # Bad input raises here, before the deferral: the tree answers it ephemerally.
-    request = await asyncio.to_thread(spec.parse_values, values, parse_context(services))
+    request, found = await asyncio.to_thread(_parse_and_recall, spec, values, services, memo)
+    if found is not None and not interaction.response.is_done():
+        # Asked before on the same data: the answer is the response itself (one round trip).
+        await send_answer(interaction, found)
+        return
     if not interaction.response.is_done():
         await interaction.response.defer(thinking=True)
     progress = DiscordProgress(interaction, spec.progress_label)
     budget = getattr(bot, "answer_budget", DEFAULT_BUDGET)
-    memo = getattr(bot, "answer_memo", None)
     try:
         answer = await compute_answer(
             spec, services.market, request, progress, budget=budget, memo=memo
@@ -175,3 +179,14 @@ async def answer_interaction(
     finally:
         await progress.drain()
     await send_answer(interaction, answer, progress=[progress])
+
+
+def _parse_and_recall(
+    spec: CommandSpec, values: dict[str, Any], services: Any, memo: AnswerMemo | None
+) -> tuple[Any, Answer | None]:
+    """The parsed request and, when this question was answered on the same data, that answer
+    (blocking: the memo key reads the cache's generation)."""
+    request = spec.parse_values(values, parse_context(services))
+    if memo is None:
+        return request, None
+    return request, memo.get(memo.key(spec, services.market, request))

@@ -92,6 +92,23 @@ async def test_streak_defaults_defer_then_answer_with_embed_and_chart(
     assert e2e_provider.calls == [(("IWM", "SPY"), None, dt.date(2019, 6, 2))]
 
 
+async def test_the_same_question_again_is_answered_at_once_from_the_memo(
+    market_bot, planted, e2e_provider
+):
+    """Asked again on the same data: no deferral, no recompute, no redraw; the same embed and
+    the same PNG bytes as the first answer, in the interaction's response itself. (The very
+    first ask fetched, which moved the data on: the answer after it is the one kept.)"""
+    await market_bot.invoke("streak")
+    first = await market_bot.invoke("streak")
+    memo = market_bot.bot.answer_memo
+    hits, calls = memo.hits, list(e2e_provider.calls)
+    again = await market_bot.invoke("streak")
+    assert (first.response_type, again.response_type) == (5, 4)
+    assert again.embeds == first.embeds
+    assert again.files["chart.png"] == first.files["chart.png"]
+    assert memo.hits == hits + 1 and e2e_provider.calls == calls
+
+
 async def test_streak_up_for_one_ticker_as_of_a_past_date(market_bot, planted):
     reply = await market_bot.invoke("streak", a="spy", kind="up", as_of="2023-12-29")
     [embed] = reply.embeds
