@@ -13,12 +13,12 @@ from analytics.charts.style import (
     HIGHLIGHT,
     MUTED,
     ROW_VALUES_GID,
+    hbars,
     new_figure,
     partial_badge,
     row_labels,
     stamp,
     style_axes,
-    tone_color,
 )
 from analytics.errors import NoData
 
@@ -93,7 +93,7 @@ def _bars(
     values = [float(v) for _, v in shown]
     size = 12 if rows <= 22 else 10 if rows <= 34 else 8
 
-    ax.barh(y, values, color=[tone_color(v) for v in values], height=0.72)
+    hbars(ax, y, values)
     ax.axvline(0, color=MUTED, linewidth=1.0)
     ax.set_ylim(-0.7, rows - 0.3 + (0.9 if median is not None else 0.0))
     row_labels(ax, y, [str(t) for t, _ in shown], fontsize=size)
