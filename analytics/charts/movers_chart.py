@@ -19,6 +19,7 @@ from analytics.charts.style import (
     row_labels,
     stamp,
     style_axes,
+    ticks_in_view,
 )
 from analytics.errors import NoData
 
@@ -112,6 +113,7 @@ def _bars(
     low, high = min([low, *extent]), max([high, *extent])
     pad = 0.22 * ((high - low) or 0.01)
     ax.set_xlim(low - pad if low < 0 else -0.03 * pad, high + pad if high > 0 else 0.03 * pad)
+    ticks_in_view(ax.xaxis)
     offset = 0.012 * (high - low + 2 * pad)
     # Each side's returns as one column just past its longest bar (a text, not one a bar).
     for side, edge, ha in ((1, max(values), "left"), (-1, min(values), "right")):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -120,6 +121,15 @@ def row_labels(
     if gid == ROW_LABELS_GID:
         ax.set_yticks([])
     return text
+
+
+def ticks_in_view(axis: Axis) -> None:
+    """Fix `axis`'s ticks to those of its locator within its view limits. Axis makes a Tick
+    (a gridline, two tick lines and two labels, ~0.5 ms) for every location its locator
+    returns, drawn or not, and AutoLocator returns one past each end (issue 15). The same
+    ticks are drawn. Call it once the limits are final."""
+    low, high = sorted(axis.get_view_interval())
+    axis.set_ticks([v for v in axis.get_major_locator()() if low <= v <= high])
 
 
 BARS_GID = "bars"

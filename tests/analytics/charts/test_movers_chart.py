@@ -167,3 +167,23 @@ def test_each_bar_is_painted_in_its_colour_where_it_is() -> None:
         assert np.array_equal(colour_at(length / 2, row), rgb(colour))
         assert np.array_equal(colour_at(length * 0.97, row + 0.3), rgb(colour))
         assert not np.array_equal(colour_at(length * 1.03, row), rgb(colour))
+
+
+def test_the_return_axis_has_its_ticks_in_view_only() -> None:
+    """The x ticks are AutoLocator's within the limits (style.ticks_in_view): 0 and at least
+    a tick each side, labelled as returns; none made past the ends."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.ticker import AutoLocator
+
+    gainers = pd.Series({"AAA": 0.5, "BBB": 0.2})
+    losers = pd.Series({"DDD": -0.4, "CCC": -0.1})
+    fig = movers_chart(gainers, losers, title="t", median=0.05)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    ticks = list(ax.get_xticks())
+    assert ticks == [v for v in AutoLocator().tick_values(low, high) if low <= v <= high]
+    assert 0 in ticks and min(ticks) < 0 < max(ticks)
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "0%" in labels and "+20%" in labels and "-20%" in labels
+    assert len(ax.xaxis.majorTicks) == len(ticks)  # no Tick made for a location not drawn
