@@ -10,11 +10,12 @@ from matplotlib.figure import Figure
 from analytics.charts.style import (
     MUTED,
     TEXT,
+    hbars,
     new_figure,
     partial_badge,
     row_labels,
     stamp,
-    tone_color,
+    ticks_in_view,
 )
 from analytics.errors import NoData
 
@@ -53,7 +54,7 @@ def contributors_chart(
     y = [height - 1 - p for p in positions]
 
     fig, ax = new_figure(title, subtitle=subtitle)
-    ax.barh(y, bars, color=[tone_color(v) for v in bars], height=0.72)
+    hbars(ax, y, bars)
     ax.axvline(0, color=MUTED, linewidth=1.0)
     ax.set_ylim(-0.7, height - 0.3)
     row_labels(ax, y, labels)
@@ -64,6 +65,7 @@ def contributors_chart(
     pad = 0.2 * ((high - low) or 1.0)
     # Room for the value labels only on the side that has bars.
     ax.set_xlim(low - pad if low < 0 else -0.02 * pad, high + pad if high > 0 else 0.02 * pad)
+    ticks_in_view(ax.xaxis)
     for pos, value in zip(y, bars, strict=True):
         text = f"{value:+.1f} bp" if abs(value) < 100 else f"{value:+,.0f} bp"
         offset = 0.012 * (high - low + 2 * pad)

@@ -13,12 +13,13 @@ from analytics.charts.style import (
     HIGHLIGHT,
     MUTED,
     ROW_VALUES_GID,
+    hbars,
     new_figure,
     partial_badge,
     row_labels,
     stamp,
     style_axes,
-    tone_color,
+    ticks_in_view,
 )
 from analytics.errors import NoData
 
@@ -93,7 +94,7 @@ def _bars(
     values = [float(v) for _, v in shown]
     size = 12 if rows <= 22 else 10 if rows <= 34 else 8
 
-    ax.barh(y, values, color=[tone_color(v) for v in values], height=0.72)
+    hbars(ax, y, values)
     ax.axvline(0, color=MUTED, linewidth=1.0)
     ax.set_ylim(-0.7, rows - 0.3 + (0.9 if median is not None else 0.0))
     row_labels(ax, y, [str(t) for t, _ in shown], fontsize=size)
@@ -112,6 +113,7 @@ def _bars(
     low, high = min([low, *extent]), max([high, *extent])
     pad = 0.22 * ((high - low) or 0.01)
     ax.set_xlim(low - pad if low < 0 else -0.03 * pad, high + pad if high > 0 else 0.03 * pad)
+    ticks_in_view(ax.xaxis)
     offset = 0.012 * (high - low + 2 * pad)
     # Each side's returns as one column just past its longest bar (a text, not one a bar).
     for side, edge, ha in ((1, max(values), "left"), (-1, min(values), "right")):

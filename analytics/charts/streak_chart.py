@@ -7,7 +7,17 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analytics.charts.style import ACCENT, DOWN, HIGHLIGHT, MUTED, TEXT, UP, new_figure, stamp
+from analytics.charts.style import (
+    ACCENT,
+    DOWN,
+    HIGHLIGHT,
+    MUTED,
+    TEXT,
+    UP,
+    new_figure,
+    stamp,
+    ticks_in_view,
+)
 from analytics.errors import NoData
 from analytics.streaks import Streak, headline
 
@@ -62,6 +72,8 @@ def streak_figure(
         ax.axhline(100.0, color=MUTED, linewidth=1, linestyle="--")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.set_xlim(line.index[0], line.index[-1] + pd.Timedelta(days=3))
+    ticks_in_view(ax.xaxis)
+    ticks_in_view(ax.yaxis)
     return stamp(fig, source=source, as_of=result.as_of)
 
 

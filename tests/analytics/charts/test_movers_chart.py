@@ -14,7 +14,7 @@ from PIL import Image
 from analytics.charts.movers_chart import movers_chart
 from analytics.charts.style import DOWN, ROW_VALUES_GID, UP, encode_png
 from analytics.errors import NoData
-from tests.analytics.charts.drawn import badge_texts, hbars, row_labels, row_values
+from tests.analytics.charts.drawn import badge_texts, bar_count, hbars, row_labels, row_values
 
 
 def test_chart_is_phone_sized_png() -> None:
@@ -120,7 +120,7 @@ def test_each_name_is_drawn_level_with_its_bar(count: int) -> None:
     for ax in fig.axes:
         (text,) = [t for t in ax.texts if t.get_gid() == ROW_LABELS_GID]
         rows = row_labels(ax)
-        assert len(rows) == len(ax.patches)  # a name for every bar
+        assert len(rows) == bar_count(ax)  # a name for every bar
         box = text.get_window_extent(renderer)
         top = ax.transData.transform((0, max(rows) + 0.5))[1]
         bottom = ax.transData.transform((0, min(rows) - 0.5))[1]
@@ -138,3 +138,52 @@ def test_each_name_is_drawn_level_with_its_bar(count: int) -> None:
                 ax.transData.transform((0, len(lines)))[1] - ax.transData.transform((0, 0))[1],
                 abs=1.0,
             )
+
+
+def test_each_bar_is_painted_in_its_colour_where_it_is() -> None:
+    """The bars (one collection, style.hbars) reach the pixels: the middle of each bar, and
+    just inside its end, are its colour; just past its end is not."""
+    from analytics.charts.raster import render_rgba
+
+    gainers = pd.Series({"AAA": 0.5, "BBB": 0.2})
+    losers = pd.Series({"DDD": -0.4, "CCC": -0.1})
+    fig = movers_chart(gainers, losers, title="t", median=0.05)
+    ax = fig.axes[0]
+    pixels = render_rgba(fig)[:, :, :3].astype(int)
+    height = pixels.shape[0]
+
+    def colour_at(x: float, y: float) -> np.ndarray:
+        px, py = ax.transData.transform((x, y))
+        return pixels[height - 1 - round(py), round(px)]
+
+    def rgb(hex_colour: str) -> np.ndarray:
+        return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+    bars = hbars(ax)
+    assert len(bars) == 4
+    rows = {name: row for row, name in row_labels(ax).items()}
+    for name, length, colour in bars:
+        row = rows[name]
+        assert np.array_equal(colour_at(length / 2, row), rgb(colour))
+        assert np.array_equal(colour_at(length * 0.97, row + 0.3), rgb(colour))
+        assert not np.array_equal(colour_at(length * 1.03, row), rgb(colour))
+
+
+def test_the_return_axis_has_its_ticks_in_view_only() -> None:
+    """The x ticks are AutoLocator's within the limits (style.ticks_in_view): 0 and at least
+    a tick each side, labelled as returns; none made past the ends."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.ticker import AutoLocator
+
+    gainers = pd.Series({"AAA": 0.5, "BBB": 0.2})
+    losers = pd.Series({"DDD": -0.4, "CCC": -0.1})
+    fig = movers_chart(gainers, losers, title="t", median=0.05)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    ticks = list(ax.get_xticks())
+    assert ticks == [v for v in AutoLocator().tick_values(low, high) if low <= v <= high]
+    assert 0 in ticks and min(ticks) < 0 < max(ticks)
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "0%" in labels and "+20%" in labels and "-20%" in labels
+    assert len(ax.xaxis.majorTicks) == len(ticks)  # no Tick made for a location not drawn
