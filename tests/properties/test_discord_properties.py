@@ -79,10 +79,8 @@ def check_reply(name: str, options: dict, reply) -> None:
     assert APOLOGY not in everything, f"{shown}: the apology\n{everything[:1500]}"
     if reply.ephemeral:  # a message, or a private answer (/alert list shows your alerts)
         assert (reply.content or "").strip() or reply.embeds, f"{shown}: an empty reply"
-    else:
-        assert reply.response_type == 5 and reply.embeds, (
-            f"{shown}: a public reply that is not an answer: {reply.content!r}"
-        )
+    else:  # deferred then answered, or (asked before on the same data) answered at once
+        assert reply.embeds, f"{shown}: a public reply that is not an answer: {reply.content!r}"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name.replace(" ", "-") for s in SPECS])
