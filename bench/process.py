@@ -105,32 +105,35 @@ def run(db: Path, results: Results, *, startup_runs: int = 7) -> None:
     )
 
 
+async def _launch(fake, db: Path, *, stderr: int) -> asyncio.subprocess.Process:
+    """`marketbot run` (bench/bot_child.py) on `db`, offline, against the fake Discord."""
+    from tests.e2e.fake_discord import GUILD_ID
+
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": fake.token,
+        "MARKETBOT_GUILD_ID": str(GUILD_ID),
+        "MARKETBOT_DB": str(db),
+        "MARKETBOT_OFFLINE": "1",
+        "MARKETBOT_LOG_LEVEL": "INFO",
+    }
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bench.bot_child", fake.api_base, fake.gateway_url),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
 async def _first_answer(db: Path) -> float:
     """Seconds from launching `marketbot run` to its first /help answered (the embed, after
     the deferral); then stops it."""
     from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
 
     async with FakeDiscord(guild_id=GUILD_ID) as fake:
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": fake.token,
-            "MARKETBOT_GUILD_ID": str(GUILD_ID),
-            "MARKETBOT_DB": str(db),
-            "MARKETBOT_OFFLINE": "1",
-            "MARKETBOT_LOG_LEVEL": "INFO",
-        }
         launched = time.perf_counter()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.bot_child",
-            fake.api_base,
-            fake.gateway_url,
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        child = await _launch(fake, db, stderr=asyncio.subprocess.DEVNULL)
         try:
             while GUILD_ID not in fake.synced_commands:
                 if child.returncode is not None:
@@ -184,26 +187,8 @@ async def _measure(db: Path) -> dict[str, float]:
 
     figures: dict[str, float] = {}
     async with FakeDiscord(guild_id=GUILD_ID) as fake:
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": fake.token,
-            "MARKETBOT_GUILD_ID": str(GUILD_ID),
-            "MARKETBOT_DB": str(db),
-            "MARKETBOT_OFFLINE": "1",
-            "MARKETBOT_LOG_LEVEL": "INFO",
-        }
         launched = time.perf_counter()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.bot_child",
-            fake.api_base,
-            fake.gateway_url,
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        child = await _launch(fake, db, stderr=asyncio.subprocess.PIPE)
         ready = asyncio.Event()
         log_lines: list[str] = []
 
