@@ -53,7 +53,7 @@ from analytics.alerts.schema import (
     check_limits,
 )
 from analytics.data.cache import PriceCache
-from analytics.subscriptions.records import retry_delay
+from analytics.subscriptions.records import take_attempt
 
 __all__ = ["ALERTS", "FIRES", "RUNS", "SCHEMA", "AlertStore", "LimitReached"]
 
@@ -207,39 +207,27 @@ class AlertStore:
         one whose next attempt is due. None when it is settled or not due (another process
         may be sending it right now). The claim counts this attempt."""
         key = [alert_id, fired_on.isoformat()]
+
+        def insert(next_attempt_at: str) -> None:
+            conn.execute(
+                f"INSERT INTO {FIRES} (alert_id, fired_on, session, status, nonce,"
+                " claimed_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                [
+                    *key,
+                    session.isoformat(),
+                    SENDING,
+                    secrets.randbits(63),
+                    iso_utc(now),
+                    state[:300],
+                    next_attempt_at,
+                ],
+            )
+
         with self._write() as conn:
-            row = conn.execute(
-                f"SELECT status, attempts, next_attempt_at FROM {FIRES}"
-                " WHERE alert_id = ? AND fired_on = ?",
-                key,
-            ).fetchone()
-            if row is None:
-                attempts = 1
-                conn.execute(
-                    f"INSERT INTO {FIRES} (alert_id, fired_on, session, status, nonce,"
-                    " claimed_at, state, attempts, next_attempt_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        *key,
-                        session.isoformat(),
-                        SENDING,
-                        secrets.randbits(63),
-                        iso_utc(now),
-                        state[:300],
-                        attempts,
-                        iso_utc(min(now + retry_delay(attempts), deadline)),
-                    ],
-                )
-            else:
-                status, previous, next_at = row
-                if status != SENDING or (next_at is not None and next_at > iso_utc(now)):
-                    return None
-                attempts = previous + 1
-                conn.execute(
-                    f"UPDATE {FIRES} SET attempts = ?, next_attempt_at = ?"
-                    " WHERE alert_id = ? AND fired_on = ?",
-                    [attempts, iso_utc(min(now + retry_delay(attempts), deadline)), *key],
-                )
+            if not take_attempt(
+                conn, FIRES, "alert_id = ? AND fired_on = ?", key, now, deadline, insert
+            ):
+                return None
         return self.fire(alert_id, fired_on)
 
     def fire(self, alert_id: int, fired_on: dt.date) -> Fire | None:

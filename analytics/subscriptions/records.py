@@ -5,6 +5,8 @@ keeps them in SQLite)."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 MAX_FAILED_DAYS = 3
@@ -28,6 +30,38 @@ def retry_delay(attempt: int) -> dt.timedelta:
     if attempt < 1:
         raise ValueError("attempts count from 1")
     return min(FIRST_RETRY * 2 ** min(attempt - 1, 10), MAX_RETRY)
+
+
+def take_attempt(
+    conn: sqlite3.Connection,
+    table: str,
+    where: str,
+    key: Sequence[object],
+    now: dt.datetime,
+    deadline: dt.datetime,
+    insert: Callable[[str], None],
+) -> bool:
+    """One delivery attempt on the claim row of `table` found by `where` (`key`: its
+    parameters), in the caller's write transaction. No row: `insert(next_attempt_at)` makes
+    the claim (its first attempt). A 'sending' row whose next attempt is due counts one more.
+    False when the row is settled (sent, failed, missed) or not due (another process may be
+    sending it now). The next attempt is `retry_delay` after this one, never after `deadline`.
+    Shared by the daily posts' claims and the alerts' fires."""
+    row = conn.execute(
+        f"SELECT status, attempts, next_attempt_at FROM {table} WHERE {where}", list(key)
+    ).fetchone()
+    if row is None:
+        insert(iso_utc(min(now + retry_delay(1), deadline)))
+        return True
+    status, previous, next_at = row
+    if status != SENDING or (next_at is not None and next_at > iso_utc(now)):
+        return False
+    attempts = previous + 1
+    conn.execute(
+        f"UPDATE {table} SET attempts = ?, next_attempt_at = ? WHERE {where}",
+        [attempts, iso_utc(min(now + retry_delay(attempts), deadline)), *key],
+    )
+    return True
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from analytics.subscriptions.records import (
     iso_utc,
     retry_delay,
     subscription_from_row,
+    take_attempt,
 )
 
 __all__ = [
@@ -252,39 +253,19 @@ class SubscriptionStore:
         `deadline` (the day's catch-up cutoff).
         """
         key = [subscription_id, day.isoformat()]
+        where = "subscription_id = ? AND trading_day = ?"
+
+        def insert(next_attempt_at: str) -> None:
+            conn.execute(
+                f"INSERT INTO {POSTS} (subscription_id, trading_day, channel_id, status,"
+                " nonce, claimed_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                # Discord takes nonces up to 25 characters; 63 bits fit as an integer.
+                [*key, channel_id, SENDING, secrets.randbits(63), iso_utc(now), next_attempt_at],
+            )
+
         with self._write() as conn:
-            row = conn.execute(
-                f"SELECT status, attempts, next_attempt_at FROM {POSTS}"
-                " WHERE subscription_id = ? AND trading_day = ?",
-                key,
-            ).fetchone()
-            if row is None:
-                attempts = 1
-                conn.execute(
-                    f"INSERT INTO {POSTS} (subscription_id, trading_day, channel_id, status,"
-                    " nonce, claimed_at, attempts, next_attempt_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    # Discord takes nonces up to 25 characters; 63 bits fit as an integer.
-                    [
-                        *key,
-                        channel_id,
-                        SENDING,
-                        secrets.randbits(63),
-                        iso_utc(now),
-                        attempts,
-                        iso_utc(min(now + retry_delay(attempts), deadline)),
-                    ],
-                )
-            else:
-                status, previous, next_at = row
-                if status != SENDING or (next_at is not None and next_at > iso_utc(now)):
-                    return None
-                attempts = previous + 1
-                conn.execute(
-                    f"UPDATE {POSTS} SET attempts = ?, next_attempt_at = ?"
-                    " WHERE subscription_id = ? AND trading_day = ?",
-                    [attempts, iso_utc(min(now + retry_delay(attempts), deadline)), *key],
-                )
+            if not take_attempt(conn, POSTS, where, key, now, deadline, insert):
+                return None
         return self._claims("subscription_id = ? AND trading_day = ?", key)[0]
 
     def note_failure(self, subscription_id: int, day: dt.date, reason: str) -> None:
