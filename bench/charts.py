@@ -25,7 +25,7 @@ if __package__ in (None, ""):
 import numpy as np
 import pandas as pd
 
-from bench.common import Results, Row, Sample, measure, ms
+from bench.common import Results, Sample, measure
 
 TARGET = 0.060
 
@@ -108,16 +108,7 @@ def run(results: Results, runs: int) -> dict[str, Sample]:
 
     print("charts (Figure built and encoded as PNG, beside a bare Figure saved as PNG)", flush=True)
     floor = measure(_floor, runs, warmup=2)
-    results.add(
-        Row(
-            "charts",
-            "floor: a bare 1200x675 Figure saved as PNG",
-            ms(floor.median),
-            ms(floor.p95),
-            f"n={runs}",
-            numbers={"floor_ms": round(floor.median * 1000, 1)},
-        )
-    )
+    results.floor("charts", "a bare 1200x675 Figure saved as PNG", floor)
     samples = {"floor": floor}
     for name, (label, build) in cases().items():
         png = encode_png(build())
@@ -130,18 +121,8 @@ def run(results: Results, runs: int) -> dict[str, Sample]:
 
         sample = measure(once, runs, warmup=2)
         samples[name] = sample
-        row = results.timing(
-            "charts",
-            label,
-            sample,
-            target=TARGET,
-            extra=f"n={runs}; {len(png) / 1024:,.0f} KB; {sample.median / floor.median:.1f}x floor",
-        )
-        row.numbers.update(
-            {
-                "floor_ms": round(floor.median * 1000, 1),
-                "ratio": round(sample.median / floor.median, 2),
-            }
+        results.beside_floor(
+            "charts", label, sample, floor, target=TARGET, extra=f"{len(png) / 1024:,.0f} KB"
         )
     return samples
 

@@ -155,6 +155,41 @@ class Results:
             )
         )
 
+    def floor(self, section: str, what: str, floor: Sample) -> Row:
+        """A floor measured in this run (what the figures beside it cannot go below)."""
+        return self.add(
+            Row(
+                section,
+                f"floor: {what}",
+                ms(floor.median),
+                ms(floor.p95),
+                f"n={floor.n}",
+                numbers={"floor_ms": round(floor.median * 1000, 1)},
+            )
+        )
+
+    def beside_floor(
+        self,
+        section: str,
+        what: str,
+        sample: Sample,
+        floor: Sample,
+        *,
+        target: float | None = None,
+        extra: str = "",
+    ) -> Row:
+        """A timing with an absolute target, shown beside a floor measured in the same run."""
+        ratio = sample.median / floor.median
+        row = self.timing(
+            section,
+            what,
+            sample,
+            target=target,
+            extra=f"n={sample.n}; " + (f"{extra}; " if extra else "") + f"{ratio:.1f}x floor",
+        )
+        row.numbers.update({"floor_ms": round(floor.median * 1000, 1), "ratio": round(ratio, 2)})
+        return row
+
     def against_floor(
         self,
         section: str,

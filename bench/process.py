@@ -42,29 +42,14 @@ COMMANDS = (
 def run(db: Path, results: Results, *, startup_runs: int = 7) -> None:
     print("bot process: `marketbot run` in a fresh interpreter", flush=True)
     floor = launch_floor(startup_runs)
-    results.add(
-        Row(
-            "process",
-            "floor: a fresh interpreter importing discord.py",
-            ms(floor.median),
-            ms(floor.p95),
-            f"n={floor.n}",
-            numbers={"floor_ms": round(floor.median * 1000, 1)},
-        )
-    )
+    results.floor("process", "a fresh interpreter importing discord.py", floor)
     sample = first_answer_sample(db, startup_runs)
-    row = results.timing(
+    results.beside_floor(
         "process",
         "startup: launch -> first /help answered (its embed)",
         sample,
+        floor,
         target=READY_TARGET,
-        extra=f"n={sample.n}; {sample.median / floor.median:.1f}x floor",
-    )
-    row.numbers.update(
-        {
-            "floor_ms": round(floor.median * 1000, 1),
-            "ratio": round(sample.median / floor.median, 2),
-        }
     )
     figures = asyncio.run(_measure(db))
     results.add(

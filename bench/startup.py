@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, Results, Row, Sample, ms
+from bench.common import ROOT, Results, Sample
 
 HELP_TARGET = 0.150
 FLOOR = [sys.executable, "-c", "import argparse; argparse.ArgumentParser().parse_args(['--help'])"]
@@ -46,16 +46,7 @@ def run(results: Results, runs: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARKETBOT_")}
     env["MARKETBOT_DB"] = str(ROOT / "bench" / "out" / "startup.db")  # never opened
     floor = _launches(FLOOR, runs, env)
-    results.add(
-        Row(
-            "startup",
-            "floor: a fresh interpreter printing an argparse --help",
-            ms(floor.median),
-            ms(floor.p95),
-            f"n={runs}",
-            numbers={"floor_ms": round(floor.median * 1000, 1)},
-        )
-    )
+    results.floor("startup", "a fresh interpreter printing an argparse --help", floor)
     marketbot = _entry_point()
     cases = (
         ("`marketbot --help`", ["--help"], HELP_TARGET),
@@ -64,19 +55,7 @@ def run(results: Results, runs: int) -> None:
     )
     for label, args, target in cases:
         sample = _launches(marketbot + args, runs, env)
-        row = results.timing(
-            "startup",
-            label,
-            sample,
-            target=target,
-            extra=f"n={runs}; {sample.median / floor.median:.1f}x floor",
-        )
-        row.numbers.update(
-            {
-                "floor_ms": round(floor.median * 1000, 1),
-                "ratio": round(sample.median / floor.median, 2),
-            }
-        )
+        results.beside_floor("startup", label, sample, floor, target=target)
 
 
 def main(argv: list[str] | None = None) -> int:
