@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from analytics.answer import Answer
@@ -51,15 +52,17 @@ async def compute_answer(
     *,
     budget: float | None = None,
     memo: AnswerMemo | None = None,
+    key: Hashable | None = None,
 ) -> Answer:
     """`spec`'s answer function in a worker thread; past `budget` seconds, what the cache holds.
 
     With `memo`, the same question on the same data is answered from it (bot/memo.py), and a
-    complete answer computed while no source failed is kept there with its chart encoded."""
-    key = None
+    complete answer computed while no source failed is kept there with its chart encoded.
+    `key`: the memo key when the caller has worked it out already (it reads the cache)."""
     if memo is not None:
-        key = await asyncio.to_thread(memo.key, spec, market, request)
-        found = memo.get(key)
+        if key is None:
+            key = await asyncio.to_thread(memo.key, spec, market, request)
+        found = memo.get(key)  # also when the caller missed: a computation may have ended since
         if found is not None:
             return found
         running = memo.running(key)
@@ -163,7 +166,7 @@ async def answer_interaction(
     services = bot.services  # type: ignore[attr-defined]
     memo = getattr(bot, "answer_memo", None)
     # Bad input raises here, before the deferral: the tree answers it ephemerally.
-    request, found = await asyncio.to_thread(_parse_and_recall, spec, values, services, memo)
+    request, key, found = await asyncio.to_thread(_parse_and_recall, spec, values, services, memo)
     if found is not None and not interaction.response.is_done():
         # Asked before on the same data: the answer is the response itself (one round trip).
         await send_answer(interaction, found)
@@ -174,7 +177,7 @@ async def answer_interaction(
     budget = getattr(bot, "answer_budget", DEFAULT_BUDGET)
     try:
         answer = await compute_answer(
-            spec, services.market, request, progress, budget=budget, memo=memo
+            spec, services.market, request, progress, budget=budget, memo=memo, key=key
         )
     finally:
         await progress.drain()
@@ -183,10 +186,11 @@ async def answer_interaction(
 
 def _parse_and_recall(
     spec: CommandSpec, values: dict[str, Any], services: Any, memo: AnswerMemo | None
-) -> tuple[Any, Answer | None]:
-    """The parsed request and, when this question was answered on the same data, that answer
-    (blocking: the memo key reads the cache's generation)."""
+) -> tuple[Any, Hashable | None, Answer | None]:
+    """The parsed request, its memo key and, when this question was answered on the same data,
+    that answer (blocking: the memo key reads the cache's generation)."""
     request = spec.parse_values(values, parse_context(services))
     if memo is None:
-        return request, None
-    return request, memo.get(memo.key(spec, services.market, request))
+        return request, None, None
+    key = memo.key(spec, services.market, request)
+    return request, key, memo.get(key)
