@@ -63,23 +63,6 @@ def coverage_index(
     return CoverageIndex(tuple((cov, tuple(ix)) for cov, ix in groups.values()), recorded)
 
 
-def missing_ranges(
-    coverage: Mapping[str, Coverage],
-    tickers: Sequence[str],
-    start: dt.date | None,
-    end: dt.date,
-    now: dt.datetime,
-    holes: Mapping[str, Sequence[tuple[dt.date, dt.date]]] | None = None,
-) -> list[Gap]:
-    """Per ticker, the ranges of [start, end] the cache has never asked for, grouped by range.
-
-    `holes`: recorded holes per ticker; those that meet [start, end] are asked for whole.
-    """
-    return indexed_missing_ranges(
-        coverage_index(coverage, tickers, holes), tickers, start, end, now
-    )
-
-
 def indexed_missing_ranges(
     index: CoverageIndex,
     tickers: Sequence[str],
@@ -87,7 +70,9 @@ def indexed_missing_ranges(
     end: dt.date,
     now: dt.datetime,
 ) -> list[Gap]:
-    """`missing_ranges` from an index of `tickers`: the gaps of each span worked out once.
+    """Per ticker of `index`, the ranges of [start, end] the cache has never asked for,
+    grouped by range (recorded holes that meet [start, end] are asked for whole); the gaps of
+    each coverage span are worked out once.
 
     Groups come in the order of their first ticker (its back gap, forward gap, then holes)
     and list their tickers in request order, as a ticker-by-ticker walk would give them."""
