@@ -4,8 +4,9 @@ commands, wait, and take over within a minute of the holder's death.
 
 The lease is a row of table `leases` in the cache file: (name, owner, expires_at, beat); the
 table is created by the file's migrations (analytics.data.schema LEASE_TABLE).
-`Lease.acquire()` takes or renews it in one BEGIN IMMEDIATE transaction (PriceCache.transaction),
-so two processes can never both think they took it in the same instant. The holder renews
+`Lease.acquire()` takes or renews it in one BEGIN IMMEDIATE transaction (PriceCache.bookkeeping:
+a renewal every 20 s leaves the process's memos as they are), so two processes can never both
+think they took it in the same instant. The holder renews
 it every RENEW_EVERY (20 s), pushing `expires_at` TTL (60 s) ahead; another process takes it
 when `expires_at` has passed, or when the row has not changed (same owner, same `beat`) for a
 whole TTL of its own monotonic clock: a wall clock that jumps back cannot keep a dead holder's
@@ -100,7 +101,7 @@ class Lease:
         who holds it. One BEGIN IMMEDIATE transaction."""
         now, mono = self.now(), self.monotonic()
         expires = now + self.ttl
-        with self.cache.transaction() as conn:
+        with self.cache.bookkeeping() as conn:  # a renewal every 20 s keeps the memos
             row = conn.execute(
                 f"SELECT owner, expires_at, beat FROM {LEASES} WHERE name = ?", [self.name]
             ).fetchone()
@@ -125,7 +126,7 @@ class Lease:
 
     def release(self) -> bool:
         """Give the lease up if this process holds it (a clean stop); True when it did."""
-        with self.cache.transaction() as conn:
+        with self.cache.bookkeeping() as conn:
             cursor = conn.execute(
                 f"DELETE FROM {LEASES} WHERE name = ? AND owner = ?", [self.name, self.owner]
             )

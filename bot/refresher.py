@@ -218,9 +218,8 @@ class Refresher(DailyLoop):
                 last_logged[0] = quarter
                 log.info("price refresh for %s: %d of %d tickers", session, done, total)
 
-        work = asyncio.ensure_future(
-            asyncio.to_thread(
-                self._market.refresh,
+        def refresh() -> FillReport:
+            report = self._market.refresh(
                 tickers,
                 start,
                 session,
@@ -228,7 +227,12 @@ class Refresher(DailyLoop):
                 sleep=stopping.wait,  # a back-off ends at once when the bot stops
                 stop=stopping.is_set,
             )
-        )
+            # The panels commands read before (a fund's names) are patched here, not by the
+            # first command after the refresh.
+            self._market.cache.refresh_memo()
+            return report
+
+        work = asyncio.ensure_future(asyncio.to_thread(refresh))
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:

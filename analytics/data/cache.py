@@ -13,13 +13,14 @@ import contextlib
 import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from analytics.data import arrays
+from analytics.data import arrays, changes
 from analytics.data.cache_file import (
     CacheFileError,
     connect,
@@ -30,7 +31,7 @@ from analytics.data.cache_file import (
 from analytics.data.cache_reads import CacheReads, typed_bars
 from analytics.data.cache_writes import CacheWrites
 from analytics.data.coverage_row import Coverage
-from analytics.data.read_memo import GenerationMemo
+from analytics.data.read_memo import ALL, Patch, ReadMemo, Reads, Scope
 from analytics.data.schema import HISTORY_FLOOR, MIGRATIONS, SCHEMA_VERSION, migrate
 
 __all__ = [
@@ -71,7 +72,7 @@ class PriceCache(CacheWrites, CacheReads):
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._arrays_ready = False  # the array store exists (schema 5): commits rebuild it
-        self.memo = GenerationMemo()  # panels and coverage read, while nothing is committed
+        self.memo = ReadMemo()  # panels and coverage read, kept across commits elsewhere
         try:
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -178,6 +179,7 @@ class PriceCache(CacheWrites, CacheReads):
         else:
             try:
                 if self._arrays_ready:
+                    changes.log_commit(conn)  # reads the stale marks the rebuild clears
                     arrays.rebuild_stale(conn)
             except BaseException:
                 conn.rollback()
@@ -199,19 +201,119 @@ class PriceCache(CacheWrites, CacheReads):
         key: Hashable,
         compute: Callable[[], Any],
         size: Callable[[Any], int] = lambda _: 0,
+        *,
+        scope: Scope = None,
+        patch: Patch | None = None,
     ) -> Any:
-        """`compute()`, kept in the read memo under `key` while nothing is committed to the
-        file (any connection or process: `generation()`); computed afresh inside a write
-        transaction. For what is read from the file only (never a partial answer); callers
-        must not mutate the value."""
+        """`compute()`, kept in the read memo under `key` (analytics.data.read_memo): with a
+        `scope` (the tables and tickers it was read from) it stays across commits that change
+        other tickers and is patched, or read again, when its own change; without one, any
+        commit to the file drops it. Computed afresh inside a write transaction. For
+        what is read from the file only (never a partial answer); callers must not mutate the
+        value."""
         if self._writing():
             return compute()
-        return self.memo.get_or_compute(self.generation(), key, compute, size)
+        self.sync_memo()
+        return self.memo.get_or_compute(key, compute, size, scope, patch)
+
+    def memoised_table(
+        self,
+        table: str,
+        read: Callable[[list[str] | None], dict[str, Any]],
+        size: Callable[[Any], int] = lambda table: 300 * len(table),
+    ) -> dict[str, Any]:
+        """`table` keyed by ticker, read whole (`read(None)`) and kept in the read memo; after
+        a commit that changed some of its tickers, only theirs are read again (`read(tickers)`)."""
+
+        def whole() -> dict[str, Any]:
+            with self.snapshot():
+                return read(None)
+
+        def patch(table: dict[str, Any], changed: frozenset[str]) -> dict[str, Any]:
+            with self.snapshot():
+                fresh = read(sorted(changed))
+            patched = dict(table)  # a copy: the old table is shared
+            for ticker in changed:
+                patched.pop(ticker, None)
+            patched.update(fresh)
+            return patched
+
+        scope = Reads(frozenset({table}), ALL)
+        return self.memoised(("table", table), whole, size, scope=scope, patch=patch)
+
+    def sync_memo(self) -> None:
+        """Bring the read memo to what is committed now (cheap when nothing was)."""
+        self.memo.sync(self.generation(), self._changes_since)
+
+    def refresh_memo(self) -> int:
+        """After a big write (the nightly refresh): patch now every read-memo entry it
+        touched, in the writer's thread, so that no command pays for it; returns how many."""
+        if self._writing():
+            return 0
+        self.sync_memo()
+        return self.memo.patch_dirty()
+
+    def _changes_since(self, since: int | None) -> changes.Changes:
+        with self.snapshot() as conn:
+            return changes.read_changes(conn, since)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection inside one read transaction (joined if one is open), so
+        the statements of a read see one state of the file."""
+        conn = self.db.conn
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            if own:
+                conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def bookkeeping(self) -> Iterator[sqlite3.Connection]:
+        """A short write no answer depends on (the lease, the tickers asked for): committed on
+        the generation probe, whose own commits do not move `generation()`, so this process
+        keeps its memos (other processes see a commit; their read memo finds nothing in the
+        change log and keeps its entries). The body must not call `generation()`.
+
+        The write lock is waited for without holding the probe (a long import elsewhere must
+        not stall every lookup of this process): BEGIN IMMEDIATE is retried until the busy
+        timeout, the probe's lock held only from the lock taken to the commit."""
+        if self.read_only:
+            with self.transaction():  # refuses, saying the cache is read-only
+                pass
+        deadline = time.monotonic() + self.busy_timeout_seconds
+        while True:
+            with self._lock:
+                probe = self._generation_probe()
+                probe.execute("PRAGMA busy_timeout=0")
+                try:
+                    probe.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                        raise
+                else:
+                    try:
+                        yield probe
+                    except BaseException:
+                        probe.rollback()
+                        raise
+                    probe.commit()
+                    return
+                finally:
+                    probe.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_seconds * 1000)}")
+            time.sleep(0.02)
 
     def _writing(self) -> bool:
         """This thread is inside `transaction()`: its reads see its own uncommitted writes,
         which no memo may keep."""
         return bool(getattr(self._local, "depth", 0))
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 _PROBE_EPOCHS = itertools.count(1)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.data import arrays
+from analytics.data import arrays, changes
 from analytics.data.cache_status import TickerStatus, ticker_status
 from analytics.data.coverage_row import Coverage
 from analytics.data.holes import Hole, holes_report
 from analytics.data.panel import Panel
 from analytics.data.provider import BAR_COLUMNS
+from analytics.data.read_memo import Reads
 from analytics.data.schema import HISTORY_FLOOR
 
 
@@ -25,16 +26,14 @@ class CacheReads:
     def coverage(self, tickers: Iterable[str]) -> dict[str, Coverage]:
         """Known ranges for the given tickers (absent tickers are left out).
 
-        Outside a write transaction, from the whole table read once per generation (the plan
-        of a 2,000-name command asks for every name on each call)."""
+        Outside a write transaction, from the whole table kept in the read memo (the plan of
+        a 2,000-name command asks for every name on each call)."""
         tickers = list(tickers)
         if not tickers:
             return {}
         if self._writing():
             return self._coverage_of(tickers)
-        table = self.memo.get_or_compute(
-            self.generation(), ("coverage",), lambda: self._coverage_of(None), _size_of_table
-        )
+        table = self.memoised_table("coverage", self._coverage_of)
         return {t: table[t] for t in tickers if t in table}
 
     def _coverage_of(self, tickers: list[str] | None) -> dict[str, Coverage]:
@@ -95,27 +94,23 @@ class CacheReads:
         tickers = list(dict.fromkeys(tickers))
         lo = start or HISTORY_FLOOR
         hi = end or dt.date(9999, 12, 31)
-        if self._writing():
-            return self._read_panel(tickers, lo, hi, wanted)
-        return self.memo.get_or_compute(
-            self.generation(),  # before the read: the panel is never older than its key
+        return self.memoised(
             ("panel", tuple(tickers), lo, hi, tuple(wanted)),
             lambda: self._read_panel(tickers, lo, hi, wanted),
             lambda panel: panel.nbytes,
+            scope=Reads(frozenset({changes.BARS}), frozenset(tickers)),
+            patch=lambda panel, changed: panel.replaced(
+                tickers,
+                changed,
+                self._read_panel([t for t in tickers if t in changed], lo, hi, wanted),
+            ),
         )
 
     def _read_panel(self, tickers: list[str], lo: dt.date, hi: dt.date, wanted: list[str]) -> Panel:
         """The panel from the array store, in one read snapshot (a commit between the
         statements of a chunked read cannot mix two states of the file)."""
-        conn = self.db.conn
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")
-        try:
+        with self.snapshot() as conn:
             segments = arrays.read_segments(conn, tickers, lo, hi, wanted)
-        finally:
-            if own:
-                conn.execute("COMMIT")
         return Panel.from_segments(tickers, segments, wanted, lo, hi)
 
     def read_bars_rows(
@@ -169,10 +164,6 @@ class CacheReads:
             if p.exists():
                 total += p.stat().st_size
         return total
-
-
-def _size_of_table(table: dict) -> int:
-    return 300 * len(table)  # about a Coverage and its key
 
 
 def _columns(columns: Sequence[str] | None) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analytics.data.cache_reads import _chunks, _size_of_table
+from analytics.data.cache_reads import _chunks
 from analytics.data.holes import hole_rows, pending_holes
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
@@ -143,9 +143,9 @@ class CacheWrites:
     def pending_holes(self, tickers: Iterable[str]) -> dict[str, list[tuple[dt.date, dt.date]]]:
         """Recorded holes of these tickers, oldest first (absent tickers are left out).
 
-        From the whole table read once per generation, as `coverage` (asked on every plan)."""
-        table = self.memoised(
-            ("coverage_holes",), lambda: pending_holes(self.db.conn, None), _size_of_table
+        From the whole table kept in the read memo, as `coverage` (asked on every plan)."""
+        table = self.memoised_table(
+            "coverage_holes", lambda some: pending_holes(self.db.conn, some)
         )
         return {t: list(table[t]) for t in tickers if t in table}
 
@@ -180,13 +180,24 @@ class CacheWrites:
     def unknown_since(self, tickers: Iterable[str], since: dt.datetime) -> set[str]:
         """Those of `tickers` the provider said it did not know at or after `since`."""
         cutoff = since.astimezone(dt.UTC).isoformat()
-        table: dict[str, str] = self.memoised(
-            ("unknown_symbols",),
-            lambda: dict(self.db.execute("SELECT ticker, checked_at FROM unknown_symbols")),
-            _size_of_table,
-        )
+        table: dict[str, str] = self.memoised_table("unknown_symbols", self._unknown_rows)
         recent = {t for t, at in table.items() if at >= cutoff}
         return recent.intersection(tickers) if recent else set()
+
+    def _unknown_rows(self, tickers: list[str] | None) -> dict[str, str]:
+        """ticker -> checked_at of these unknown symbols (None: all)."""
+        if tickers is None:
+            return dict(self.db.execute("SELECT ticker, checked_at FROM unknown_symbols"))
+        out: dict[str, str] = {}
+        for chunk in _chunks(tickers, 900):
+            out.update(
+                self.db.execute(
+                    "SELECT ticker, checked_at FROM unknown_symbols"
+                    f" WHERE ticker IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return out
 
     def touch_recent(self, tickers: Iterable[str], used_at: dt.datetime) -> None:
         """Record that commands asked for these tickers at `used_at` (keeps the latest time)."""
@@ -194,25 +205,13 @@ class CacheWrites:
         rows = [(t, when) for t in tickers]
         if not rows:
             return
-        if self.read_only:
-            with self.transaction():  # refuses, saying the cache is read-only
-                pass
-        # Bookkeeping no answer depends on: written on the generation probe, whose own commits
-        # do not change `generation()`, so reading prices does not invalidate memoised answers.
-        with self._lock:
-            probe = self._generation_probe()
-            try:
-                probe.execute("BEGIN IMMEDIATE")
-                probe.executemany(
-                    "INSERT INTO recent_requests (ticker, last_used) VALUES (?, ?)"
-                    " ON CONFLICT(ticker) DO UPDATE SET"
-                    " last_used = MAX(last_used, excluded.last_used)",
-                    rows,
-                )
-            except BaseException:
-                probe.rollback()
-                raise
-            probe.commit()
+        with self.bookkeeping() as conn:
+            conn.executemany(
+                "INSERT INTO recent_requests (ticker, last_used) VALUES (?, ?)"
+                " ON CONFLICT(ticker) DO UPDATE SET"
+                " last_used = MAX(last_used, excluded.last_used)",
+                rows,
+            )
 
     def recent_tickers(self, since: dt.datetime) -> list[str]:
         """Tickers commands asked for at or after `since`, alphabetically."""

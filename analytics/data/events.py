@@ -132,15 +132,27 @@ def pending(cache: PriceCache, tickers: Sequence[str]) -> dict[str, Pending]:
     """Pending ranges of these tickers (absent: every cached session's events were seen)."""
     if not tickers:
         return {}
-    table: dict[str, Pending] = cache.memoised((PENDING,), lambda: _all_pending(cache))
+    table: dict[str, Pending] = cache.memoised_table(
+        PENDING, lambda some: _pending_rows(cache, some)
+    )
     return {t: table[t] for t in dict.fromkeys(tickers) if t in table}
 
 
-def _all_pending(cache: PriceCache) -> dict[str, Pending]:
-    rows = cache.db.conn.execute(f"SELECT ticker, since, through, payer FROM {PENDING}")
+def _pending_rows(cache: PriceCache, tickers: list[str] | None) -> dict[str, Pending]:
+    """Pending ranges of these tickers (None: all) from the table."""
+    query = f"SELECT ticker, since, through, payer FROM {PENDING}"
+    selections = (
+        [(query, [])]
+        if tickers is None
+        else [
+            (f"{query} WHERE ticker IN ({','.join('?' * len(chunk))})", chunk)
+            for chunk in (tickers[i : i + 900] for i in range(0, len(tickers), 900))
+        ]
+    )
     return {
         ticker: Pending(dt.date.fromisoformat(since), dt.date.fromisoformat(through), bool(payer))
-        for ticker, since, through, payer in rows
+        for sql, params in selections
+        for ticker, since, through, payer in cache.db.conn.execute(sql, params)
     }
 
 

@@ -43,6 +43,8 @@ class CoverageIndex:
 
     spans: tuple[tuple[Coverage | None, tuple[int, ...]], ...]
     holes: Mapping[int, Sequence[tuple[dt.date, dt.date]]]
+    positions: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """ticker -> position, for a patch to find the names that changed (empty: look them up)."""
 
 
 def coverage_index(
@@ -60,7 +62,54 @@ def coverage_index(
         groups.setdefault(span, (cov, []))[1].append(i)
         if holes.get(ticker):
             recorded[i] = tuple(holes[ticker])
-    return CoverageIndex(tuple((cov, tuple(ix)) for cov, ix in groups.values()), recorded)
+    positions = {t: i for i, t in enumerate(tickers)}
+    return CoverageIndex(
+        tuple((cov, tuple(ix)) for cov, ix in groups.values()),
+        recorded,
+        positions if len(positions) == len(tickers) else {},
+    )
+
+
+def patched_index(
+    index: CoverageIndex,
+    tickers: Sequence[str],
+    changed: frozenset[str],
+    coverage: Mapping[str, Coverage],
+    holes: Mapping[str, Sequence[tuple[dt.date, dt.date]]],
+) -> CoverageIndex:
+    """What `coverage_index` gives for `tickers` after the names in `changed` changed, from
+    the index made before: their positions move to the group of their new span, the others
+    stay (a fetch of one name of 2,000 regroups that name). `coverage` and `holes` hold at
+    least the changed names'. A group's Coverage stands for its span (the dates and fetch
+    time are what a plan reads), whichever of its names it came from."""
+    if index.positions:
+        moved = sorted(index.positions[t] for t in changed if t in index.positions)
+    else:
+        moved = [i for i, t in enumerate(tickers) if t in changed]
+    if not moved:
+        return index
+    gone = set(moved)
+    groups: dict[tuple[dt.date, dt.date, dt.datetime] | None, tuple[Coverage | None, list]] = {}
+    for cov, ix in index.spans:
+        kept = [i for i in ix if i not in gone] if gone.intersection(ix) else list(ix)
+        if kept:
+            groups[_span(cov)] = (cov, kept)
+    touched = set()
+    for i in moved:
+        cov = coverage.get(tickers[i])
+        span = _span(cov)
+        groups.setdefault(span, (cov, []))[1].append(i)
+        touched.add(span)
+    for span in touched:
+        groups[span][1].sort()
+    spans = tuple((cov, tuple(ix)) for cov, ix in sorted(groups.values(), key=lambda g: g[1][0]))
+    recorded = {i: h for i, h in index.holes.items() if i not in gone}
+    recorded.update((i, tuple(holes[tickers[i]])) for i in moved if holes.get(tickers[i]))
+    return CoverageIndex(spans, dict(sorted(recorded.items())), index.positions)
+
+
+def _span(cov: Coverage | None) -> tuple[dt.date, dt.date, dt.datetime] | None:
+    return None if cov is None else (cov.checked_from, cov.checked_to, cov.fetched_at)
 
 
 def indexed_missing_ranges(

@@ -209,10 +209,15 @@ class MarketData(BackgroundFill):
         if provisional:
             frame = self.provisional.frame(panel.long(), provisional, columns)
             panel = Panel.from_long(frame, tickers)
-        have = set(panel.tickers)
-        self._remember_recent([t for t in tickers if t in have])
-        unknown = [t for t in dict.fromkeys(unknown) if t not in have]
-        missing = tuple(t for t in tickers if t not in have and t not in unknown)
+        if len(panel.tickers) == len(tickers):  # the usual answer: every name has bars
+            have, missing = frozenset(tickers), ()
+            self._remember_recent(tickers)
+            unknown = []
+        else:
+            have = frozenset(panel.tickers)
+            self._remember_recent([t for t in tickers if t in have])
+            unknown = [t for t in dict.fromkeys(unknown) if t not in have]
+            missing = tuple(t for t in tickers if t not in have and t not in unknown)
         warnings = []
         if outcome.failed:
             self.note_degraded()
@@ -221,7 +226,12 @@ class MarketData(BackgroundFill):
         if provisional:  # a price return standing in for the exact answer: never memoised
             self.note_degraded()
             warnings.append(self.provisional.warning(list(provisional), len(tickers)))
-        pending = events.pending_dividends(self.cache, [t for t in exact if t in have], start, end)
+        pending = events.pending_dividends(
+            self.cache,
+            exact if len(have) == len(exact) else [t for t in exact if t in have],
+            start,
+            end,
+        )
         if pending:
             warnings.append(events.pending_warning(pending))
         return PriceResult(
@@ -234,8 +244,8 @@ class MarketData(BackgroundFill):
             requests=outcome.requests,
             stale=bool(outcome.failed),
             offline=self.offline,
-            provisional=tuple(t for t in tickers if t in provisional),
-            dividends_pending=tuple(t for t in tickers if t in pending),
+            provisional=tuple(t for t in tickers if t in provisional) if provisional else (),
+            dividends_pending=tuple(t for t in tickers if t in pending) if pending else (),
         )
 
     def _fetch_for_command(

@@ -10,13 +10,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from analytics.data.gaps import Gap, coverage_index, indexed_missing_ranges
+from analytics.data.gaps import Gap, coverage_index, indexed_missing_ranges, patched_index
 from analytics.data.outcomes import (
     merge,
     read_only_outcome,
 )
 from analytics.data.patient import MAX_BACKOFFS, run_patiently
 from analytics.data.provider import FetchResult, MultiSymbolSource
+from analytics.data.read_memo import Reads
 from analytics.data.results import FillReport
 from analytics.data.store import fetch_and_store
 
@@ -164,6 +165,14 @@ class BackgroundFill:
                 self.cache.coverage(tickers), tickers, self.cache.pending_holes(tickers)
             ),
             lambda _: 16 * len(tickers),
+            scope=Reads(frozenset({"coverage", "coverage_holes"}), frozenset(tickers)),
+            patch=lambda index, changed: patched_index(
+                index,
+                tickers,
+                changed,
+                self.cache.coverage(changed),
+                self.cache.pending_holes(changed),
+            ),
         )
         return indexed_missing_ranges(index, tickers, start, end, self.now())
 

@@ -10,6 +10,7 @@ and dtypes as `PriceCache.read_bars_rows`), built on demand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -47,6 +48,11 @@ class Panel:
     def empty(self) -> bool:
         return not self.tickers
 
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        """ticker -> column (kept on the instance: a patch looks names up in 2,000)."""
+        return {t: j for j, t in enumerate(self.tickers)}
+
     @property
     def nbytes(self) -> int:
         """Memory held by the matrices."""
@@ -57,8 +63,21 @@ class Panel:
     def last_date(self) -> dt.date | None:
         return None if not len(self.dates) else _to_date(self.dates[-1])
 
+    @functools.cached_property
+    def _dates_us(self) -> np.ndarray:
+        dates = self.dates.astype("datetime64[us]")
+        dates.flags.writeable = False
+        return dates
+
+    @functools.cached_property
+    def _tickers_array(self) -> np.ndarray:
+        tickers = np.array(self.tickers, dtype=object)
+        tickers.flags.writeable = False
+        return tickers
+
     def index(self) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(self.dates.astype("datetime64[us]"), name="date")
+        # A new Index over the panel's array each time (an Index's name can be set in place).
+        return pd.DatetimeIndex(self._dates_us, name="date", copy=False)
 
     def wide(self, column: str) -> pd.DataFrame:
         """Index dates, one column per ticker (the requested order): the pivot of the long frame."""
@@ -68,7 +87,7 @@ class Panel:
         return pd.DataFrame(
             self.values[column],
             index=self.index(),
-            columns=pd.Index(list(self.tickers), dtype=object),
+            columns=pd.Index(self._tickers_array, dtype=object, copy=False),
             copy=True,
         )
 
@@ -130,6 +149,71 @@ class Panel:
         labels = np.array([*self.labels, None], dtype=object)  # code -1 -> None
         return labels[self.codes[rows, cols]]
 
+    def replaced(self, requested: Sequence[str], changed: frozenset[str], fresh: Panel) -> Panel:
+        """This panel (read for `requested`) with the tickers in `changed` taken from `fresh`
+        (their bars read again, same range and columns): what reading `requested` again gives,
+        at the cost of the changed names. A new value; this one is shared and left as it is."""
+        assert fresh.columns == self.columns
+        position = self._positions
+        new = {t: k for k, t in enumerate(fresh.tickers)}
+        if all((t in position) == (t in new) for t in changed):
+            tickers = self.tickers  # the same names have bars before and after
+        else:
+            tickers = tuple(
+                t for t in requested if t in new or (t in position and t not in changed)
+            )
+        dates = self.dates if not len(fresh.dates) else np.union1d(self.dates, fresh.dates)
+        same_rows = len(dates) == len(self.dates)
+        new_rows = np.searchsorted(dates, fresh.dates)
+        shape = (len(dates), len(tickers))
+        if same_rows and tickers == self.tickers:  # the usual patch: same names, same dates
+            cleared = np.array([position[t] for t in changed if t in position], dtype=np.intp)
+            refilled = np.array([position[t] for t in fresh.tickers], dtype=np.intp)
+
+            def merged(mine: np.ndarray, theirs: np.ndarray, blank: object) -> np.ndarray:
+                out = mine.copy()
+                out[:, cleared] = blank
+                out[np.ix_(new_rows, refilled)] = theirs
+                return out
+
+        else:
+            old_rows = slice(None) if same_rows else np.searchsorted(dates, self.dates)
+            from_old = [(i, position[t]) for i, t in enumerate(tickers) if t not in new]
+            from_new = [(i, new[t]) for i, t in enumerate(tickers) if t in new]
+            old_to, old_from = (np.array(x, dtype=np.intp) for x in _unzip(from_old))
+            new_to, new_from = (np.array(x, dtype=np.intp) for x in _unzip(from_new))
+
+            def merged(mine: np.ndarray, theirs: np.ndarray, blank: object) -> np.ndarray:
+                out = np.full(shape, blank, dtype=mine.dtype)
+                if same_rows:
+                    out[:, old_to] = mine[:, old_from]
+                else:
+                    out[np.ix_(old_rows, old_to)] = mine[:, old_from]
+                out[np.ix_(new_rows, new_to)] = theirs[:, new_from]
+                return out
+
+        present = merged(self.present, fresh.present, False)
+        values = {c: merged(v, fresh.values[c], np.nan) for c, v in self.values.items()}
+        codes, labels = None, self.labels
+        if self.codes is not None:
+            assert fresh.codes is not None
+            index = {label: i for i, label in enumerate(self.labels)}
+            mapping = np.array(
+                [index.setdefault(label, len(index)) for label in fresh.labels] + [-1],
+                dtype="int16",
+            )
+            codes = merged(self.codes, mapping[fresh.codes], -1)
+            labels = tuple(index)
+        used = present.any(axis=1)
+        if not used.all():  # a date only the changed names had, and have no longer
+            dates, present = dates[used], present[used]
+            values = {c: v[used] for c, v in values.items()}
+            codes = None if codes is None else codes[used]
+        patched = Panel(dates, tickers, self.columns, values, present, codes, labels)
+        if tickers is self.tickers:
+            patched.__dict__["_positions"] = position  # the same columns
+        return patched
+
     @classmethod
     def from_segments(
         cls,
@@ -156,25 +240,31 @@ class Panel:
         hi = len(union) if end is None else int(np.searchsorted(union, day_number(end), "right"))
         if lo >= hi:
             return cls.empty_of(columns)
+        union = union[lo:hi]  # cut once, then each group to it: a ytd read keeps a day of last year
         shape = (len(union), len(tickers))
         present = np.zeros(shape, dtype=bool)
         values = {c: np.full(shape, np.nan) for c in numeric}
         codes = np.full(shape, -1, dtype="int16") if with_source else None
         labels: dict[str, int] = {}
         for group in groups.values():
-            rows = np.searchsorted(union, group[0].days)
+            days = group[0].days
+            a = int(np.searchsorted(days, union[0], "left"))
+            b = int(np.searchsorted(days, union[-1], "right"))
+            if a >= b:
+                continue
+            rows = np.searchsorted(union, days[a:b])
             cols = np.array([position[s.ticker] for s in group])
-            block = np.ix_(rows, cols)
+            if rows[-1] - rows[0] + 1 == len(rows):  # contiguous: a slice, not a fancy index
+                rows = slice(int(rows[0]), int(rows[-1]) + 1)
+                block = (rows, cols)
+            else:
+                block = np.ix_(rows, cols)
             present[block] = True
             for c in numeric:
-                values[c][block] = np.column_stack([s.values[c] for s in group])
+                values[c][block] = np.column_stack([s.values[c][a:b] for s in group])
             if codes is not None:
                 for segment, j in zip(group, cols, strict=True):
-                    codes[rows, j] = _global_codes(segment, labels)
-        if (lo, hi) != (0, len(union)):
-            union, present = union[lo:hi], present[lo:hi]
-            values = {c: v[lo:hi] for c, v in values.items()}
-            codes = None if codes is None else codes[lo:hi]
+                    codes[rows, j] = _global_codes(segment, labels)[a:b]
         keep = present.any(axis=0)
         if not keep.all():
             present = present[:, keep]
@@ -230,6 +320,10 @@ def _global_codes(segment: Segment, labels: dict[str, int]) -> np.ndarray:
         dtype="int16",
     )
     return mapping[segment.codes]  # code -1 picks the trailing -1
+
+
+def _unzip(pairs: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    return ([a for a, _ in pairs], [b for _, b in pairs])
 
 
 def _to_date(day: np.datetime64) -> dt.date:

@@ -119,6 +119,8 @@ MIGRATIONS: dict[int, Steps] = {
     # The price store read as arrays: one row per ticker and year, kept equal to the rows by
     # triggers and PriceCache.transaction(); built here for the bars already cached.
     12: "analytics.data.arrays:MIGRATION",
+    # Which tickers each commit changed, so the read memo keeps what a write did not touch.
+    13: "analytics.data.changes:MIGRATION",
 }
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -121,3 +121,17 @@ async def test_an_error_reaches_every_asking_and_is_not_kept(fresh_market):
     )
     assert all(isinstance(o, NoData) for o in outcomes) and memo.joined == 2
     assert len(memo) == 0 and not memo._running
+
+
+async def test_a_lease_renewal_keeps_the_memoised_answer(fresh_market):
+    # The lease holder renews every 20 s: before, each renewal was a commit that emptied both
+    # memos, so "asked again" was only fast within 20 s of the first answer.
+    from bot.lease import Lease
+
+    memo = AnswerMemo()
+    first = await compute_answer(STREAK, fresh_market, request(), memo=memo)
+    lease = Lease(fresh_market.cache, now=lambda: NOW)
+    for _ in range(3):
+        assert lease.acquire().held
+    again = await compute_answer(STREAK, fresh_market, request(), memo=memo)
+    assert again is first and (memo.hits, memo.misses) == (1, 1)

@@ -182,6 +182,31 @@ async def test_after_each_close_only_the_new_session_is_fetched(cache):
     assert last["date"].dt.date.tolist() == [D(2024, 7, 5)]
 
 
+async def test_the_refresh_patches_the_panels_commands_read_so_the_next_ask_reads_nothing(cache):
+    clock = Clock("2024-07-01 15:00")
+    provider = TimedProvider(clock)
+    market = warm_market(cache, clock, provider)
+    window = (D(2024, 6, 3), D(2024, 7, 1))
+    market.bars(["SPY", "IWM"], *window).wide()  # 15:00: Monday's bar so far
+    refresher = refresher_for(market, clock)
+    memo = cache.memo
+    patched_before = memo.patched
+
+    await refresher.run(until=eastern("2024-07-01 17:00"))  # 16:20: Monday's final bar
+
+    assert provider.times[-1] == "07-01 16:20" and memo.patched > patched_before
+    patched, misses, hits = memo.patched, memo.misses, memo.hits
+    after = market.bars(["SPY", "IWM"], *window).wide()
+    assert (memo.patched, memo.misses) == (patched, misses) and memo.hits > hits
+    assert after.index[-1] == pd.Timestamp("2024-07-01")
+    want = cache.read_bars_rows(["SPY", "IWM"], *window)
+    pd.testing.assert_series_equal(
+        after["SPY"].dropna(),
+        want[want.ticker == "SPY"].set_index("date")["adj_close"],
+        check_names=False,
+    )
+
+
 async def test_a_bot_started_the_next_morning_catches_up_at_once(cache):
     clock = Clock("2024-07-01 15:00")
     provider = TimedProvider(clock)
