@@ -39,12 +39,21 @@ class Sample:
         return len(self.times)
 
 
-def measure(fn: Callable[[], object], runs: int, *, warmup: int = 1) -> Sample:
-    """Call `fn` `warmup` times untimed (imports, font cache, SQLite pages), then `runs` timed."""
+def measure(
+    fn: Callable[[], object],
+    runs: int,
+    *,
+    warmup: int = 1,
+    setup: Callable[[], object] | None = None,
+) -> Sample:
+    """Call `fn` `warmup` times untimed (imports, font cache, SQLite pages), then `runs` timed,
+    each after `setup()` (untimed: the write a read follows, say)."""
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(runs):
+        if setup is not None:
+            setup()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
