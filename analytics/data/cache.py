@@ -10,6 +10,7 @@ writes are in analytics.data.cache_writes, the reads in analytics.data.cache_rea
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from analytics.data import arrays, changes
+from analytics.data import arrays, changes, memo_store
 from analytics.data.cache_file import (
     CacheFileError,
     connect,
@@ -73,6 +74,7 @@ class PriceCache(CacheWrites, CacheReads):
         self._lock = threading.Lock()
         self._arrays_ready = False  # the array store exists (schema 5): commits rebuild it
         self.memo = ReadMemo()  # panels and coverage read, kept across commits elsewhere
+        self._kept_kinds: dict[Hashable, memo_store.Codec] = {}  # memo keys kept in the file
         try:
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -204,17 +206,66 @@ class PriceCache(CacheWrites, CacheReads):
         *,
         scope: Scope = None,
         patch: Patch | None = None,
+        keep: memo_store.Codec | None = None,
     ) -> Any:
         """`compute()`, kept in the read memo under `key` (analytics.data.read_memo): with a
         `scope` (the tables and tickers it was read from) it stays across commits that change
         other tickers and is patched, or read again, when its own change; without one, any
-        commit to the file drops it. Computed afresh inside a write transaction. For
+        commit to the file drops it. With `keep`, a big entry is also kept in the file for the
+        next process (analytics.data.memo_store). Computed afresh inside a write transaction. For
         what is read from the file only (never a partial answer); callers must not mutate the
         value."""
         if self._writing():
             return compute()
         self.sync_memo()
+        if keep is not None:
+            self._kept_kinds[key[0]] = keep
+            compute = functools.partial(self._kept_or_computed, key, compute, scope, patch, keep)
         return self.memo.get_or_compute(key, compute, size, scope, patch)
+
+    def _kept_or_computed(
+        self,
+        key: tuple,
+        compute: Callable[[], Any],
+        scope: Scope,
+        patch: Patch | None,
+        codec: memo_store.Codec,
+    ) -> Any:
+        """A miss of an entry kept in the file (analytics.data.memo_store): the kept value
+        brought up to date by the change log (its changed names patched), else computed and
+        kept for the next process."""
+        with self.snapshot() as conn:
+            head = changes.log_head(conn)
+            kept = memo_store.load(conn, key, codec)
+            since = (
+                None
+                if kept is None or scope is None
+                else changes.read_changes(conn, kept[1], scope.tables)
+            )
+            if kept is None or since is None or since.tables is None or scope is None:
+                value = compute()  # joins this snapshot: the value is the state at `head`
+                fresh = True
+            else:
+                value, fresh = kept[0], False
+                changed = scope.hit(since.tables)
+                if changed and patch is None:
+                    value, fresh = compute(), True
+                elif changed:
+                    value = patch(value, changed)
+                    # Kept again once the patch is worth sparing the next process.
+                    fresh = len(changed) >= max(REKEEP_NAMES, _names_in(scope) // 100)
+        if fresh and codec.worth_keeping(value) and not self.read_only:
+            self._keep(key, codec, value, head)
+        return value
+
+    def _keep(self, key: tuple, codec: memo_store.Codec, value: Any, head: int) -> None:
+        """Save a memo entry for later processes, unless the file is busy (it is only a
+        head start: never worth a wait) or cannot be written."""
+        try:
+            with self.bookkeeping(wait=False) as conn:
+                memo_store.save(conn, key, codec, value, head)
+        except sqlite3.Error:
+            pass
 
     def memoised_table(
         self,
@@ -247,11 +298,19 @@ class PriceCache(CacheWrites, CacheReads):
 
     def refresh_memo(self) -> int:
         """After a big write (the nightly refresh): patch now every read-memo entry it
-        touched, in the writer's thread, so that no command pays for it; returns how many."""
+        touched, in the writer's thread, so that no command pays for it (and keep the big ones
+        in the file for the next process); returns how many."""
         if self._writing():
             return 0
         self.sync_memo()
-        return self.memo.patch_dirty()
+        patched = self.memo.patch_dirty()
+        head = self.memo.head
+        if head is not None and not self.read_only:
+            for key, value in patched:  # and for the next process (a terminal command)
+                codec = self._kept_kinds.get(key[0]) if isinstance(key, tuple) else None
+                if codec is not None and codec.worth_keeping(value):
+                    self._keep(key, codec, value, head)
+        return len(patched)
 
     def _changes_since(self, since: int | None) -> changes.Changes:
         with self.snapshot() as conn:
@@ -272,7 +331,7 @@ class PriceCache(CacheWrites, CacheReads):
                 conn.execute("COMMIT")
 
     @contextlib.contextmanager
-    def bookkeeping(self) -> Iterator[sqlite3.Connection]:
+    def bookkeeping(self, *, wait: bool = True) -> Iterator[sqlite3.Connection]:
         """A short write no answer depends on (the lease, the tickers asked for): committed on
         the generation probe, whose own commits do not move `generation()`, so this process
         keeps its memos (other processes see a commit; their read memo finds nothing in the
@@ -280,7 +339,8 @@ class PriceCache(CacheWrites, CacheReads):
 
         The write lock is waited for without holding the probe (a long import elsewhere must
         not stall every lookup of this process): BEGIN IMMEDIATE is retried until the busy
-        timeout, the probe's lock held only from the lock taken to the commit."""
+        timeout (not at all with `wait=False`: busy raises at once), the probe's lock held only
+        from the lock taken to the commit."""
         if self.read_only:
             with self.transaction():  # refuses, saying the cache is read-only
                 pass
@@ -292,7 +352,7 @@ class PriceCache(CacheWrites, CacheReads):
                 try:
                     probe.execute("BEGIN IMMEDIATE")
                 except sqlite3.OperationalError as exc:
-                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                    if not _is_busy(exc) or not wait or time.monotonic() >= deadline:
                         raise
                 else:
                     try:
@@ -310,6 +370,14 @@ class PriceCache(CacheWrites, CacheReads):
         """This thread is inside `transaction()`: its reads see its own uncommitted writes,
         which no memo may keep."""
         return bool(getattr(self._local, "depth", 0))
+
+
+REKEEP_NAMES = 20
+"""A kept entry patched for at least this many names (or 1% of them) is kept again."""
+
+
+def _names_in(scope: Reads) -> int:
+    return len(scope.tickers) if isinstance(scope.tickers, frozenset) else 1
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.data import arrays, changes
+from analytics.data import arrays, changes, memo_store
 from analytics.data.cache_status import TickerStatus, ticker_status
 from analytics.data.coverage_row import Coverage
 from analytics.data.holes import Hole, holes_report
@@ -99,6 +99,7 @@ class CacheReads:
             lambda: self._read_panel(tickers, lo, hi, wanted),
             lambda panel: panel.nbytes,
             scope=Reads(frozenset({changes.BARS}), frozenset(tickers)),
+            keep=memo_store.PANEL,
             patch=lambda panel, changed: panel.replaced(
                 tickers,
                 changed,

@@ -19,7 +19,7 @@ Entries older than KEEP commits are pruned; a reader further behind also starts 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from analytics.data.arrays import STALE
@@ -60,6 +60,7 @@ SCHEMA: tuple[str, ...] = (
         seq INTEGER NOT NULL, tbl TEXT NOT NULL, ticker TEXT NOT NULL,
         PRIMARY KEY (seq, tbl, ticker)
     ) WITHOUT ROWID""",
+    f"CREATE INDEX IF NOT EXISTS {LOG}_by_table ON {LOG} (tbl, seq)",
     f"""CREATE TABLE IF NOT EXISTS {PENDING} (
         tbl TEXT NOT NULL, ticker TEXT NOT NULL,
         PRIMARY KEY (tbl, ticker)
@@ -104,19 +105,31 @@ def log_head(conn: sqlite3.Connection) -> int:
     return int(conn.execute(f"SELECT coalesce(max(seq), 0) FROM {LOG}").fetchone()[0])
 
 
-def read_changes(conn: sqlite3.Connection, since: int | None) -> Changes:
-    """Call inside one read snapshot. `since` None: a reader with nothing kept yet."""
+def read_changes(
+    conn: sqlite3.Connection, since: int | None, tables: Iterable[str] | None = None
+) -> Changes:
+    """Call inside one read snapshot. `since` None: a reader with nothing kept yet; `tables`:
+    only those tables' changes are read (None: all)."""
     unlogged = conn.execute(
         f"SELECT EXISTS (SELECT 1 FROM {STALE}) OR EXISTS (SELECT 1 FROM {PENDING})"
     ).fetchone()[0]
-    oldest, head = conn.execute(
-        f"SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM {LOG}"
-    ).fetchone()
+    # Two queries: SQLite answers a lone min() or max() from the key, both at once by a scan.
+    oldest = conn.execute(f"SELECT coalesce(min(seq), 0) FROM {LOG}").fetchone()[0]
+    head = log_head(conn)
     if since is None or unlogged or since > head or (since < oldest - 1 and since != head):
         return Changes(int(head), None)
     if since == head:
         return Changes(int(head), {})
     found: dict[str, set[str]] = {}
-    for table, ticker in conn.execute(f"SELECT tbl, ticker FROM {LOG} WHERE seq > ?", [since]):
+    if tables is None:
+        rows = conn.execute(f"SELECT tbl, ticker FROM {LOG} WHERE seq > ?", [since])
+    else:
+        wanted = sorted(set(tables))
+        rows = conn.execute(
+            f"SELECT tbl, ticker FROM {LOG} WHERE tbl IN ({','.join('?' * len(wanted))})"
+            " AND seq > ?",
+            [*wanted, since],
+        )
+    for table, ticker in rows:
         found.setdefault(table, set()).add(ticker)
     return Changes(int(head), {table: frozenset(names) for table, names in found.items()})

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from analytics.data import memo_store
 from analytics.data.gaps import Gap, coverage_index, indexed_missing_ranges, patched_index
 from analytics.data.outcomes import (
     merge,
@@ -166,6 +167,7 @@ class BackgroundFill:
             ),
             lambda _: 16 * len(tickers),
             scope=Reads(frozenset({"coverage", "coverage_holes"}), frozenset(tickers)),
+            keep=memo_store.INDEX,
             patch=lambda index, changed: patched_index(
                 index,
                 tickers,

@@ -157,20 +157,25 @@ class ReadMemo:
         self._resize(entry, entry.size(entry.value))
         self.patched += 1
 
-    def patch_dirty(self) -> int:
+    def patch_dirty(self) -> list[tuple[Hashable, Any]]:
         """Patch every entry a commit made dirty now, one at a time (a writer calls it after a
-        big write, so that the next askers find them up to date); returns how many. Call
-        `sync` first."""
+        big write, so that the next askers find them up to date); returns the (key, value)
+        pairs patched. Call `sync` first."""
         with self._lock:
             keys = [key for key, entry in self._entries.items() if entry.dirty]
-        done = 0
+        done = []
         for key in keys:
             with self._lock:
                 entry = self._entries.get(key)
                 if entry is not None and entry.dirty:
                     self._patch(entry)
-                    done += 1
+                    done.append((key, entry.value))
         return done
+
+    @property
+    def head(self) -> int | None:
+        """The change log's entry the memo is synced to."""
+        return self._head
 
     def _resize(self, entry: _Entry, nbytes: int) -> None:
         self._bytes += nbytes - entry.nbytes

@@ -121,6 +121,8 @@ MIGRATIONS: dict[int, Steps] = {
     12: "analytics.data.arrays:MIGRATION",
     # Which tickers each commit changed, so the read memo keeps what a write did not touch.
     13: "analytics.data.changes:MIGRATION",
+    # The read memo's big entries, so that a new process starts warm.
+    14: "analytics.data.memo_store:MIGRATION",
 }
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,8 +7,9 @@ in-process (tests/cli.py) on a copy of the planted world. Whatever the input:
 - the exit code is 0 (an answer, or --help) or 2 (a clear message), never 1 (a bug);
 - on 2, stdout is empty and stderr is exactly one line; no traceback anywhere; no ERROR log;
 - the cache's content is unchanged on 2, and for read commands always, except the
-  bookkeeping table `recent_requests` (which tickers commands asked for, so the evening
-  refresh keeps them warm): READ_MAY_TOUCH, and it only ever names tickers the cache has bars
+  bookkeeping tables `recent_requests` (which tickers commands asked for, so the evening
+  refresh keeps them warm) and `memo_entries` (big reads kept for the next process):
+  READ_MAY_TOUCH; recent_requests only ever names tickers the cache has bars
   for (a refused ZZZZ must not be fetched every evening). Write commands (`alert add/remove/
   pause/resume`) change only their own tables, and only when they succeed;
 - with --json and exit 0, stdout parses with json.loads and holds no NaN or Infinity.
@@ -44,7 +45,7 @@ from tests.properties.world import (
 )
 from tests.support.cli import run
 
-READ_MAY_TOUCH = frozenset({"recent_requests"})
+READ_MAY_TOUCH = frozenset({"recent_requests", "memo_entries"})
 """Tables a read command may change: bookkeeping no answer depends on."""
 
 WRITES = {

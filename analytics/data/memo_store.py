@@ -1,0 +1,214 @@
+"""The read memo's big entries kept in the cache file, so that a new process starts warm: the
+wide panels of a fund's names and the plan's coverage index, as packed arrays and JSON.
+
+Why: every terminal command is a new process, and so is a restarted bot; the first read of
+2,000 names' adjusted closes builds a panel from 4,000 ticker-year rows (about 45 ms), where
+loading it back is one BLOB.
+
+An entry is saved with the change log's head it was read at (analytics.data.changes). Loading it
+reads what the log says changed since, and the caller patches those names (as the memo does in
+a process); an entry the log cannot bring up to date (unlogged writes, pruned past it) is not
+used. It lives in the same file as the data it was read from, so a copy or a restored backup
+carries entries that match its own log. `CODE` ties an entry to the code that computed it (the
+modules that shape the values): another marketbot ignores it.
+
+Saving is a bookkeeping write (it changes no answer): skipped when the file is busy or
+read-only; KEEP entries at most, the newest kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analytics.data.coverage_row import Coverage
+from analytics.data.panel import Panel
+
+TABLE = "memo_entries"
+SCHEMA: tuple[str, ...] = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        key TEXT PRIMARY KEY,
+        code TEXT NOT NULL,
+        head INTEGER NOT NULL,
+        saved_at REAL NOT NULL,
+        meta TEXT NOT NULL,
+        data BLOB NOT NULL
+    )""",
+)
+MIGRATION = SCHEMA
+
+KEEP = 12
+"""Entries kept in the file (about 60 MB at most for a year of 2,000 names each)."""
+
+MIN_NAMES = 200
+"""Reads of fewer names are cheap to do again: not worth a write."""
+
+_SHAPING_MODULES = ("arrays", "panel", "cache_reads", "gaps", "holes", "changes", "memo_store")
+
+
+def _code() -> str:
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _SHAPING_MODULES:
+        digest.update((here / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE = _code()
+
+
+def entry_key(key: tuple) -> str:
+    """The row key of a memo key (tickers, dates and columns: a repr is exact and stable)."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+# -- codecs ---------------------------------------------------------------------------------------
+def _encode_panel(panel: Panel) -> tuple[dict[str, Any], bytes]:
+    parts = [panel.dates.astype("<i8").tobytes(), panel.present.astype("u1").tobytes()]
+    numeric = [c for c in panel.columns if c != "source"]
+    parts += [panel.values[c].astype("<f8").tobytes() for c in numeric]
+    if panel.codes is not None:
+        parts.append(panel.codes.astype("<i2").tobytes())
+    meta = {
+        "kind": "panel",
+        "rows": len(panel.dates),
+        "tickers": list(panel.tickers),
+        "columns": list(panel.columns),
+        "labels": list(panel.labels),
+    }
+    return meta, b"".join(parts)
+
+
+def _decode_panel(meta: dict[str, Any], data: bytes) -> Panel:
+    rows, cols = meta["rows"], len(meta["tickers"])
+    cells = rows * cols
+    offset = 0
+
+    def take(dtype: str, count: int, shape: tuple[int, ...]) -> np.ndarray:
+        nonlocal offset
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
+        offset += array.nbytes
+        return array
+
+    dates = take("<i8", rows, (rows,)).astype("datetime64[D]")
+    present = take("u1", cells, (rows, cols)).view(bool)
+    columns = tuple(meta["columns"])
+    values = {c: take("<f8", cells, (rows, cols)) for c in columns if c != "source"}
+    codes = take("<i2", cells, (rows, cols)) if "source" in columns else None
+    if offset != len(data):
+        raise ValueError("memo entry of the wrong size")
+    return Panel(
+        dates, tuple(meta["tickers"]), columns, values, present, codes, tuple(meta["labels"])
+    )
+
+
+def _encode_index(index: Any) -> tuple[dict[str, Any], bytes]:
+    spans = [
+        [
+            None
+            if cov is None
+            else [
+                cov.ticker,
+                cov.checked_from.isoformat(),
+                cov.checked_to.isoformat(),
+                cov.fetched_at.isoformat(),
+                cov.source,
+            ],
+            list(positions),
+        ]
+        for cov, positions in index.spans
+    ]
+    holes = {
+        str(i): [[a.isoformat(), b.isoformat()] for a, b in found]
+        for i, found in index.holes.items()
+    }
+    return {"kind": "index"}, json.dumps({"spans": spans, "holes": holes}).encode()
+
+
+def _decode_index(meta: dict[str, Any], data: bytes, tickers: tuple[str, ...]) -> Any:
+    from analytics.data.gaps import CoverageIndex  # gaps imports the cache, which imports this
+
+    body = json.loads(data)
+    spans = tuple(
+        (
+            None
+            if cov is None
+            else Coverage(
+                ticker=cov[0],
+                checked_from=dt.date.fromisoformat(cov[1]),
+                checked_to=dt.date.fromisoformat(cov[2]),
+                fetched_at=dt.datetime.fromisoformat(cov[3]),
+                source=cov[4],
+            ),
+            tuple(positions),
+        )
+        for cov, positions in body["spans"]
+    )
+    holes = {
+        int(i): tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in found)
+        for i, found in body["holes"].items()
+    }
+    positions = {t: i for i, t in enumerate(tickers)}
+    return CoverageIndex(spans, holes, positions if len(positions) == len(tickers) else {})
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How one kind of memo value is kept: encode, decode (with the memo key), and whether a
+    value is worth a write."""
+
+    encode: Callable[[Any], tuple[dict[str, Any], bytes]]
+    decode: Callable[[dict[str, Any], bytes, tuple], Any]
+    worth_keeping: Callable[[Any], bool]
+
+
+PANEL = Codec(
+    _encode_panel,
+    lambda meta, data, key: _decode_panel(meta, data),
+    lambda panel: len(panel.tickers) >= MIN_NAMES,
+)
+INDEX = Codec(
+    _encode_index,
+    lambda meta, data, key: _decode_index(meta, data, key[1]),
+    lambda index: sum(len(ix) for _, ix in index.spans) >= MIN_NAMES,
+)
+"""The plan's coverage index; its memo key is ("coverage_index", tickers)."""
+
+
+# -- the table ------------------------------------------------------------------------------------
+def load(conn: sqlite3.Connection, key: tuple, codec: Codec) -> tuple[Any, int] | None:
+    """(value, head it was read at) of the entry kept for `key`, or None (none, another
+    marketbot's, or unreadable)."""
+    row = conn.execute(
+        f"SELECT code, head, meta, data FROM {TABLE} WHERE key = ?", [entry_key(key)]
+    ).fetchone()
+    if row is None or row[0] != CODE:
+        return None
+    try:
+        return codec.decode(json.loads(row[2]), row[3], key), int(row[1])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def save(conn: sqlite3.Connection, key: tuple, codec: Codec, value: Any, head: int) -> None:
+    """Keep `value` (read at log `head`) for `key`, inside the caller's write transaction;
+    the oldest entries beyond KEEP go."""
+    meta, data = codec.encode(value)
+    conn.execute(
+        f"INSERT OR REPLACE INTO {TABLE} (key, code, head, saved_at, meta, data)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [entry_key(key), CODE, head, time.time(), json.dumps(meta), data],
+    )
+    conn.execute(
+        f"DELETE FROM {TABLE} WHERE key NOT IN"
+        f" (SELECT key FROM {TABLE} ORDER BY saved_at DESC LIMIT {KEEP})"
+    )
