@@ -73,11 +73,12 @@ def entry_key(key: tuple) -> str:
 
 # -- codecs ---------------------------------------------------------------------------------------
 def _encode_panel(panel: Panel) -> tuple[dict[str, Any], bytes]:
-    parts = [panel.dates.astype("<i8").tobytes(), panel.present.astype("u1").tobytes()]
+    # Column-major, as the panel holds them: each matrix written as its transpose.
+    parts = [panel.dates.astype("<i8").tobytes(), panel.present.astype("u1").T.tobytes()]
     numeric = [c for c in panel.columns if c != "source"]
-    parts += [panel.values[c].astype("<f8").tobytes() for c in numeric]
+    parts += [panel.values[c].astype("<f8").T.tobytes() for c in numeric]
     if panel.codes is not None:
-        parts.append(panel.codes.astype("<i2").tobytes())
+        parts.append(panel.codes.astype("<i2").T.tobytes())
     meta = {
         "kind": "panel",
         "rows": len(panel.dates),
@@ -93,17 +94,20 @@ def _decode_panel(meta: dict[str, Any], data: bytes) -> Panel:
     cells = rows * cols
     offset = 0
 
-    def take(dtype: str, count: int, shape: tuple[int, ...]) -> np.ndarray:
+    def take(dtype: str, count: int) -> np.ndarray:
         nonlocal offset
-        array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
         offset += array.nbytes
         return array
 
-    dates = take("<i8", rows, (rows,)).astype("datetime64[D]")
-    present = take("u1", cells, (rows, cols)).view(bool)
+    def matrix(dtype: str) -> np.ndarray:
+        return take(dtype, cells).reshape(cols, rows).T  # column-major, no copy
+
+    dates = take("<i8", rows).astype("datetime64[D]")
+    present = matrix("u1").view(bool)
     columns = tuple(meta["columns"])
-    values = {c: take("<f8", cells, (rows, cols)) for c in columns if c != "source"}
-    codes = take("<i2", cells, (rows, cols)) if "source" in columns else None
+    values = {c: matrix("<f8") for c in columns if c != "source"}
+    codes = matrix("<i2") if "source" in columns else None
     if offset != len(data):
         raise ValueError("memo entry of the wrong size")
     return Panel(
@@ -157,8 +161,7 @@ def _decode_index(meta: dict[str, Any], data: bytes, tickers: tuple[str, ...]) -
         int(i): tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in found)
         for i, found in body["holes"].items()
     }
-    positions = {t: i for i, t in enumerate(tickers)}
-    return CoverageIndex(spans, holes, positions if len(positions) == len(tickers) else {})
+    return CoverageIndex(spans, holes)  # positions: looked up by a patch, when there is one
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ class Panel:
     dates:    every date on which at least one of the tickers has a bar (ascending).
     tickers:  those of the requested tickers with at least one bar, in the requested order.
     columns:  the columns read, in the order asked (bar columns and/or "source").
-    values:   column -> float64 matrix, NaN where there is no bar or the field is NULL.
+    values:   column -> float64 matrix, NaN where there is no bar or the field is NULL
+              (column-major: what a DataFrame holds, so a frame is a plain copy).
     present:  True where a bar exists (a bar may exist with NaN fields).
     codes, labels: the source of each bar as an index into `labels` (-1: none or no bar);
               None when "source" was not read.
@@ -171,7 +172,7 @@ class Panel:
             refilled = np.array([position[t] for t in fresh.tickers], dtype=np.intp)
 
             def merged(mine: np.ndarray, theirs: np.ndarray, blank: object) -> np.ndarray:
-                out = mine.copy()
+                out = mine.copy(order="F")
                 out[:, cleared] = blank
                 out[np.ix_(new_rows, refilled)] = theirs
                 return out
@@ -184,7 +185,7 @@ class Panel:
             new_to, new_from = (np.array(x, dtype=np.intp) for x in _unzip(from_new))
 
             def merged(mine: np.ndarray, theirs: np.ndarray, blank: object) -> np.ndarray:
-                out = np.full(shape, blank, dtype=mine.dtype)
+                out = np.full(shape, blank, dtype=mine.dtype, order="F")
                 if same_rows:
                     out[:, old_to] = mine[:, old_from]
                 else:
@@ -206,9 +207,9 @@ class Panel:
             labels = tuple(index)
         used = present.any(axis=1)
         if not used.all():  # a date only the changed names had, and have no longer
-            dates, present = dates[used], present[used]
-            values = {c: v[used] for c, v in values.items()}
-            codes = None if codes is None else codes[used]
+            dates, present = dates[used], np.asfortranarray(present[used])
+            values = {c: np.asfortranarray(v[used]) for c, v in values.items()}
+            codes = None if codes is None else np.asfortranarray(codes[used])
         patched = Panel(dates, tickers, self.columns, values, present, codes, labels)
         if tickers is self.tickers:
             patched.__dict__["_positions"] = position  # the same columns
@@ -241,10 +242,12 @@ class Panel:
         if lo >= hi:
             return cls.empty_of(columns)
         union = union[lo:hi]  # cut once, then each group to it: a ytd read keeps a day of last year
+        # Column-major (each ticker's dates contiguous), built through the transposes: a
+        # ticker's segment is one contiguous write, and a frame of a column is a plain copy.
         shape = (len(union), len(tickers))
-        present = np.zeros(shape, dtype=bool)
-        values = {c: np.full(shape, np.nan) for c in numeric}
-        codes = np.full(shape, -1, dtype="int16") if with_source else None
+        present = np.zeros(shape, dtype=bool, order="F")
+        values = {c: np.full(shape, np.nan, order="F") for c in numeric}
+        codes = np.full(shape, -1, dtype="int16", order="F") if with_source else None
         labels: dict[str, int] = {}
         for group in groups.values():
             days = group[0].days
@@ -256,20 +259,20 @@ class Panel:
             cols = np.array([position[s.ticker] for s in group])
             if rows[-1] - rows[0] + 1 == len(rows):  # contiguous: a slice, not a fancy index
                 rows = slice(int(rows[0]), int(rows[-1]) + 1)
-                block = (rows, cols)
+                block = (cols, rows)
             else:
-                block = np.ix_(rows, cols)
-            present[block] = True
+                block = np.ix_(cols, rows)
+            present.T[block] = True
             for c in numeric:
-                values[c][block] = np.column_stack([s.values[c][a:b] for s in group])
+                values[c].T[block] = np.stack([s.values[c][a:b] for s in group])
             if codes is not None:
                 for segment, j in zip(group, cols, strict=True):
                     codes[rows, j] = _global_codes(segment, labels)[a:b]
         keep = present.any(axis=0)
         if not keep.all():
-            present = present[:, keep]
-            values = {c: v[:, keep] for c, v in values.items()}
-            codes = None if codes is None else codes[:, keep]
+            present = np.asfortranarray(present[:, keep])
+            values = {c: np.asfortranarray(v[:, keep]) for c, v in values.items()}
+            codes = None if codes is None else np.asfortranarray(codes[:, keep])
         kept = tuple(t for t, k in zip(tickers, keep, strict=True) if k)
         return cls(
             dates=_EPOCH64 + union.astype("int64"),
