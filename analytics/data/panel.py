@@ -125,25 +125,22 @@ class Panel:
         """One ticker's bars indexed by date (the columns read)."""
         from analytics.data.cache import typed_bars
 
-        names = ["ticker", "date", *self.columns]
-        if ticker not in self.tickers:
+        j = self._positions.get(ticker)
+        if j is None:
+            names = ["ticker", "date", *self.columns]
             frame = typed_bars(pd.DataFrame(columns=names))
-        else:
-            j = self.tickers.index(ticker)
-            rows = np.flatnonzero(self.present[:, j])
-            cols = np.full(len(rows), j)
-            data: dict[str, object] = {
-                "ticker": np.full(len(rows), ticker, dtype=object),
-                "date": self.dates[rows].astype("datetime64[us]"),
-            }
-            for column in self.columns:
-                data[column] = (
-                    self._source_objects(rows, cols)
-                    if column == "source"
-                    else self.values[column][rows, j]
-                )
-            frame = typed_bars(pd.DataFrame(data, columns=names))
-        return frame.drop(columns=["ticker"]).set_index("date")
+            return frame.drop(columns=["ticker"]).set_index("date")
+        rows = np.flatnonzero(self.present[:, j])
+        cols = np.full(len(rows), j)
+        data = {
+            column: self._source_objects(rows, cols)
+            if column == "source"
+            else self.values[column][rows, j]
+            for column in self.columns
+        }
+        # Typed as the long frame is (datetime64[us] dates, float64 columns), built directly.
+        index = pd.DatetimeIndex(self.dates[rows].astype("datetime64[us]"), name="date")
+        return pd.DataFrame(data, index=index, columns=list(self.columns))
 
     def _source_objects(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         assert self.codes is not None
