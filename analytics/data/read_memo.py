@@ -154,7 +154,8 @@ class ReadMemo:
         except BaseException:
             entry.dirty |= changed
             raise
-        self._resize(entry, entry.size(entry.value))
+        if any(e is entry for e in self._entries.values()):  # a sync inside may have cleared it
+            self._resize(entry, entry.size(entry.value))
         self.patched += 1
 
     def patch_dirty(self) -> list[tuple[Hashable, Any]]:
