@@ -36,7 +36,10 @@ def _duration(value: float | None) -> str:
 
 
 def _verdict(record: dict) -> str:
-    """✅ or ❌ when the target is "< N ms" / "< N s" and the median is known."""
+    """✅ or ❌: the run's own verdict when it recorded one (from the unrounded figure), else
+    when the target is "< N ms" / "< N s" and the median is known."""
+    if record.get("verdict") in ("ok", "MISSED"):
+        return " ✅" if record["verdict"] == "ok" else " ❌"
     match = _TARGET.match(str(record.get("target") or "").strip())
     median = record.get("median_ms")
     if match is None or median is None or match.group(2) == "MB":

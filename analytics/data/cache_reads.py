@@ -89,23 +89,30 @@ class CacheReads:
         columns: Sequence[str] | None = None,
     ) -> Panel:
         """Bars of many tickers as matrices, dates x tickers (analytics.data.panel), from the
-        array store: one BLOB per ticker-year and column instead of a tuple per bar."""
+        array store: one BLOB per ticker-year and column instead of a tuple per bar.
+
+        The read memo keeps the panel from the first of `start`'s month to the end of the
+        data, and serves the window asked for from it: the next day's window (once the
+        refresh has patched the new session in) is the same entry until its start crosses
+        into another month, and windows starting in one month (2w and mtd) share it."""
         wanted = _columns(columns)
         tickers = list(dict.fromkeys(tickers))
         lo = start or HISTORY_FLOOR
-        hi = end or dt.date(9999, 12, 31)
-        return self.memoised(
-            ("panel", tuple(tickers), lo, hi, tuple(wanted)),
-            lambda: self._read_panel(tickers, lo, hi, wanted),
+        hi = end or FAR_END
+        base = lo if lo <= HISTORY_FLOOR else lo.replace(day=1)
+        panel = self.memoised(
+            ("panel", tuple(tickers), base, tuple(wanted)),
+            lambda: self._read_panel(tickers, base, FAR_END, wanted),
             lambda panel: panel.nbytes,
             scope=Reads(frozenset({changes.BARS}), frozenset(tickers)),
             keep=memo_store.PANEL,
             patch=lambda panel, changed: panel.replaced(
                 tickers,
                 changed,
-                self._read_panel([t for t in tickers if t in changed], lo, hi, wanted),
+                self._read_panel([t for t in tickers if t in changed], base, FAR_END, wanted),
             ),
         )
+        return panel.window(lo, hi)
 
     def _read_panel(self, tickers: list[str], lo: dt.date, hi: dt.date, wanted: list[str]) -> Panel:
         """The panel from the array store, in one read snapshot (a commit between the
@@ -165,6 +172,9 @@ class CacheReads:
             if p.exists():
                 total += p.stat().st_size
         return total
+
+
+FAR_END = dt.date(9999, 12, 31)
 
 
 def _columns(columns: Sequence[str] | None) -> list[str]:

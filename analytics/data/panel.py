@@ -147,6 +147,33 @@ class Panel:
         labels = np.array([*self.labels, None], dtype=object)  # code -1 -> None
         return labels[self.codes[rows, cols]]
 
+    def window(self, start: dt.date, end: dt.date) -> Panel:
+        """The bars from `start` to `end`: what reading that range gives (the dates in it; the
+        tickers with a bar in it, in the same order). Views of this panel's matrices when the
+        tickers stay (the memo keeps a panel to the end of the data and serves windows of it)."""
+        if self.empty:
+            return self
+        a = int(np.searchsorted(self.dates, np.datetime64(start, "D"), "left"))
+        b = int(np.searchsorted(self.dates, np.datetime64(end, "D"), "right"))
+        if (a, b) == (0, len(self.dates)):
+            return self
+        if a >= b:
+            return Panel.empty_of(self.columns)
+        present = self.present[a:b]
+        values = {c: v[a:b] for c, v in self.values.items()}
+        codes = None if self.codes is None else self.codes[a:b]
+        keep = present.any(axis=0)
+        tickers = self.tickers
+        if not keep.all():
+            present = np.asfortranarray(present[:, keep])
+            values = {c: np.asfortranarray(v[:, keep]) for c, v in values.items()}
+            codes = None if codes is None else np.asfortranarray(codes[:, keep])
+            tickers = tuple(t for t, k in zip(self.tickers, keep, strict=True) if k)
+        part = Panel(self.dates[a:b], tickers, self.columns, values, present, codes, self.labels)
+        if tickers is self.tickers:
+            part.__dict__["_positions"] = self._positions
+        return part
+
     def replaced(self, requested: Sequence[str], changed: frozenset[str], fresh: Panel) -> Panel:
         """This panel (read for `requested`) with the tickers in `changed` taken from `fresh`
         (their bars read again, same range and columns): what reading `requested` again gives,

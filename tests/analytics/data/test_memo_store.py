@@ -133,13 +133,13 @@ def test_a_busy_file_is_not_waited_for(kept_file):
 def test_at_most_keep_entries_the_newest(tmp_path, monkeypatch):
     monkeypatch.setattr(memo_store, "KEEP", 3)
     with PriceCache(tmp_path / "k.db") as cache:
-        cache.store_bars("A", bars_for("A", START, END), "t")
-        for month in range(1, 6):
-            cache.read_panel(["A"], D(2024, month, 1), END, ["adj_close"])
+        cache.store_bars("A", bars_for("A", D(2020, 1, 2), END), "t")
+        for year in range(2020, 2025):  # a window's panel starts on the first of its month
+            cache.read_panel(["A"], D(year, 6, 1), END, ["adj_close"])
         kept = cache.db.execute(f"SELECT key FROM {memo_store.TABLE}").fetchall()
         newest = {
-            memo_store.entry_key(("panel", ("A",), D(2024, m, 1), END, ("adj_close",)))
-            for m in (3, 4, 5)
+            memo_store.entry_key(("panel", ("A",), D(y, 6, 1), ("adj_close",)))
+            for y in (2022, 2023, 2024)
         }
         assert {k for (k,) in kept} == newest
 

@@ -217,3 +217,28 @@ def test_replaced_equals_the_panel_read_again(tmp_path, seed):
         for column in ("adj_close", "close"):
             pd.testing.assert_frame_equal(got.wide(column), want.wide(column))
         assert_same_long(got.long(), want.long())
+
+
+def test_the_windows_of_a_month_and_the_next_days_share_one_read(fresh_cache, monkeypatch):
+    from analytics.data import arrays
+
+    reads: list[int] = []
+    original = arrays.read_segments
+    monkeypatch.setattr(
+        arrays, "read_segments", lambda conn, t, *a: reads.append(len(t)) or original(conn, t, *a)
+    )
+    windows = [(D(2024, 6, 7), D(2024, 6, 20)), (D(2024, 6, 3), D(2024, 6, 20)), (START, END)]
+    for lo, hi in windows:  # 2w and mtd (one read: both start in June), ytd
+        got = fresh_cache.read_panel(NAMES, lo, hi, ["adj_close", "source"]).long()
+        assert_same_long(got, fresh_cache.read_bars_rows(NAMES, lo, hi, ["adj_close", "source"]))
+    n = len(NAMES)
+    assert reads == [n, n]
+    with fresh_cache.transaction():  # the nightly refresh: the next session for every name
+        for name in NAMES:
+            fresh_cache.store_bars(name, bars_for(name, D(2024, 6, 21), D(2024, 6, 21)), "n")
+    assert fresh_cache.refresh_memo() == 2  # both patched in the refresher's thread
+    assert reads == [n, n, n, n]
+    lo, hi = D(2024, 6, 10), D(2024, 6, 21)  # the next day's 2w
+    got = fresh_cache.read_panel(NAMES, lo, hi, ["adj_close", "source"]).long()
+    assert_same_long(got, fresh_cache.read_bars_rows(NAMES, lo, hi, ["adj_close", "source"]))
+    assert reads == [n, n, n, n] and got["date"].max() == pd.Timestamp("2024-06-21")
