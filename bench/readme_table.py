@@ -32,6 +32,8 @@ def load(paths: list[Path]) -> list[dict]:
 def _duration(value: float | None) -> str:
     if value is None:
         return ""
+    if value < 10:
+        return f"{value:,.1f} ms"  # a floor of 0.1 ms is not "0 ms"
     return f"{value:,.0f} ms" if value < 10_000 else f"{value / 1000:,.1f} s"
 
 
