@@ -18,6 +18,7 @@ from analytics.data.panel import Panel
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.read_memo import Reads
 from analytics.data.schema import HISTORY_FLOOR
+from analytics.data.selection import chunks, ticker_selections
 
 
 class CacheReads:
@@ -39,17 +40,9 @@ class CacheReads:
     def _coverage_of(self, tickers: list[str] | None) -> dict[str, Coverage]:
         """Coverage rows of `tickers` (None: all) from the table."""
         out: dict[str, Coverage] = {}
-        selections = (
-            [("", [])]
-            if tickers is None
-            else [
-                (f" WHERE ticker IN ({','.join('?' * len(chunk))})", chunk)
-                for chunk in _chunks(tickers, 900)
-            ]
-        )
-        for where, params in selections:
+        for where, params in ticker_selections(tickers):
             for row in self.db.execute(
-                f"SELECT ticker, checked_from, checked_to, fetched_at, source FROM coverage{where}",
+                f"SELECT ticker, checked_from, checked_to, fetched_at, source FROM coverage {where}",
                 params,
             ):
                 out[row[0]] = Coverage(
@@ -137,7 +130,7 @@ class CacheReads:
         lo = (start or HISTORY_FLOOR).isoformat()
         hi = (end or dt.date(9999, 12, 31)).isoformat()
         frames = []
-        for chunk in _chunks(list(tickers), 30000):
+        for chunk in chunks(list(tickers), 30000):
             marks = ",".join("?" * len(chunk))
             cursor = self.db.execute(
                 f"SELECT {', '.join(columns)} FROM bars"
@@ -199,8 +192,3 @@ def _like_prefix(text: str) -> str:
     """A LIKE pattern matching `text` literally at the start (% and _ are wildcards otherwise)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analytics.data.cache_reads import _chunks
 from analytics.data.holes import hole_rows, pending_holes
 from analytics.data.provider import BAR_COLUMNS
 from analytics.data.rebase import Rebase
+from analytics.data.selection import chunks, ticker_selections
 
 
 class CacheWrites:
@@ -170,7 +170,7 @@ class CacheWrites:
     def forget_unknown(self, tickers: Iterable[str]) -> None:
         """The provider knows these symbols after all (a new listing)."""
         tickers = list(tickers)
-        for chunk in _chunks(tickers, 900):
+        for chunk in chunks(tickers):
             with self.transaction() as conn:
                 conn.execute(
                     f"DELETE FROM unknown_symbols WHERE ticker IN ({','.join('?' * len(chunk))})",
@@ -186,16 +186,10 @@ class CacheWrites:
 
     def _unknown_rows(self, tickers: list[str] | None) -> dict[str, str]:
         """ticker -> checked_at of these unknown symbols (None: all)."""
-        if tickers is None:
-            return dict(self.db.execute("SELECT ticker, checked_at FROM unknown_symbols"))
         out: dict[str, str] = {}
-        for chunk in _chunks(tickers, 900):
+        for where, params in ticker_selections(tickers):
             out.update(
-                self.db.execute(
-                    "SELECT ticker, checked_at FROM unknown_symbols"
-                    f" WHERE ticker IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
+                self.db.execute(f"SELECT ticker, checked_at FROM unknown_symbols {where}", params)
             )
         return out
 

@@ -20,13 +20,14 @@ Blocking (SQLite): call from a worker thread.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from analytics.data.cache import PriceCache
 from analytics.data.rebase import EVENT_COLUMNS
+from analytics.data.selection import chunks, ticker_selections
 
 SEEN, PENDING = "events_seen", "events_pending"
 
@@ -58,11 +59,6 @@ class Pending:
     since: dt.date
     through: dt.date
     payer: bool
-
-
-def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield list(items[i : i + _CHUNK])
 
 
 # -- events seen ---------------------------------------------------------------------------------
@@ -141,18 +137,10 @@ def pending(cache: PriceCache, tickers: Sequence[str]) -> dict[str, Pending]:
 def _pending_rows(cache: PriceCache, tickers: list[str] | None) -> dict[str, Pending]:
     """Pending ranges of these tickers (None: all) from the table."""
     query = f"SELECT ticker, since, through, payer FROM {PENDING}"
-    selections = (
-        [(query, [])]
-        if tickers is None
-        else [
-            (f"{query} WHERE ticker IN ({','.join('?' * len(chunk))})", chunk)
-            for chunk in (tickers[i : i + 900] for i in range(0, len(tickers), 900))
-        ]
-    )
     return {
         ticker: Pending(dt.date.fromisoformat(since), dt.date.fromisoformat(through), bool(payer))
-        for sql, params in selections
-        for ticker, since, through, payer in cache.db.conn.execute(sql, params)
+        for where, params in ticker_selections(tickers)
+        for ticker, since, through, payer in cache.db.conn.execute(f"{query} {where}", params)
     }
 
 
@@ -178,7 +166,7 @@ def dividend_payers(cache: PriceCache, tickers: Sequence[str], session: dt.date)
     floor = (session - PAYER_LOOKBACK).isoformat()
     top = session.isoformat()
     payers: set[str] = set()
-    for chunk in _chunks(list(dict.fromkeys(tickers))):
+    for chunk in chunks(list(dict.fromkeys(tickers)), _CHUNK):
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(
             f"""WITH span AS (

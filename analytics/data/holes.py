@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import calendar
+from analytics.data.selection import ticker_selections
 
 CALENDAR_START = dt.date(1990, 1, 2)
 
@@ -71,11 +72,6 @@ def _days(dates: Iterable[str]) -> np.ndarray:
     )
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
-
-
 def find_holes(
     conn: sqlite3.Connection, now: dt.datetime, tickers: Sequence[str] | None = None
 ) -> list[Hole]:
@@ -89,22 +85,13 @@ def find_holes(
     return sorted(holes, key=lambda h: (h.ticker, h.start))
 
 
-def _selections(tickers: Sequence[str] | None) -> Iterable[tuple[str, list[str]]]:
-    """(WHERE clause on `ticker`, its parameters), chunked under SQLite's variable limit."""
-    if tickers is None:
-        yield "", []
-        return
-    for chunk in _chunks(tickers, 900):
-        yield f"WHERE ticker IN ({','.join('?' * len(chunk))})", chunk
-
-
 def _between_bars(
     conn: sqlite3.Connection, days: np.ndarray, tickers: Sequence[str] | None
 ) -> list[Hole]:
     # Consecutive bars more than a day apart, weekends (Friday -> Monday) left out in SQL so a
     # 30-year cache yields only its holiday gaps and holes; the calendar decides the rest.
     rows: list[tuple] = []
-    for where, params in _selections(tickers):
+    for where, params in ticker_selections(tickers):
         rows += conn.execute(
             "SELECT ticker, prev, date, prev_source FROM ("
             " SELECT ticker, date, LAG(date) OVER w AS prev, LAG(source) OVER w AS prev_source"
@@ -128,7 +115,7 @@ def _after_last_bar(
     conn: sqlite3.Connection, days: np.ndarray, tickers: Sequence[str] | None
 ) -> list[Hole]:
     holes: list[Hole] = []
-    for where, params in _selections(tickers):
+    for where, params in ticker_selections(tickers):
         where = where.replace("ticker", "c.ticker")
         # SQLite takes the bare b.source from the row holding MAX(b.date).
         rows = conn.execute(
@@ -184,7 +171,7 @@ def pending_holes(
 ) -> dict[str, list[tuple[dt.date, dt.date]]]:
     """Recorded holes (`coverage_holes`) of these tickers, by ticker, oldest first."""
     out: dict[str, list[tuple[dt.date, dt.date]]] = {}
-    for where, params in _selections(tickers):
+    for where, params in ticker_selections(tickers):
         rows = conn.execute(
             f"SELECT ticker, start, end FROM coverage_holes {where} ORDER BY ticker, start", params
         ).fetchall()
