@@ -80,16 +80,31 @@ class CacheReads:
         start: dt.date | None = None,
         end: dt.date | None = None,
         columns: Sequence[str] | None = None,
+        *,
+        unique: bool = False,
     ) -> Panel:
         """Bars of many tickers as matrices, dates x tickers (analytics.data.panel), from the
-        array store: one BLOB per ticker-year and column instead of a tuple per bar.
+        array store: one BLOB per ticker-year and column instead of a tuple per bar. `unique`:
+        the caller's list has no repeats (not checked again)."""
+        return self._panel_window(
+            tickers if unique else list(dict.fromkeys(tickers)), start, end, columns
+        )
+
+    def _panel_window(
+        self,
+        tickers: Sequence[str],
+        start: dt.date | None,
+        end: dt.date | None,
+        columns: Sequence[str] | None,
+    ) -> Panel:
+        """`read_panel` of tickers without repeats.
 
         The read memo keeps the panel from the first of `start`'s month to the end of the
         data, and serves the window asked for from it: the next day's window (once the
         refresh has patched the new session in) is the same entry until its start crosses
         into another month, and windows starting in one month (2w and mtd) share it."""
         wanted = _columns(columns)
-        tickers = list(dict.fromkeys(tickers))
+        tickers = list(tickers)
         lo = start or HISTORY_FLOOR
         hi = end or FAR_END
         base = lo if lo <= HISTORY_FLOOR else lo.replace(day=1)

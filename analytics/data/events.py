@@ -131,7 +131,7 @@ def pending(cache: PriceCache, tickers: Sequence[str]) -> dict[str, Pending]:
     table: dict[str, Pending] = cache.memoised_table(
         PENDING, lambda some: _pending_rows(cache, some)
     )
-    return {t: table[t] for t in dict.fromkeys(tickers) if t in table}
+    return {t: table[t] for t in tickers if t in table}
 
 
 def _pending_rows(cache: PriceCache, tickers: list[str] | None) -> dict[str, Pending]:

@@ -181,7 +181,8 @@ class MarketData(BackgroundFill):
         `enable_provisional()` is on; False never; True also below the size threshold.
         """
         tickers = list(dict.fromkeys(tickers))
-        end = min(end or self.today(), self.today())
+        today = self.today()
+        end = min(end or today, today)
         unknown: list[str] = []
         outcome = FetchResult()  # every provider call of this request, combined
         fetched: list[str] = []
@@ -203,9 +204,10 @@ class MarketData(BackgroundFill):
                 if batches:
                     asked = [t for t in tickers if t not in provisional]
                     self._fetch_for_command(asked, start, end, progress, outcome, fetched)
-            unknown = [t for t in tickers if t in known_unknown] + outcome.unknown
-        exact = [t for t in tickers if t not in provisional]
-        panel = self.cache.read_panel(exact, start, end, columns)
+            unknown = [t for t in tickers if t in known_unknown] if known_unknown else []
+            unknown += outcome.unknown
+        exact = [t for t in tickers if t not in provisional] if provisional else tickers
+        panel = self.cache.read_panel(exact, start, end, columns, unique=True)
         if provisional:
             frame = self.provisional.frame(panel.long(), provisional, columns)
             panel = Panel.from_long(frame, tickers)

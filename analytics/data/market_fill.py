@@ -147,7 +147,7 @@ class BackgroundFill:
     ) -> tuple[set[str], list[Gap]]:
         """Symbols known to be unknown, and the batches that would fill the rest."""
         known_unknown = self.cache.unknown_since(tickers, self.now() - UNKNOWN_RECHECK)
-        asked = [t for t in tickers if t not in known_unknown]
+        asked = [t for t in tickers if t not in known_unknown] if known_unknown else tickers
         batches = [
             Gap(gap.start, gap.end, gap.tickers[i : i + batch_size], hole=gap.hole)
             for gap in self.missing_ranges(asked, start, end)

@@ -135,6 +135,8 @@ class Provisional:
     def forget(self, tickers: Sequence[str]) -> None:
         """Drop the provisional closes of `tickers` (their exact bars are cached now)."""
         with self._lock:
+            if not self._closes and not self._spans:
+                return  # the usual case: nothing provisional (a warm read asks on every call)
             for ticker in tickers:
                 self._closes.pop(ticker, None)
                 self._spans.pop(ticker, None)
