@@ -85,26 +85,14 @@ class CacheReads:
     ) -> Panel:
         """Bars of many tickers as matrices, dates x tickers (analytics.data.panel), from the
         array store: one BLOB per ticker-year and column instead of a tuple per bar. `unique`:
-        the caller's list has no repeats (not checked again)."""
-        return self._panel_window(
-            tickers if unique else list(dict.fromkeys(tickers)), start, end, columns
-        )
-
-    def _panel_window(
-        self,
-        tickers: Sequence[str],
-        start: dt.date | None,
-        end: dt.date | None,
-        columns: Sequence[str] | None,
-    ) -> Panel:
-        """`read_panel` of tickers without repeats.
+        the caller's list has no repeats (not checked again).
 
         The read memo keeps the panel from the first of `start`'s month to the end of the
         data, and serves the window asked for from it: the next day's window (once the
         refresh has patched the new session in) is the same entry until its start crosses
         into another month, and windows starting in one month (2w and mtd) share it."""
         wanted = _columns(columns)
-        tickers = list(tickers)
+        tickers = list(tickers) if unique else list(dict.fromkeys(tickers))
         lo = start or HISTORY_FLOOR
         hi = end or FAR_END
         base = lo if lo <= HISTORY_FLOOR else lo.replace(day=1)

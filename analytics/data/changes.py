@@ -70,14 +70,20 @@ SCHEMA: tuple[str, ...] = (
 MIGRATION: tuple[str | Callable[[sqlite3.Connection], None], ...] = SCHEMA
 
 
+def _marked(conn: sqlite3.Connection) -> bool:
+    """Changes marked and not yet logged (inside a committing transaction: this one's)."""
+    return bool(
+        conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {STALE}) OR EXISTS (SELECT 1 FROM {PENDING})"
+        ).fetchone()[0]
+    )
+
+
 def log_commit(conn: sqlite3.Connection) -> int | None:
     """Inside the committing transaction, before the array store is rebuilt (it clears the
     stale marks): one log entry for every ticker marked; returns its number (None: nothing
     ticker-scoped changed)."""
-    marked = conn.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {STALE}) OR EXISTS (SELECT 1 FROM {PENDING})"
-    ).fetchone()[0]
-    if not marked:
+    if not _marked(conn):
         return None
     seq = int(conn.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {LOG}").fetchone()[0])
     conn.execute(
@@ -110,9 +116,7 @@ def read_changes(
 ) -> Changes:
     """Call inside one read snapshot. `since` None: a reader with nothing kept yet; `tables`:
     only those tables' changes are read (None: all)."""
-    unlogged = conn.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {STALE}) OR EXISTS (SELECT 1 FROM {PENDING})"
-    ).fetchone()[0]
+    unlogged = _marked(conn)  # written outside a transaction: the log cannot say what
     # Two queries: SQLite answers a lone min() or max() from the key, both at once by a scan.
     oldest = conn.execute(f"SELECT coalesce(min(seq), 0) FROM {LOG}").fetchone()[0]
     head = log_head(conn)

@@ -159,20 +159,38 @@ class Panel:
             return self
         if a >= b:
             return Panel.empty_of(self.columns)
-        present = self.present[a:b]
-        values = {c: v[a:b] for c, v in self.values.items()}
-        codes = None if self.codes is None else self.codes[a:b]
-        keep = present.any(axis=0)
-        tickers = self.tickers
-        if not keep.all():
-            present = np.asfortranarray(present[:, keep])
-            values = {c: np.asfortranarray(v[:, keep]) for c, v in values.items()}
-            codes = None if codes is None else np.asfortranarray(codes[:, keep])
-            tickers = tuple(t for t, k in zip(self.tickers, keep, strict=True) if k)
-        part = Panel(self.dates[a:b], tickers, self.columns, values, present, codes, self.labels)
-        if tickers is self.tickers:
-            part.__dict__["_positions"] = self._positions
-        return part
+        part = Panel(
+            self.dates[a:b],
+            self.tickers,
+            self.columns,
+            {c: v[a:b] for c, v in self.values.items()},
+            self.present[a:b],
+            None if self.codes is None else self.codes[a:b],
+            self.labels,
+        )
+        part.__dict__["_positions"] = self._positions
+        return part._trimmed()  # a ticker with no bar in the window is left out
+
+    def _trimmed(self) -> Panel:
+        """Without the dates and the tickers that have no bar: what a read gives. This panel
+        itself when there are none (its matrices and positions shared)."""
+        rows, cols = self.present.any(axis=1), self.present.any(axis=0)
+        if rows.all() and cols.all():
+            return self
+        block = np.ix_(rows, cols)
+
+        def take(matrix: np.ndarray) -> np.ndarray:
+            return np.asfortranarray(matrix[block])
+
+        return Panel(
+            self.dates[rows],
+            tuple(t for t, k in zip(self.tickers, cols, strict=True) if k),
+            self.columns,
+            {c: take(v) for c, v in self.values.items()},
+            take(self.present),
+            None if self.codes is None else take(self.codes),
+            self.labels,
+        )
 
     def replaced(self, requested: Sequence[str], changed: frozenset[str], fresh: Panel) -> Panel:
         """This panel (read for `requested`) with the tickers in `changed` taken from `fresh`
@@ -229,15 +247,10 @@ class Panel:
             )
             codes = merged(self.codes, mapping[fresh.codes], -1)
             labels = tuple(index)
-        used = present.any(axis=1)
-        if not used.all():  # a date only the changed names had, and have no longer
-            dates, present = dates[used], np.asfortranarray(present[used])
-            values = {c: np.asfortranarray(v[used]) for c, v in values.items()}
-            codes = None if codes is None else np.asfortranarray(codes[used])
         patched = Panel(dates, tickers, self.columns, values, present, codes, labels)
         if tickers is self.tickers:
             patched.__dict__["_positions"] = position  # the same columns
-        return patched
+        return patched._trimmed()  # a date only the changed names had, and have no longer
 
     @classmethod
     def from_segments(
@@ -292,21 +305,15 @@ class Panel:
             if codes is not None:
                 for segment, j in zip(group, cols, strict=True):
                     codes[rows, j] = _global_codes(segment, labels)[a:b]
-        keep = present.any(axis=0)
-        if not keep.all():
-            present = np.asfortranarray(present[:, keep])
-            values = {c: np.asfortranarray(v[:, keep]) for c, v in values.items()}
-            codes = None if codes is None else np.asfortranarray(codes[:, keep])
-        kept = tuple(t for t, k in zip(tickers, keep, strict=True) if k)
         return cls(
             dates=_EPOCH64 + union.astype("int64"),
-            tickers=kept,
+            tickers=tuple(tickers),
             columns=columns,
             values=values,
             present=present,
             codes=codes,
             labels=tuple(labels),
-        )
+        )._trimmed()  # the tickers without a bar in the range are left out
 
     @classmethod
     def from_long(cls, frame: pd.DataFrame, tickers: Sequence[str]) -> Panel:

@@ -129,7 +129,7 @@ class ReadMemo:
             if entry is not None:
                 self._entries.move_to_end(key)
                 if entry.dirty:
-                    self._patch(entry)
+                    self._patch(key, entry)
                 else:
                     self.hits += 1
                 return entry.value
@@ -143,7 +143,7 @@ class ReadMemo:
                 self._resize(self._entries[key], nbytes)
         return value
 
-    def _patch(self, entry: _Entry) -> None:
+    def _patch(self, key: Hashable, entry: _Entry) -> None:
         """Bring a dirty entry up to date (call with the lock held: a second asker must not
         get the value before the patch)."""
         assert entry.patch is not None
@@ -154,7 +154,7 @@ class ReadMemo:
         except BaseException:
             entry.dirty |= changed
             raise
-        if any(e is entry for e in self._entries.values()):  # a sync inside may have cleared it
+        if self._entries.get(key) is entry:  # a sync inside the patch may have dropped it
             self._resize(entry, entry.size(entry.value))
         self.patched += 1
 
@@ -169,7 +169,7 @@ class ReadMemo:
             with self._lock:
                 entry = self._entries.get(key)
                 if entry is not None and entry.dirty:
-                    self._patch(entry)
+                    self._patch(key, entry)
                     done.append((key, entry.value))
         return done
 
