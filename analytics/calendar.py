@@ -76,16 +76,25 @@ def eastern_date(moment: dt.datetime) -> dt.date:
 
 
 def last_completed_session(now: dt.datetime) -> dt.date:
-    """The most recent session whose close is at or before `now` (aware datetime)."""
-    cal = nyse()
-    now_ts = pd.Timestamp(now)
-    if now_ts.tzinfo is None:
-        now_ts = now_ts.tz_localize("UTC")
-    day = now_ts.tz_convert(EASTERN).normalize().tz_localize(None)
-    session = cal.date_to_session(_clamp(day.date()), direction="previous")
-    if cal.session_close(session) > now_ts:
-        session = cal.previous_session(session)
-    return session.date()
+    """The most recent session whose close is at or before `now` (aware datetime; naive is
+    taken as UTC). Per-day lookups, cached: every answer's memo key asks for it."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    session = _session_on_or_before(eastern_date(now))
+    if session_close(session) > now:
+        return _previous_session(session)
+    return session
+
+
+@lru_cache(maxsize=4096)
+def _session_on_or_before(day: dt.date) -> dt.date:
+    """`session_on_or_before` clamped to the calendar's range."""
+    return nyse().date_to_session(_clamp(day), direction="previous").date()
+
+
+@lru_cache(maxsize=4096)
+def _previous_session(session: dt.date) -> dt.date:
+    return nyse().previous_session(pd.Timestamp(session)).date()
 
 
 @lru_cache(maxsize=65536)
