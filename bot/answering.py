@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import discord
 
     from analytics.data.market import MarketData
+    from bot.render import Rendered
 
 log = logging.getLogger(__name__)
 
@@ -160,16 +161,19 @@ async def answer_interaction(
     interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]
 ) -> None:
     """The body of every generated slash command (see bot/discord_specs.py)."""
-    from bot.interactions import DiscordProgress, send_answer
+    from bot.interactions import DiscordProgress, attachment_limit, send_answer
 
     bot = interaction.client
     services = bot.services  # type: ignore[attr-defined]
     memo = getattr(bot, "answer_memo", None)
     # Bad input raises here, before the deferral: the tree answers it ephemerally.
-    request, key, found = await asyncio.to_thread(_parse_and_recall, spec, values, services, memo)
+    request, key, found, rendered = await asyncio.to_thread(
+        _parse_and_recall, spec, values, services, memo, attachment_limit(interaction)
+    )
     if found is not None and not interaction.response.is_done():
-        # Asked before on the same data: the answer is the response itself (one round trip).
-        await send_answer(interaction, found)
+        # Asked before on the same data: the answer is the response itself (one round trip,
+        # one hop to a worker thread).
+        await send_answer(interaction, found, rendered=rendered)
         return
     if not interaction.response.is_done():
         await interaction.response.defer(thinking=True)
@@ -185,12 +189,21 @@ async def answer_interaction(
 
 
 def _parse_and_recall(
-    spec: CommandSpec, values: dict[str, Any], services: Any, memo: AnswerMemo | None
-) -> tuple[Any, Hashable | None, Answer | None]:
+    spec: CommandSpec,
+    values: dict[str, Any],
+    services: Any,
+    memo: AnswerMemo | None,
+    attachment_limit: int,
+) -> tuple[Any, Hashable | None, Answer | None, Rendered | None]:
     """The parsed request, its memo key and, when this question was answered on the same data,
-    that answer (blocking: the memo key reads the cache's generation)."""
+    that answer rendered for Discord (blocking: the memo key reads the cache's generation)."""
+    from bot.render import render_answer
+
     request = spec.parse_values(values, parse_context(services))
     if memo is None:
-        return request, None, None
+        return request, None, None, None
     key = memo.key(spec, services.market, request)
-    return request, key, memo.get(key)
+    found = memo.get(key)
+    if found is None:
+        return request, key, None, None
+    return request, key, found, render_answer(found, attachment_limit=attachment_limit)

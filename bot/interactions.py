@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from analytics.answer import Answer
-from bot.render import render_answer
+from bot.render import Rendered, render_answer
 
 if TYPE_CHECKING:
     from bot.app import MarketBot
@@ -19,19 +19,30 @@ if TYPE_CHECKING:
 POPULAR_TICKERS = ("SPY", "IWM", "QQQ", "DIA", "MAGS", "IVV", "^GSPC", "^RUT", "^NDX", "^VIX")
 
 
+def attachment_limit(interaction: discord.Interaction) -> int:
+    """The biggest file this interaction may carry (Discord says it per interaction)."""
+    return getattr(interaction, "attachment_size_limit", None) or 10 * 1024 * 1024
+
+
 async def send_answer(
-    interaction: discord.Interaction, answer: Answer, *, progress: Sequence[DiscordProgress] = ()
+    interaction: discord.Interaction,
+    answer: Answer,
+    *,
+    progress: Sequence[DiscordProgress] = (),
+    rendered: Rendered | None = None,
 ) -> None:
-    """Send the Answer as an embed with its chart.
+    """Send the Answer as an embed with its chart (`rendered`: already rendered for this
+    interaction, off the event loop).
 
     After defer() it is the follow-up; when progress was shown (the deferred reply was edited
     into a progress line), the answer replaces that message instead of arriving below it.
     """
     for reporter in progress:
         await reporter.drain()
-    limit = getattr(interaction, "attachment_size_limit", None) or 10 * 1024 * 1024
-    # Rendering encodes the chart (matplotlib draws it on first use): off the event loop.
-    rendered = await asyncio.to_thread(render_answer, answer, attachment_limit=limit)
+    if rendered is None:
+        # Rendering encodes the chart (matplotlib draws it on first use): off the event loop.
+        limit = attachment_limit(interaction)
+        rendered = await asyncio.to_thread(render_answer, answer, attachment_limit=limit)
     if any(reporter.shown for reporter in progress):
         await interaction.edit_original_response(
             content=None, embed=rendered.embed, attachments=rendered.files
