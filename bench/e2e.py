@@ -66,19 +66,16 @@ async def invoke(
     """(ack, first progress edit or None, final answer) seconds after sending, and the answer."""
     t0 = time.perf_counter()
     handle: InteractionHandle = await h.fake.send_interaction(name, options, user_id=next(_users))
-    await handle.response(h.timeout)
-    ack = time.perf_counter() - t0
-    progress = None
-    while True:
-        messages = handle.all_messages()
-        if progress is None and any(m.kind != "callback" and not m.embeds for m in messages):
-            progress = time.perf_counter() - t0
-        final = next((m for m in messages if m.embeds), None)
-        if final is not None:
-            return ack, progress, time.perf_counter() - t0, final.embeds[0]
-        if time.perf_counter() - t0 > h.timeout:
-            raise TimeoutError(f"/{name}: no answer within {h.timeout} s; saw {messages}")
-        await asyncio.sleep(0.002)
+    ack = (await handle.response(h.timeout)).at - t0
+    try:  # awaited, not polled: each message is stamped as the fake records it
+        final = await handle.embedded(h.timeout)
+    except AssertionError as exc:
+        seen = handle.all_messages()
+        raise TimeoutError(f"/{name}: no answer within {h.timeout} s; saw {seen}") from exc
+    progress = next(
+        (m.at - t0 for m in handle.all_messages() if m.kind != "callback" and not m.embeds), None
+    )
+    return ack, progress, final.at - t0, final.embeds[0]
 
 
 async def _with_bot(services: Services, body, timeout: float):

@@ -33,6 +33,7 @@ class InteractionHandle:
         self._response: asyncio.Future[Sent] = loop.create_future()
         self._followup: asyncio.Future[Sent] = loop.create_future()
         self._final: asyncio.Future[Sent] = loop.create_future()
+        self._embedded: asyncio.Future[Sent] = loop.create_future()
         self._sent: list[Sent] = []
         self.original: dict[str, Any] | None = None
         self.followups: dict[int, dict[str, Any]] = {}
@@ -53,6 +54,11 @@ class InteractionHandle:
         """The first follow-up or edit that is not a progress line ("⏳ …" without an embed):
         what the user ends up seeing after a deferred reply that showed progress."""
         return await self._wait(self._final, "final answer", timeout)
+
+    async def embedded(self, timeout: float | None = None) -> Sent:
+        """The first message carrying an embed, callback or follow-up (an answer), the moment
+        the fake recorded it."""
+        return await self._wait(self._embedded, "message with an embed", timeout)
 
     async def settled(self, timeout: float | None = None) -> list[Sent]:
         """Every message of the interaction, once the final answer has arrived."""
@@ -76,6 +82,8 @@ class InteractionHandle:
 
     def _record(self, sent: Sent) -> None:
         self._sent.append(sent)
+        if sent.embeds and not self._embedded.done():
+            self._embedded.set_result(sent)
         if sent.kind == "callback":
             if not self._response.done():
                 self._response.set_result(sent)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import copy
 import mimetypes
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .wire import FLAG_EPHEMERAL, FLAG_LOADING, ApiError, RecordedRequest, _iso_now
@@ -27,12 +28,14 @@ class Sent:
     payload: the JSON body the bot sent (``payload_json`` of a multipart body); for a
     callback it is ``{"type": N, "data": {...}}``. files: uploaded files by filename.
     message: the message object the fake answered with (None for callbacks without one).
+    at: `time.perf_counter()` when the fake recorded it (what the bench times answers by).
     """
 
     kind: str
     payload: dict[str, Any]
     files: dict[str, bytes]
     message: dict[str, Any] | None
+    at: float = field(default_factory=time.perf_counter, compare=False)
 
     @property
     def type(self) -> int | None:
