@@ -90,14 +90,21 @@ class CacheReads:
         The read memo keeps the panel from the first of `start`'s month to the end of the
         data, and serves the window asked for from it: the next day's window (once the
         refresh has patched the new session in) is the same entry until its start crosses
-        into another month, and windows starting in one month (2w and mtd) share it."""
+        into another month, and windows starting in one month (2w and mtd) share it. A panel
+        of the same names and columns from an earlier month, when the memo holds one (the
+        year's, for a 2w window on the first of a month), serves it too."""
         wanted = _columns(columns)
         tickers = list(tickers) if unique else list(dict.fromkeys(tickers))
         lo = start or HISTORY_FLOOR
         hi = end or FAR_END
         base = lo if lo <= HISTORY_FLOOR else lo.replace(day=1)
+        key = ("panel", tuple(tickers), base, tuple(wanted))
+        if not self._writing():
+            covering = self.memo.find(lambda k: _covers(k, key))
+            if covering is not None:
+                key, base = covering, covering[2]
         panel = self.memoised(
-            ("panel", tuple(tickers), base, tuple(wanted)),
+            key,
             lambda: self._read_panel(tickers, base, FAR_END, wanted),
             lambda panel: panel.nbytes,
             scope=Reads(frozenset({changes.BARS}), frozenset(tickers)),
@@ -171,6 +178,18 @@ class CacheReads:
 
 
 FAR_END = dt.date(9999, 12, 31)
+
+
+def _covers(held: object, asked: tuple) -> bool:
+    """`held` is a read memo key of a panel that `asked`'s windows can be cut from: the same
+    names and columns, from an earlier base."""
+    return (
+        isinstance(held, tuple)
+        and held[0] == "panel"
+        and held[2] < asked[2]
+        and held[3] == asked[3]
+        and held[1] == asked[1]
+    )
 
 
 def _columns(columns: Sequence[str] | None) -> list[str]:

@@ -143,6 +143,11 @@ class ReadMemo:
                 self._resize(self._entries[key], nbytes)
         return value
 
+    def find(self, wanted: Callable[[Hashable], bool]) -> Hashable | None:
+        """The most recently used key that `wanted` accepts, or None."""
+        with self._lock:
+            return next((key for key in reversed(self._entries) if wanted(key)), None)
+
     def _patch(self, key: Hashable, entry: _Entry) -> None:
         """Bring a dirty entry up to date (call with the lock held: a second asker must not
         get the value before the patch)."""

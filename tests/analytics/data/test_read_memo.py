@@ -242,3 +242,31 @@ def test_the_windows_of_a_month_and_the_next_days_share_one_read(fresh_cache, mo
     got = fresh_cache.read_panel(NAMES, lo, hi, ["adj_close", "source"]).long()
     assert_same_long(got, fresh_cache.read_bars_rows(NAMES, lo, hi, ["adj_close", "source"]))
     assert reads == [n, n, n, n] and got["date"].max() == pd.Timestamp("2024-06-21")
+
+
+def test_a_window_from_a_later_month_is_cut_from_the_earlier_panel_held(fresh_cache, monkeypatch):
+    # The year's panel is held: a 2w window on the first of a month reads nothing more, and
+    # stays what reading it afresh gives after a write to one of the names.
+    from analytics.data import arrays
+
+    reads: list[int] = []
+    original = arrays.read_segments
+    monkeypatch.setattr(
+        arrays, "read_segments", lambda conn, t, *a: reads.append(len(t)) or original(conn, t, *a)
+    )
+    columns = ["adj_close", "source"]
+    fresh_cache.read_panel(NAMES, START, END, columns)  # ytd: the panel from January
+    later = [(D(2024, 6, 7), D(2024, 6, 20)), (D(2024, 3, 1), D(2024, 3, 28))]
+    for lo, hi in later:
+        got = fresh_cache.read_panel(NAMES, lo, hi, columns).long()
+        assert_same_long(got, fresh_cache.read_bars_rows(NAMES, lo, hi, columns))
+    assert reads == [len(NAMES)]
+    fresh_cache.store_bars("BBB", bars_for("BBB", D(2024, 6, 21), D(2024, 6, 21)), "x")
+    lo, hi = D(2024, 6, 10), D(2024, 6, 21)
+    got = fresh_cache.read_panel(NAMES, lo, hi, columns).long()
+    assert_same_long(got, fresh_cache.read_bars_rows(NAMES, lo, hi, columns))
+    assert reads == [len(NAMES), 1]  # BBB patched into the year's panel
+    # Other names or other columns are not served from it.
+    fresh_cache.read_panel(NAMES[:2], D(2024, 6, 7), END, columns)
+    fresh_cache.read_panel(NAMES, D(2024, 6, 7), END, ["adj_close"])
+    assert reads == [len(NAMES), 1, 2, len(NAMES)]
