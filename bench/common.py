@@ -214,11 +214,12 @@ class Results:
         sample: Sample,
         floor: Sample,
         *,
-        max_ratio: float,
+        max_ratio: float | None,
         extra: str = "",
     ) -> Row:
         """A timing beside its floor measured in the same run (the same numbers read the
-        fastest way known); the target is a ratio to the floor's median."""
+        fastest way known); the target is a ratio to the floor's median (None: no target, the
+        figure is shown for what it is)."""
         ratio = sample.median / floor.median
         return self.add(
             Row(
@@ -228,8 +229,8 @@ class Results:
                 ms(sample.p95),
                 f"floor {floor.median * 1000:,.1f} ms, {ratio:,.0f}x"
                 + (f"; {extra}" if extra else ""),
-                f"<= {max_ratio:g}x floor",
-                "ok" if ratio <= max_ratio else "MISSED",
+                "" if max_ratio is None else f"<= {max_ratio:g}x floor",
+                "" if max_ratio is None else "ok" if ratio <= max_ratio else "MISSED",
                 numbers={
                     **exact(sample),
                     "floor_ms": round(floor.median * 1000, 3),

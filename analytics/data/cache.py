@@ -94,7 +94,6 @@ class PriceCache(CacheWrites, CacheReads):
             conn = connect(self.path, read_only=self.read_only, timeout=timeout)
             try:
                 conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-                conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
                 if not self.read_only:
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=NORMAL")
@@ -377,11 +376,6 @@ class PriceCache(CacheWrites, CacheReads):
         which no memo may keep."""
         return bool(getattr(self._local, "depth", 0))
 
-
-MMAP_BYTES = 1 << 30
-"""How much of the file a connection reads through a memory map (SQLite's mmap_size): a
-big BLOB (a kept memo entry) is then one copy out of the OS's page cache, not a read call
-per 4 KB page (4.8 MB: 2.5 -> 0.2 ms). Pages still in the -wal are read as before."""
 
 REKEEP_NAMES = 20
 """A kept entry patched for at least this many names (or 1% of them) is kept again."""

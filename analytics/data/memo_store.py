@@ -199,13 +199,28 @@ def load(conn: sqlite3.Connection, key: tuple, codec: Codec) -> tuple[Any, int] 
     if row is None or row[1] != CODE:
         return None
     try:
-        # An open BLOB is read straight into the bytes object; a SELECT of it makes SQLite
-        # copy the megabytes into a value of its own first (4.8 MB: 6 -> 0.2 ms).
-        with conn.blobopen(TABLE, "data", row[0], readonly=True) as blob:
-            data = blob.read()
+        data = _read_blob(conn, row[0])
         return codec.decode(json.loads(row[3]), data, key), int(row[2])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+MAP_BYTES = 1 << 30
+"""How much of the file is memory-mapped while an entry is read (SQLite's mmap_size)."""
+
+
+def _read_blob(conn: sqlite3.Connection, rowid: int) -> bytes:
+    """An entry's data: through an open BLOB, read straight into the bytes object (a SELECT
+    makes SQLite copy the megabytes into a value of its own first), with the file mapped
+    for the read only: its pages are then one copy out of the OS's cache, not a read call per
+    4 KB page (4.8 MB: 6 -> 0.8 ms), and the process does not keep every page it ever read
+    mapped (resident) afterwards. Pages still in the -wal are read as before."""
+    conn.execute(f"PRAGMA mmap_size={MAP_BYTES}")
+    try:
+        with conn.blobopen(TABLE, "data", rowid, readonly=True) as blob:
+            return blob.read()
+    finally:
+        conn.execute("PRAGMA mmap_size=0")
 
 
 def save(conn: sqlite3.Connection, key: tuple, codec: Codec, value: Any, head: int) -> None:

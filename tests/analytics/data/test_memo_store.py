@@ -135,12 +135,14 @@ def test_at_most_keep_entries_the_newest(tmp_path, monkeypatch):
     monkeypatch.setattr(memo_store, "KEEP", 3)
     with PriceCache(tmp_path / "k.db") as cache:
         cache.store_bars("A", bars_for("A", D(2020, 1, 2), END), "t")
-        for year in range(2020, 2025):  # a window's panel starts on the first of its month
+        # A window's panel starts on the first of its month; latest first, so that none is
+        # cut from a panel held from an earlier month.
+        for year in range(2024, 2019, -1):
             cache.read_panel(["A"], D(year, 6, 1), END, ["adj_close"])
         kept = cache.db.execute(f"SELECT key FROM {memo_store.TABLE}").fetchall()
         newest = {
             memo_store.entry_key(("panel", ("A",), D(y, 6, 1), ("adj_close",)))
-            for y in (2022, 2023, 2024)
+            for y in (2020, 2021, 2022)
         }
         assert {k for (k,) in kept} == newest
 
