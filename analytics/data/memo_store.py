@@ -236,3 +236,12 @@ def save(conn: sqlite3.Connection, key: tuple, codec: Codec, value: Any, head: i
         f"DELETE FROM {TABLE} WHERE key NOT IN"
         f" (SELECT key FROM {TABLE} ORDER BY saved_at DESC LIMIT {KEEP})"
     )
+
+
+def kept_size(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(entries, bytes of their data and descriptions) kept in the file: what `cache status`
+    shows of the room they take."""
+    count, size = conn.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(length(data) + length(CAST(meta AS BLOB))), 0) FROM {TABLE}"
+    ).fetchone()
+    return int(count), int(size)

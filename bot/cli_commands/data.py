@@ -95,9 +95,17 @@ def _cache_status(ctx) -> None:
         for s in status
     )
     total_rows = sum(s.rows for s in status)
+    from analytics.data import memo_store
+
+    kept, kept_bytes = memo_store.kept_size(cache.db.conn)
     summary = (
         f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}"
     )
+    if kept:
+        summary += (
+            f" ({kept_bytes / 1e6:.1f} MB of it: {kept} read{'s' if kept != 1 else ''} kept"
+            " so that the next process starts warm)"
+        )
     missing = sum(h.sessions for found in gaps.values() for h, _ in found)
     if missing:
         to_fetch = sum(h.sessions for found in gaps.values() for h, f in found if f)
@@ -115,6 +123,7 @@ def _cache_status(ctx) -> None:
             Field("Tickers", str(len(status))),
             Field("Rows", f"{total_rows:,}"),
             Field("File size", f"{size:,} bytes"),
+            Field("Kept reads", f"{kept} ({kept_bytes:,} bytes)"),
             Field("Sessions missing", f"{missing:,}"),
         ),
         tables=(
@@ -125,6 +134,7 @@ def _cache_status(ctx) -> None:
         data={
             "path": str(cache.path),
             "file_size": size,
+            "kept_reads": {"entries": kept, "bytes": kept_bytes},
             "tickers": [
                 {
                     "ticker": s.ticker,

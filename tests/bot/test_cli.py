@@ -144,3 +144,28 @@ def test_a_usage_mistake_is_one_line_naming_the_commands_help(cli_env, capsys):
     )
     code, _, err = run(capsys, "records", "SPY", "--years", "x")
     assert code == 2 and err.count("\n") == 1 and "--years" in err
+
+
+def test_cache_status_shows_the_reads_kept_for_the_next_process(cli_env, capsys, monkeypatch):
+    import sqlite3
+
+    from analytics.data import memo_store
+
+    monkeypatch.setattr(memo_store, "MIN_NAMES", 1)  # a one-name read is kept too
+    write_yahoo_csv(cli_env / "ABC.csv", ROWS)
+    assert run(capsys, "import", "prices", str(cli_env / "ABC.csv"))[0] == 0
+    code, out, _ = run(capsys, "cache", "status", "--json")
+    assert json.loads(out)["kept_reads"] == {"entries": 0, "bytes": 0}
+    args = ("--offline", "price", "ABC", "--window", "2024-01-01:2024-01-31", "--json")
+    assert run(capsys, *args)[0] == 0
+    code, out, _ = run(capsys, "cache", "status", "--json")
+    status = json.loads(out)
+    with sqlite3.connect(status["path"]) as conn:
+        rows = conn.execute(f"SELECT meta, data FROM {memo_store.TABLE}").fetchall()
+    assert len(rows) == 1
+    assert status["kept_reads"] == {
+        "entries": 1,
+        "bytes": len(rows[0][0].encode()) + len(rows[0][1]),
+    }
+    code, out, _ = run(capsys, "cache", "status")
+    assert "1 read kept so that the next process starts warm" in out
