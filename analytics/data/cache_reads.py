@@ -100,6 +100,7 @@ class CacheReads:
         base = lo if lo <= HISTORY_FLOOR else lo.replace(day=1)
         key = ("panel", tuple(tickers), base, tuple(wanted))
         if not self._writing():
+            self.sync_memo()  # a covering entry the sync drops would be read again whole
             covering = self.memo.find(lambda k: _covers(k, key))
             if covering is not None:
                 key, base = covering, covering[2]

@@ -192,7 +192,9 @@ INDEX = Codec(
 # -- the table ------------------------------------------------------------------------------------
 def load(conn: sqlite3.Connection, key: tuple, codec: Codec) -> tuple[Any, int] | None:
     """(value, head it was read at) of the entry kept for `key`, or None (none, another
-    marketbot's, or unreadable)."""
+    marketbot's, or unreadable). Inside the caller's read transaction: the row found is the
+    one whose BLOB is then read."""
+    assert conn.in_transaction, "memo_store.load outside a read transaction"
     row = conn.execute(
         f"SELECT rowid, code, head, meta FROM {TABLE} WHERE key = ?", [entry_key(key)]
     ).fetchone()
@@ -238,10 +240,13 @@ def save(conn: sqlite3.Connection, key: tuple, codec: Codec, value: Any, head: i
     )
 
 
-def kept_size(conn: sqlite3.Connection) -> tuple[int, int]:
-    """(entries, bytes of their data and descriptions) kept in the file: what `cache status`
-    shows of the room they take."""
-    count, size = conn.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(length(data) + length(CAST(meta AS BLOB))), 0) FROM {TABLE}"
+def kept_size(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """(entries, bytes of their data and descriptions, entries this code can use) kept in
+    the file: what `cache status` shows of the room they take. Another version's entries are
+    dead weight until newer ones push them out."""
+    count, size, usable = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(length(data) + length(CAST(meta AS BLOB))), 0),"
+        f" COALESCE(SUM(code = ?), 0) FROM {TABLE}",
+        [CODE],
     ).fetchone()
-    return int(count), int(size)
+    return int(count), int(size), int(usable)

@@ -73,6 +73,11 @@ def _cache_check(ctx) -> int:
     return 0 if report.ok else 2
 
 
+def _size(nbytes: int) -> str:
+    """1.2 MB, 340 KB."""
+    return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e6 else f"{max(1, round(nbytes / 1e3))} KB"
+
+
 def _cache_status(ctx) -> None:
     import datetime as dt
 
@@ -97,14 +102,16 @@ def _cache_status(ctx) -> None:
     total_rows = sum(s.rows for s in status)
     from analytics.data import memo_store
 
-    kept, kept_bytes = memo_store.kept_size(cache.db.conn)
+    kept, kept_bytes, usable = memo_store.kept_size(cache.db.conn)
     summary = (
         f"{len(status)} tickers, {total_rows:,} daily bars, {size / 1e6:.1f} MB in {cache.path}"
     )
     if kept:
         summary += (
-            f" ({kept_bytes / 1e6:.1f} MB of it: {kept} read{'s' if kept != 1 else ''} kept"
-            " so that the next process starts warm)"
+            f" ({_size(kept_bytes)} of it: {kept} read{'s' if kept != 1 else ''} kept so that"
+            " the next process starts warm"
+            + (f", {kept - usable} of them by another version" if usable < kept else "")
+            + ")"
         )
     missing = sum(h.sessions for found in gaps.values() for h, _ in found)
     if missing:
@@ -134,7 +141,7 @@ def _cache_status(ctx) -> None:
         data={
             "path": str(cache.path),
             "file_size": size,
-            "kept_reads": {"entries": kept, "bytes": kept_bytes},
+            "kept_reads": {"entries": kept, "bytes": kept_bytes, "usable": usable},
             "tickers": [
                 {
                     "ticker": s.ticker,

@@ -155,7 +155,7 @@ def test_cache_status_shows_the_reads_kept_for_the_next_process(cli_env, capsys,
     write_yahoo_csv(cli_env / "ABC.csv", ROWS)
     assert run(capsys, "import", "prices", str(cli_env / "ABC.csv"))[0] == 0
     code, out, _ = run(capsys, "cache", "status", "--json")
-    assert json.loads(out)["kept_reads"] == {"entries": 0, "bytes": 0}
+    assert json.loads(out)["kept_reads"] == {"entries": 0, "bytes": 0, "usable": 0}
     args = ("--offline", "price", "ABC", "--window", "2024-01-01:2024-01-31", "--json")
     assert run(capsys, *args)[0] == 0
     code, out, _ = run(capsys, "cache", "status", "--json")
@@ -163,9 +163,22 @@ def test_cache_status_shows_the_reads_kept_for_the_next_process(cli_env, capsys,
     with sqlite3.connect(status["path"]) as conn:
         rows = conn.execute(f"SELECT meta, data FROM {memo_store.TABLE}").fetchall()
     assert len(rows) == 1
-    assert status["kept_reads"] == {
-        "entries": 1,
-        "bytes": len(rows[0][0].encode()) + len(rows[0][1]),
-    }
+    kept_bytes = len(rows[0][0].encode()) + len(rows[0][1])
+    assert status["kept_reads"] == {"entries": 1, "bytes": kept_bytes, "usable": 1}
+    assert kept_bytes < 1000  # three bars: shown as the smallest size said, 1 KB
     code, out, _ = run(capsys, "cache", "status")
-    assert "1 read kept so that the next process starts warm" in out
+    shown = _unboxed(out)
+    assert "(1 KB of it: 1 read kept so that the next process starts warm)" in shown
+    assert f"Kept reads: 1 ({kept_bytes:,} bytes)" in shown
+    # An entry of another version is counted, and said to be one.
+    with sqlite3.connect(status["path"]) as conn:
+        conn.execute(f"UPDATE {memo_store.TABLE} SET code = 'other'")
+    code, out, _ = run(capsys, "cache", "status", "--json")
+    assert json.loads(out)["kept_reads"] == {"entries": 1, "bytes": kept_bytes, "usable": 0}
+    code, out, _ = run(capsys, "cache", "status")
+    assert "starts warm, 1 of them by another version)" in _unboxed(out)
+
+
+def _unboxed(out: str) -> str:
+    """The terminal panel's text as one line (its borders and wrapping taken out)."""
+    return " ".join(out.replace("│", " ").split())

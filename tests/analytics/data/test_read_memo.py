@@ -270,3 +270,37 @@ def test_a_window_from_a_later_month_is_cut_from_the_earlier_panel_held(fresh_ca
     fresh_cache.read_panel(NAMES[:2], D(2024, 6, 7), END, columns)
     fresh_cache.read_panel(NAMES, D(2024, 6, 7), END, ["adj_close"])
     assert reads == [len(NAMES), 1, 2, len(NAMES)]
+
+
+def test_a_held_panel_serves_later_windows_only_and_leaves_out_names_without_bars_there(
+    tmp_path, monkeypatch
+):
+    from analytics.data import arrays
+
+    reads: list[int] = []
+    original = arrays.read_segments
+    monkeypatch.setattr(
+        arrays, "read_segments", lambda conn, t, *a: reads.append(len(t)) or original(conn, t, *a)
+    )
+    columns = ["adj_close", "source"]
+    with PriceCache(tmp_path / "ragged.db") as cache:
+        cache.store_bars("AAA", bars_for("AAA", START, END), "t")
+        cache.store_bars("EEE", bars_for("EEE", START, D(2024, 2, 29)), "t")  # stops in February
+        cache.store_bars("FFF", bars_for("FFF", D(2024, 5, 1), END), "u")  # starts in May
+        names = ["AAA", "EEE", "FFF"]
+        cache.read_panel(names, D(2024, 3, 4), END, columns)  # held from March
+        assert reads == [3]
+        for lo, hi in [
+            (D(2024, 4, 1), D(2024, 4, 30)),
+            (D(2024, 6, 3), END),
+            (D(2024, 3, 4), None),
+        ]:
+            got = cache.read_panel(names, lo, hi, columns)
+            assert_same_long(got.long(), cache.read_bars_rows(names, lo, hi, columns))
+            assert "EEE" not in got.tickers and ("FFF" in got.tickers) == (
+                lo >= D(2024, 5, 1) or hi is None
+            )
+        assert reads == [3]  # all cut from the March panel
+        got = cache.read_panel(names, D(2024, 2, 1), END, columns)  # earlier: read, not cut
+        assert_same_long(got.long(), cache.read_bars_rows(names, D(2024, 2, 1), END, columns))
+        assert reads == [3, 3] and "EEE" in got.tickers
