@@ -264,11 +264,11 @@ class PriceCache(CacheWrites, CacheReads):
         try:
             with self.bookkeeping(wait=False) as conn:
                 memo_store.save(conn, key, codec, value, head)
-            conn = self.db.conn  # this thread's: the probe's lock stays free for lookups
-            if not conn.in_transaction:
+            own = self.db.conn  # this thread's: the probe's lock stays free for lookups
+            if not own.in_transaction:
                 # Into the file now (as far as no reader holds it back; never waits): a later
                 # reader then maps the entry's pages instead of reading them from the -wal.
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                own.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             pass
 
