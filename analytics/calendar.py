@@ -105,11 +105,9 @@ def session_open(day: dt.date) -> dt.datetime:
 
 def session_on_or_before(day: dt.date) -> dt.date:
     """The last NYSE session on or before `day`."""
-    cal = nyse()
-    ts = pd.Timestamp(day)
-    if ts < cal.first_session:
+    if pd.Timestamp(day) < nyse().first_session:
         return day
-    return cal.date_to_session(_clamp(day), direction="previous").date()
+    return _session_on_or_before(day)
 
 
 def expected_session(asked: dt.date | None, now: dt.datetime) -> dt.date:
